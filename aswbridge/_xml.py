@@ -1,0 +1,156 @@
+"""The one hardened XML intake, and schema loading from package files only.
+
+Every byte that enters aswbridge as XML goes through :func:`parse`:
+
+* a byte cap is checked before any parsing;
+* the parser never loads a DTD, never resolves entities, never touches the network,
+  never recovers from errors and never enables ``huge_tree`` (libxml2 then caps
+  nesting at 256 levels and a text node at 10 MB);
+* any DOCTYPE or entity declaration is refused outright, even a harmless one, since
+  a DTD can change attribute defaults and ID types under a signature;
+* XInclude is never processed.
+
+Schemas are compiled from files shipped in the package, through a resolver that
+refuses anything that is not a package file, so an ``xs:import`` of a URL cannot be
+fetched nor silently dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from aswbridge.errors import ConfigurationError, DtdForbidden, InputTooLarge, MalformedXml
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "load_schema",
+    "package_file",
+    "parse",
+    "wsdl_dir",
+]
+
+#: Default byte cap: a 200-item certificate is about 150 kB; 8 MiB leaves ample room.
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    # lxml parsers are not thread-safe: one per thread.
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            recover=False,
+            remove_blank_text=False,
+            collect_ids=False,
+        )
+        parser.resolvers.add(_RefuseAll())
+        _local.parser = parser
+    return parser
+
+
+class _RefuseAll(etree.Resolver):
+    """Refuse every external resource a document might ask for."""
+
+    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:
+        raise DtdForbidden(f"external resource refused: {system_url!r}")
+
+
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype")
+
+
+def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+    """Parse untrusted bytes into an element tree, refusing anything hostile.
+
+    Args:
+        data: the raw message, exactly as received.
+        max_bytes: the cap checked before parsing.
+
+    Returns:
+        The root element.
+
+    Raises:
+        InputTooLarge: over ``max_bytes``.
+        DtdForbidden: a DOCTYPE or entity declaration is present.
+        MalformedXml: not well-formed, too deep, or a bad encoding.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise MalformedXml(f"expected bytes, got {type(data).__name__}")
+    if len(data) > max_bytes:
+        raise InputTooLarge(f"input is {len(data)} bytes, over the cap of {max_bytes}")
+    head = bytes(data[:4096]).replace(b"\x00", b"")
+    if any(marker in head for marker in _DTD_MARKERS):
+        raise DtdForbidden("a DOCTYPE or entity declaration is not allowed")
+    try:
+        root = etree.fromstring(bytes(data), _parser())
+    except DtdForbidden:
+        raise
+    except etree.XMLSyntaxError as exc:
+        text = str(exc)
+        if "ntity" in text or "DOCTYPE" in text or "DTD" in text:
+            raise DtdForbidden(f"entities are not allowed: {text}") from None
+        raise MalformedXml(f"not well-formed XML: {text}") from None
+    except ValueError as exc:  # e.g. a unicode string with an encoding declaration
+        raise MalformedXml(f"not XML: {exc}") from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise DtdForbidden("a DOCTYPE is not allowed")
+    return root
+
+
+def wsdl_dir() -> Traversable:
+    """The folder of shipped WSDL and XSD files (inside the wheel, or the checkout)."""
+    packaged = resources.files("aswbridge") / "wsdl"
+    if packaged.is_dir():
+        return packaged
+    # Running from a source checkout: the files live at the top level.
+    return resources.files("aswbridge") / ".." / "wsdl"
+
+
+def package_file(name: str) -> Path:
+    """A real filesystem path to a shipped schema file (the wheel is installed unzipped)."""
+    path = Path(str(wsdl_dir() / name)).resolve()
+    if not path.is_file():
+        raise ConfigurationError(f"schema file {name!r} is not shipped in the package")
+    return path
+
+
+class _PackageOnly(etree.Resolver):
+    """Resolve schema imports to shipped files only; refuse every URL."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self._root = root
+
+    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:
+        if "://" in system_url and not system_url.startswith("file:"):
+            raise ConfigurationError(f"schema import of a URL refused: {system_url}")
+        path = Path(system_url.removeprefix("file://")).resolve()
+        if not path.is_relative_to(self._root) or not path.is_file():
+            raise ConfigurationError(f"schema import outside the package refused: {system_url}")
+        return self.resolve_filename(str(path), context)
+
+
+@functools.cache
+def load_schema(name: str) -> etree.XMLSchema:
+    """Compile a shipped XSD once (thread-safe to call; the schema object is reusable)."""
+    path = package_file(name)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    parser.resolvers.add(_PackageOnly(path.parent))
+    doc = etree.parse(str(path), parser)
+    try:
+        return etree.XMLSchema(doc)
+    except etree.XMLSchemaParseError as exc:
+        raise ConfigurationError(f"schema {name} does not compile: {exc}") from None

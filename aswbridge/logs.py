@@ -1,0 +1,44 @@
+"""Logging set-up for the command line; the library itself only uses ``logging``.
+
+Nothing here runs on import: a host application configures logging its own way.
+At INFO, aswbridge logs message ids, kinds, countries and outcomes, never a whole
+certificate, a key or a password.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+_STANDARD = frozenset(vars(logging.makeLogRecord({})))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure(*, verbosity: int = 0, json_format: bool = False) -> None:
+    """Configure the ``aswbridge`` logger for command-line use (stderr)."""
+    logger = logging.getLogger("aswbridge")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter() if json_format else logging.Formatter("%(asctime)s %(levelname)s %(message)s",
+                                                              "%H:%M:%S")
+    )
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.WARNING - 10 * min(verbosity, 2))
+    logger.propagate = False
