@@ -1,0 +1,174 @@
+"""The transport interface: one side of the bridge (NSW or UNI-PASS), and its errors.
+
+A :class:`Side` moves messages to and from one partner system. Every side offers the
+same six calls, whatever its wire (SOAP for UNI-PASS, an HTTP mailbox or a folder
+mailbox for an NSW):
+
+* :meth:`Side.deliver` sends one message; the receiver recognises a repeated
+  ``message_id`` and answers it as delivered again (``duplicate=True``), so a resend
+  after an unknown outcome is always safe;
+* :meth:`Side.pending`, :meth:`Side.fetch`, :meth:`Side.acknowledge` and
+  :meth:`Side.reject` pull what the partner queued for the bridge;
+* :meth:`Side.track` asks whether a message id has arrived.
+
+Bodies are bytes in the side's own profile (``asw`` or ``unipass``), exactly as they
+go on the wire: a resend is byte-identical to the first send.
+
+Errors (all :class:`~aswbridge.errors.TransportError`)::
+
+    TransportError
+    ├── RetryableTransportError     connection refused/reset, timeout, 5xx, transient fault
+    │   └── OutcomeUnknown          the request went out, the answer was lost: resend
+    ├── RemoteRejected              4xx, client fault, business rejection: never retry
+    └── ResponseRefused             the peer's answer is unreadable or hostile XML
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, runtime_checkable
+
+import attrs
+
+from aswbridge.errors import TransportError
+
+__all__ = [
+    "Delivered",
+    "Inbound",
+    "Outbound",
+    "OutcomeUnknown",
+    "RemoteRejected",
+    "ResponseRefused",
+    "RetryableTransportError",
+    "Side",
+    "TrackState",
+    "TransportError",
+]
+
+#: What :meth:`Side.track` answers.
+TrackState = Literal["delivered", "pending", "unknown"]
+
+
+@attrs.frozen(kw_only=True)
+class Outbound:
+    """One message for a side to deliver; ``body`` is that side's profile XML."""
+
+    message_id: str
+    kind: str
+    sender: str
+    receiver: str
+    body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+
+
+@attrs.frozen(kw_only=True)
+class Inbound:
+    """One message a side queued for the bridge.
+
+    ``ref`` is the side's own handle for it (a mailbox id, a file name, a hub
+    envelope id): pass it back to :meth:`Side.acknowledge` or :meth:`Side.reject`.
+    ``sender`` is the sending country (ISO 3166 alpha-2) as the side reports it.
+    """
+
+    ref: str
+    message_id: str
+    kind: str
+    sender: str
+    body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+
+
+@attrs.frozen(kw_only=True)
+class Delivered:
+    """The receiver's answer to a delivery: its tracking number, and whether it had
+    already received this message id before (a resend recognised)."""
+
+    message_id: str
+    tracking: str
+    duplicate: bool = False
+
+
+@runtime_checkable
+class Side(Protocol):
+    """One side of the bridge. Implementations are thread-safe for concurrent calls."""
+
+    name: str
+
+    def deliver(self, item: Outbound) -> Delivered:
+        """Send one message; idempotent by ``message_id`` on the receiver."""
+        ...
+
+    def pending(self, *, limit: int = 100) -> list[str]:
+        """The refs of messages waiting for the bridge to pull, oldest first."""
+        ...
+
+    def fetch(self, ref: str) -> Inbound:
+        """Pull one waiting message (it stays waiting until acknowledged or rejected)."""
+        ...
+
+    def acknowledge(self, ref: str) -> None:
+        """Tell the side the message is safely recorded; it is no longer pending."""
+        ...
+
+    def reject(self, ref: str, *, code: str, reason: str) -> None:
+        """Acknowledge-failed: the message was refused (code and reason go back)."""
+        ...
+
+    def track(self, message_id: str) -> TrackState:
+        """Whether the partner has ``message_id``: delivered, pending, or unknown."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files. Safe to call twice."""
+        ...
+
+
+class RetryableTransportError(TransportError):
+    """A fault worth retrying: connection error, timeout, HTTP 5xx, transient fault.
+
+    ``status`` is the HTTP status when there was one.
+    """
+
+    code = "TRANSPORT_RETRYABLE"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message, code=code)
+        self.status = status
+
+
+class OutcomeUnknown(RetryableTransportError):
+    """The request was sent but the answer was lost (connection dropped, read timeout).
+
+    Resend the same message id (the receiver recognises it) or look it up with
+    :meth:`Side.track`.
+    """
+
+    code = "OUTCOME_UNKNOWN"
+
+
+class RemoteRejected(TransportError):
+    """The partner refused the request (4xx, client SOAP fault, business rejection).
+
+    Never retried. ``remote_code`` and ``remote_text`` are what the partner said;
+    ``code`` is the same as ``remote_code`` so it can be passed on unchanged.
+    """
+
+    code = "REMOTE_REJECTED"
+
+    def __init__(
+        self, message: str, *, remote_code: str, remote_text: str = "", status: int | None = None
+    ) -> None:
+        super().__init__(message, code=remote_code or None)
+        self.remote_code = remote_code
+        self.remote_text = remote_text
+        self.status = status
+
+
+class ResponseRefused(TransportError):
+    """The partner answered with something we will not read (hostile or malformed XML,
+    an answer that breaks the interface). Not retried blindly: the bridge records it;
+    ``cause_code`` is the code of the underlying refusal (e.g. ``DTD_FORBIDDEN``).
+    """
+
+    code = "RESPONSE_REFUSED"
+
+    def __init__(self, message: str, *, cause_code: str = "") -> None:
+        super().__init__(message)
+        self.cause_code = cause_code
