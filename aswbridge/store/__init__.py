@@ -1,0 +1,41 @@
+"""Durable storage for the relay: outbox, inbox, journal (SQLite by default)."""
+
+from __future__ import annotations
+
+from aswbridge.store.base import (
+    STATES,
+    InboxEntry,
+    JournalEntry,
+    OutboxEntry,
+    Outgoing,
+    Store,
+    StoreConflict,
+    StoreError,
+    UnknownMessage,
+    digest,
+    utcnow,
+)
+from aswbridge.store.sqlite import SqliteStore
+
+__all__ = [
+    "STATES",
+    "InboxEntry",
+    "JournalEntry",
+    "OutboxEntry",
+    "Outgoing",
+    "SqliteStore",
+    "Store",
+    "StoreConflict",
+    "StoreError",
+    "UnknownMessage",
+    "digest",
+    "open_store",
+    "utcnow",
+]
+
+
+def open_store(location: str, *, readonly: bool = False) -> Store:
+    """Open the store at ``location``: a SQLite file path, or a ``postgresql://`` URL."""
+    if location.startswith(("postgres://", "postgresql://")):
+        raise StoreError("the PostgreSQL store is not available in this version")
+    return SqliteStore(location, readonly=readonly)

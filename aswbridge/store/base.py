@@ -1,0 +1,224 @@
+"""The durable store's protocol: an outbox, an inbox and a journal.
+
+Delivery is at-least-once with an idempotent receiver:
+
+* the **outbox** row of a message is committed before any send; a resend sends the stored
+  bytes, byte-identical, under the message id assigned once;
+* the **inbox** row of a received message is committed before its acknowledgement is sent,
+  in the same transaction as the outbox rows it gave rise to, so a crash at any point either
+  re-fetches the message (nothing was kept) or recognises it as a duplicate (all was kept);
+* the **journal** keeps every state change with its time: an audit trail an official can read.
+
+Outbox states: ``pending`` → ``in_flight`` (claimed under a lease) → ``done``, or back to
+``pending`` with a next-attempt time, or ``dead`` (dead-lettered: never silently dropped).
+An expired lease (the worker died) makes the row claimable again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import ClassVar, Literal, Protocol, runtime_checkable
+
+import attrs
+
+from aswbridge.errors import AswBridgeError, Origin
+
+OutboxState = Literal["pending", "in_flight", "done", "dead"]
+InboxOutcome = Literal["accepted", "rejected"]
+STATES: tuple[OutboxState, ...] = ("pending", "in_flight", "done", "dead")
+
+
+class StoreError(AswBridgeError):
+    """The store cannot do what was asked (our own fault, never the peer's)."""
+
+    origin: ClassVar[Origin] = "local"
+    code = "STORE"
+
+
+class StoreConflict(StoreError):
+    """A message id is already stored with different bytes: ids are never reused."""
+
+    code = "MESSAGE_ID_CONFLICT"
+
+
+class UnknownMessage(StoreError):
+    """No outbox row carries this message id (or not in the expected state)."""
+
+    code = "UNKNOWN_MESSAGE"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (the default clock of every store)."""
+    return datetime.now(UTC)
+
+
+def digest(body: bytes) -> str:
+    """The SHA-256 of a message body, hex: what proves a resend is byte-identical."""
+    return hashlib.sha256(body).hexdigest()
+
+
+@attrs.frozen(kw_only=True)
+class Outgoing:
+    """A message to put in the outbox: its id, destination side, kind and exact bytes."""
+
+    message_id: str
+    dest: str
+    kind: str
+    body: bytes
+    sender: str = ""
+    receiver: str = ""
+    source: str | None = None
+    source_message_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OutboxEntry:
+    """One outbox row as stored."""
+
+    message_id: str
+    dest: str
+    kind: str
+    body: bytes
+    state: OutboxState
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    lease_until: datetime | None = None
+    tracking: str | None = None
+    last_code: str | None = None
+    last_error: str | None = None
+    sender: str = ""
+    receiver: str = ""
+    source: str | None = None
+    source_message_id: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the stored bytes."""
+        return digest(self.body)
+
+
+@attrs.frozen(kw_only=True)
+class InboxEntry:
+    """One received message as recorded (before it was acknowledged)."""
+
+    sender: str
+    message_id: str
+    source: str
+    kind: str
+    digest: str
+    outcome: InboxOutcome
+    received_at: datetime
+    code: str | None = None
+    reason: str | None = None
+    acknowledged_at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class JournalEntry:
+    """One state change: when, which message, what happened, the state after, details."""
+
+    seq: int
+    at: datetime
+    message_id: str
+    event: str
+    state: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        at = self.at.isoformat(timespec="seconds")
+        text = f"{at} {self.message_id} {self.event} -> {self.state}"
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the relay needs from durable storage. Every method commits before returning."""
+
+    def enqueue(self, outgoing: Outgoing) -> bool:
+        """Store a message to send; True if new, False if the same bytes were already stored.
+
+        Raises:
+            StoreConflict: the id is stored with different bytes (never silently replaced).
+        """
+        ...
+
+    def claim(self, *, limit: int, lease_s: float, dest: str | None = None) -> list[OutboxEntry]:
+        """Lease up to ``limit`` due rows (pending and due, or with an expired lease)."""
+        ...
+
+    def ack(self, message_id: str, *, tracking: str | None = None) -> None:
+        """Mark a message delivered (``done``), with the receiver's tracking number."""
+        ...
+
+    def fail(
+        self,
+        message_id: str,
+        *,
+        code: str,
+        error: str,
+        next_attempt_at: datetime | None,
+    ) -> OutboxState:
+        """Record a failed attempt: back to ``pending`` at ``next_attempt_at``, or ``dead``
+        when it is None (the horizon is over or the fault is permanent). Returns the state."""
+        ...
+
+    def release(self, message_id: str) -> None:
+        """Give a claimed row back (shutdown before sending); the attempt is not counted."""
+        ...
+
+    def dead_letters(self) -> list[OutboxEntry]:
+        """Every dead-lettered outbox row, oldest first."""
+        ...
+
+    def retry_dead(self, message_id: str) -> None:
+        """Put a dead-lettered row back to ``pending`` now, attempts reset."""
+        ...
+
+    def get(self, message_id: str) -> OutboxEntry | None:
+        """The outbox row of a message id, if any."""
+        ...
+
+    def record_inbound(
+        self,
+        *,
+        sender: str,
+        message_id: str,
+        source: str,
+        kind: str,
+        digest: str,
+        outcome: InboxOutcome = "accepted",
+        code: str | None = None,
+        reason: str | None = None,
+        outgoing: Sequence[Outgoing] = (),
+    ) -> bool:
+        """Record a received message and enqueue what it gave rise to, in one transaction.
+
+        Returns False (and changes nothing) when ``(sender, message_id)`` was seen before.
+        """
+        ...
+
+    def get_inbound(self, *, sender: str, message_id: str) -> InboxEntry | None:
+        """The inbox row of a received message, if it was seen."""
+        ...
+
+    def mark_acknowledged(self, *, sender: str, message_id: str) -> None:
+        """Note that the acknowledgement (or rejection) of an inbound message was sent."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Outbox rows by state (``pending``, ``in_flight``, ``done``, ``dead``) and inbox
+        totals (``received``, ``rejected``)."""
+        ...
+
+    def journal(
+        self, *, message_id: str | None = None, limit: int | None = None
+    ) -> list[JournalEntry]:
+        """The journal, oldest first, of one message or of all."""
+        ...
+
+    def close(self) -> None:
+        """Close the store."""
+        ...

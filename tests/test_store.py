@@ -1,0 +1,254 @@
+"""The SQLite store: outbox leases and states, inbox dedup, journal, durability settings."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from aswbridge.store import (
+    OutboxEntry,
+    Outgoing,
+    SqliteStore,
+    Store,
+    StoreConflict,
+    UnknownMessage,
+    digest,
+)
+
+
+class Clock:
+    """A hand-driven clock."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[SqliteStore]:
+    with SqliteStore(tmp_path / "relay.db", now=clock) as s:
+        yield s
+
+
+def item(n: int = 1, body: bytes | None = None, dest: str = "unipass") -> Outgoing:
+    return Outgoing(
+        message_id=f"m-{n}", dest=dest, kind="certificate", body=body or f"<x n='{n}'/>".encode()
+    )
+
+
+def test_satisfies_protocol(store: SqliteStore) -> None:
+    assert isinstance(store, Store)
+
+
+def test_durability_settings_at_open(store: SqliteStore) -> None:
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_enqueue_is_idempotent_by_message_id(store: SqliteStore) -> None:
+    assert store.enqueue(item(1)) is True
+    assert store.enqueue(item(1)) is False
+    assert store.counts()["pending"] == 1
+
+
+def test_enqueue_same_id_other_bytes_is_a_conflict(store: SqliteStore) -> None:
+    store.enqueue(item(1))
+    with pytest.raises(StoreConflict) as info:
+        store.enqueue(item(1, body=b"<other/>"))
+    assert info.value.code == "MESSAGE_ID_CONFLICT"
+    stored = store.get("m-1")
+    assert stored is not None and stored.body == b"<x n='1'/>"
+
+
+def test_claim_leases_and_counts_an_attempt(store: SqliteStore) -> None:
+    for n in range(3):
+        store.enqueue(item(n))
+    rows = store.claim(limit=2, lease_s=30)
+    assert [r.message_id for r in rows] == ["m-0", "m-1"]
+    assert all(r.state == "in_flight" and r.attempts == 1 for r in rows)
+    assert store.claim(limit=10, lease_s=30)[0].message_id == "m-2"
+    assert store.claim(limit=10, lease_s=30) == []
+    assert store.counts()["in_flight"] == 3
+
+
+def test_claim_filters_by_destination(store: SqliteStore) -> None:
+    store.enqueue(item(1, dest="unipass"))
+    store.enqueue(item(2, dest="nsw"))
+    assert [r.message_id for r in store.claim(limit=10, lease_s=30, dest="nsw")] == ["m-2"]
+
+
+def test_expired_lease_returns_the_row(store: SqliteStore, clock: Clock) -> None:
+    store.enqueue(item(1))
+    store.claim(limit=1, lease_s=30)
+    clock.advance(29)
+    assert store.claim(limit=1, lease_s=30) == []
+    clock.advance(2)
+    again = store.claim(limit=1, lease_s=30)
+    assert [(r.message_id, r.attempts) for r in again] == [("m-1", 2)]
+    assert "lease_expired_reclaimed" in [e.event for e in store.journal(message_id="m-1")]
+
+
+def test_resend_is_byte_identical(store: SqliteStore, clock: Clock) -> None:
+    body = b"<EcoMsg>\n  <a>\xc3\xa9</a>\r\n</EcoMsg>"
+    store.enqueue(item(1, body=body))
+    first = store.claim(limit=1, lease_s=30)[0]
+    store.fail("m-1", code="TIMEOUT", error="read timeout", next_attempt_at=clock.now)
+    second = store.claim(limit=1, lease_s=30)[0]
+    assert first.body == second.body == body
+    assert second.digest == digest(body)
+
+
+def test_ack_marks_done_with_tracking(store: SqliteStore) -> None:
+    store.enqueue(item(1))
+    store.claim(limit=1, lease_s=30)
+    store.ack("m-1", tracking="TRK-1")
+    row = store.get("m-1")
+    assert row is not None and (row.state, row.tracking) == ("done", "TRK-1")
+    with pytest.raises(UnknownMessage):
+        store.ack("m-1")
+
+
+def test_fail_schedules_next_attempt(store: SqliteStore, clock: Clock) -> None:
+    store.enqueue(item(1))
+    store.claim(limit=1, lease_s=30)
+    due = clock.now + timedelta(seconds=60)
+    assert store.fail("m-1", code="HTTP_503", error="busy", next_attempt_at=due) == "pending"
+    assert store.claim(limit=1, lease_s=30) == []
+    clock.advance(60)
+    assert [r.message_id for r in store.claim(limit=1, lease_s=30)] == ["m-1"]
+
+
+def test_fail_without_next_attempt_dead_letters(store: SqliteStore) -> None:
+    store.enqueue(item(1))
+    store.claim(limit=1, lease_s=30)
+    assert store.fail("m-1", code="E123", error="refused", next_attempt_at=None) == "dead"
+    dead = store.dead_letters()
+    assert [(d.message_id, d.last_code) for d in dead] == [("m-1", "E123")]
+    assert store.claim(limit=1, lease_s=30) == []
+    assert store.counts()["dead"] == 1
+
+
+def test_retry_dead_puts_it_back(store: SqliteStore) -> None:
+    store.enqueue(item(1))
+    store.claim(limit=1, lease_s=30)
+    store.fail("m-1", code="E1", error="x", next_attempt_at=None)
+    store.retry_dead("m-1")
+    rows = store.claim(limit=1, lease_s=30)
+    assert [(r.message_id, r.attempts) for r in rows] == [("m-1", 1)]
+    with pytest.raises(UnknownMessage):
+        store.retry_dead("m-1")
+
+
+def test_release_does_not_count_the_attempt(store: SqliteStore) -> None:
+    store.enqueue(item(1))
+    store.claim(limit=1, lease_s=30)
+    store.release("m-1")
+    row = store.get("m-1")
+    assert row is not None and (row.state, row.attempts) == ("pending", 0)
+
+
+def test_record_inbound_dedups_by_sender_and_id(store: SqliteStore) -> None:
+    args = {"message_id": "in-1", "source": "nsw", "kind": "certificate", "digest": "d"}
+    assert store.record_inbound(sender="TH", outgoing=[item(9)], **args) is True
+    assert store.record_inbound(sender="TH", outgoing=[item(10)], **args) is False
+    assert store.record_inbound(sender="VN", **args) is True
+    assert store.get("m-9") is not None and store.get("m-10") is None
+    seen = store.get_inbound(sender="TH", message_id="in-1")
+    assert seen is not None and seen.outcome == "accepted" and seen.acknowledged_at is None
+
+
+def test_record_inbound_is_atomic_with_its_outgoing(store: SqliteStore) -> None:
+    store.enqueue(item(5))
+    with pytest.raises(StoreConflict):
+        store.record_inbound(
+            sender="TH",
+            message_id="in-1",
+            source="nsw",
+            kind="certificate",
+            digest="d",
+            outgoing=[item(5, body=b"<different/>")],
+        )
+    assert store.get_inbound(sender="TH", message_id="in-1") is None
+
+
+def test_rejected_inbound_keeps_its_code(store: SqliteStore) -> None:
+    store.record_inbound(
+        sender="TH",
+        message_id="in-2",
+        source="nsw",
+        kind="certificate",
+        digest="d",
+        outcome="rejected",
+        code="SCHEMA_INVALID",
+        reason="bad box 7",
+    )
+    seen = store.get_inbound(sender="TH", message_id="in-2")
+    assert seen is not None and (seen.outcome, seen.code) == ("rejected", "SCHEMA_INVALID")
+    assert store.counts()["rejected"] == 1
+
+
+def test_mark_acknowledged_journals_once(store: SqliteStore) -> None:
+    store.record_inbound(sender="TH", message_id="in-1", source="nsw", kind="receipt", digest="d")
+    store.mark_acknowledged(sender="TH", message_id="in-1")
+    store.mark_acknowledged(sender="TH", message_id="in-1")
+    events = [e.event for e in store.journal(message_id="in-1")]
+    assert events == ["received", "acknowledged"]
+    assert store.counts()["unacknowledged"] == 0
+
+
+def test_journal_tells_the_whole_story(store: SqliteStore, clock: Clock) -> None:
+    store.enqueue(item(1))
+    store.claim(limit=1, lease_s=30)
+    clock.advance(1)
+    store.fail("m-1", code="HTTP_503", error="busy", next_attempt_at=clock.now)
+    store.claim(limit=1, lease_s=30)
+    clock.advance(1)
+    store.ack("m-1", tracking="T-9")
+    journal = store.journal(message_id="m-1")
+    assert [(e.event, e.state) for e in journal] == [
+        ("enqueued", "pending"),
+        ("claimed", "in_flight"),
+        ("retry_scheduled", "pending"),
+        ("claimed", "in_flight"),
+        ("delivered", "done"),
+    ]
+    assert journal[-1].at == clock.now
+    assert "T-9" in str(journal[-1])
+    assert len(store.journal(limit=2)) == 2
+
+
+def test_committed_rows_survive_reopen(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "relay.db"
+    first = SqliteStore(path, now=clock)
+    first.enqueue(item(1))
+    first.claim(limit=1, lease_s=30)
+    # no close: as if the process died
+    second = SqliteStore(path, now=clock)
+    clock.advance(31)
+    rows: list[OutboxEntry] = second.claim(limit=5, lease_s=30)
+    assert [r.message_id for r in rows] == ["m-1"]
+    second.close()
+    first.close()
+
+
+def test_readonly_store_reports_counts(tmp_path: Path, store: SqliteStore) -> None:
+    store.enqueue(item(1))
+    reader = SqliteStore(store.path, readonly=True)
+    assert reader.counts()["pending"] == 1
+    reader.close()
