@@ -1,0 +1,9 @@
+"""The relay: :class:`Bridge` moves messages between an NSW and UNI-PASS through the store.
+
+See :mod:`aswbridge.relay.bridge` for the flow and its guarantees.
+"""
+
+from aswbridge.relay.bridge import Bridge, PassReport
+from aswbridge.relay.translator import Translator, pipeline_translator
+
+__all__ = ["Bridge", "PassReport", "Translator", "pipeline_translator"]

@@ -1,0 +1,377 @@
+"""The Bridge: pull from both sides, dedup, translate, queue, deliver, with a durable store.
+
+One pass (:meth:`Bridge.run_once`):
+
+1. **pull** each side's pending messages; for each one not seen before, translate it to the
+   other side's profile and, in **one transaction**, record it in the inbox and queue the
+   translation in the outbox; only then acknowledge it at its source. A message that fails
+   translation (unsafe XML, schema, signature, business rules) is recorded as rejected and
+   the source gets a ``reject`` with the code: it is never retried. A duplicate (seen before)
+   gets the same answer as the first time.
+2. **deliver** the due outbox rows under a lease: success marks the row done with the
+   receiver's tracking number; a retryable fault (connection, timeout, 5xx, outcome unknown)
+   schedules the next attempt in the row, from the retry policy; a rejection, or the end of
+   the retry horizon, dead-letters it. After an unknown outcome the next attempt first asks
+   the receiver (``track``) and resends the same bytes only if it does not have them.
+
+A crash at any point loses nothing: an un-recorded message is still pending at its source;
+a recorded one is a duplicate when fetched again; a claimed row's lease expires and it is
+sent again, byte-identical, under the same message id, which the receiver recognises.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Literal
+
+import attrs
+
+from aswbridge.errors import AswBridgeError, ConfigurationError, MessageError, SecurityError
+from aswbridge.relay.translator import (
+    OTHER_SIDE,
+    PROFILE_OF,
+    Routing,
+    Translator,
+    read_routing,
+)
+from aswbridge.store.base import InboxOutcome, OutboxEntry, Outgoing, Store, digest, utcnow
+from aswbridge.transport.base import (
+    Inbound,
+    Outbound,
+    OutcomeUnknown,
+    RemoteRejected,
+    ResponseRefused,
+    RetryableTransportError,
+    Side,
+    TransportError,
+)
+from aswbridge.transport.retry import RetryPolicy
+
+log = logging.getLogger("aswbridge.relay")
+
+#: Environment variable naming a point where the process kills itself (crash tests only).
+CRASH_ENV = "ASWBRIDGE_CRASH_AT"
+CRASH_POINTS = (
+    "after_record_before_ack",  # inbox + outbox committed, source not acknowledged
+    "after_claim_before_send",  # outbox row leased, nothing sent
+    "after_send_before_ack",  # receiver has it, the row is not marked done
+)
+
+Outcome = Literal["delivered", "retry", "dead", "released"]
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@attrs.define
+class PassReport:
+    """What one pass did, for logs and tests."""
+
+    pulled: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    errors: int = 0
+
+    @property
+    def busy(self) -> bool:
+        """True if the pass moved anything (the relay polls again at once)."""
+        return bool(self.pulled or self.duplicates or self.delivered or self.retried)
+
+
+class Bridge:
+    """Composes the NSW side, the UNI-PASS side, the pipeline and the store.
+
+    Args:
+        nsw: the NSW side (speaks the ``asw`` profile).
+        unipass: the UNI-PASS side (speaks the ``unipass`` profile).
+        store: the durable store.
+        translate: the pipeline step, bytes of one profile to bytes of the other (with trust
+            and signing configured in it).
+        country: the local NSW's country (ISO 3166 alpha-2), for logs.
+        policy: the retry policy of deliveries.
+        batch: messages pulled per side and rows claimed per pass.
+        lease_s: how long a claimed row is ours before another worker may take it.
+        workers: deliveries in parallel.
+        read: routing data of a translated message (id, kind, sender, receiver).
+        now: the clock.
+    """
+
+    def __init__(
+        self,
+        *,
+        nsw: Side,
+        unipass: Side,
+        store: Store,
+        translate: Translator,
+        country: str = "",
+        policy: RetryPolicy | None = None,
+        batch: int = 50,
+        lease_s: float = 120.0,
+        workers: int = 4,
+        read: Callable[[bytes], Routing] = read_routing,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        if batch < 1 or workers < 1 or lease_s <= 0:
+            raise ConfigurationError("batch, workers and lease_s must be positive")
+        self.sides: Mapping[str, Side] = {"nsw": nsw, "unipass": unipass}
+        self.store = store
+        self.country = country
+        self.policy = policy or RetryPolicy()
+        self.batch = batch
+        self.lease_s = lease_s
+        self.workers = workers
+        self._translate = translate
+        self._read = read
+        self._now = now
+        self._stop = threading.Event()
+
+    # --- inbound ----------------------------------------------------------------------
+
+    def pull(self, side_name: str, report: PassReport | None = None) -> PassReport:
+        """Pull, record and acknowledge what one side has waiting for us."""
+        report = report or PassReport()
+        side = self.sides[side_name]
+        try:
+            refs = self.policy.call(lambda: side.pending(limit=self.batch), max_attempts=2)
+        except TransportError as exc:
+            log.warning("%s: cannot list pending messages: %s", side_name, exc.message)
+            report.errors += 1
+            return report
+        for ref in refs:
+            if self._stop.is_set():
+                break
+            try:
+                inbound = self.policy.call(lambda r=ref: side.fetch(r), max_attempts=2)  # type: ignore[misc]
+                self._take(side_name, side, inbound, report)
+            except TransportError as exc:
+                log.warning("%s: message %s left waiting: %s", side_name, ref, exc.message)
+                report.errors += 1
+        return report
+
+    def _take(self, side_name: str, side: Side, inbound: Inbound, report: PassReport) -> None:
+        seen = self.store.get_inbound(sender=inbound.sender, message_id=inbound.message_id)
+        if seen is None:
+            recorded = self._record(side_name, inbound)
+            seen = self.store.get_inbound(sender=inbound.sender, message_id=inbound.message_id)
+            if seen is None:  # pragma: no cover - the store just committed it
+                raise AswBridgeError(f"inbound {inbound.message_id} not recorded")
+            if recorded:
+                report.pulled += 1
+                if seen.outcome == "rejected":
+                    report.rejected += 1
+            else:
+                report.duplicates += 1
+            _crash_point("after_record_before_ack")
+        else:
+            report.duplicates += 1
+            log.info("%s: duplicate %s %s answered again", side_name, seen.kind, seen.message_id)
+        if seen.outcome == "accepted":
+            self.policy.call(lambda: side.acknowledge(inbound.ref), max_attempts=2)
+        else:
+            code, reason = seen.code or "REFUSED", seen.reason or ""
+            self.policy.call(
+                lambda: side.reject(inbound.ref, code=code, reason=reason), max_attempts=2
+            )
+        self.store.mark_acknowledged(sender=inbound.sender, message_id=inbound.message_id)
+
+    def _record(self, side_name: str, inbound: Inbound) -> bool:
+        dest = OTHER_SIDE[side_name]
+
+        def record(
+            *,
+            outcome: InboxOutcome = "accepted",
+            code: str | None = None,
+            reason: str | None = None,
+            outgoing: tuple[Outgoing, ...] = (),
+        ) -> bool:
+            return self.store.record_inbound(
+                sender=inbound.sender,
+                message_id=inbound.message_id,
+                source=side_name,
+                kind=inbound.kind,
+                digest=digest(inbound.body),
+                outcome=outcome,
+                code=code,
+                reason=reason,
+                outgoing=outgoing,
+            )
+
+        try:
+            out = self._translate(
+                inbound.body, source=PROFILE_OF[side_name], target=PROFILE_OF[dest]
+            )
+            routing = self._read(out)
+        except (MessageError, SecurityError) as exc:
+            problems = "; ".join(str(p) for p in exc.problems)[:2000]
+            log.warning(
+                "%s: %s %s from %s refused: %s",
+                side_name,
+                inbound.kind,
+                inbound.message_id,
+                inbound.sender,
+                problems,
+            )
+            return record(outcome="rejected", code=exc.code, reason=problems)
+        outgoing = Outgoing(
+            message_id=routing.message_id,
+            dest=dest,
+            kind=routing.kind,
+            body=out,
+            sender=routing.sender,
+            receiver=routing.receiver,
+            source=side_name,
+            source_message_id=inbound.message_id,
+        )
+        new = record(outgoing=(outgoing,))
+        if new:
+            log.info(
+                "%s: %s %s from %s queued for %s as %s",
+                side_name,
+                inbound.kind,
+                inbound.message_id,
+                inbound.sender,
+                dest,
+                routing.message_id,
+            )
+        return new
+
+    # --- outbound ---------------------------------------------------------------------
+
+    def deliver_due(self, report: PassReport | None = None) -> PassReport:
+        """Claim the due outbox rows and deliver them, ``workers`` at a time."""
+        report = report or PassReport()
+        rows = self.store.claim(limit=self.batch, lease_s=self.lease_s)
+        if not rows:
+            return report
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(rows))) as pool:
+            outcomes = list(pool.map(self._deliver_one, rows))
+        for outcome in outcomes:
+            if outcome == "delivered":
+                report.delivered += 1
+            elif outcome == "retry":
+                report.retried += 1
+            elif outcome == "dead":
+                report.dead += 1
+        return report
+
+    def _deliver_one(self, row: OutboxEntry) -> Outcome:
+        if self._stop.is_set():
+            self.store.release(row.message_id)
+            return "released"
+        _crash_point("after_claim_before_send")
+        side = self.sides[row.dest]
+        try:
+            if row.last_code == OutcomeUnknown.code and self._arrived(side, row):
+                self.store.ack(row.message_id, tracking=None)
+                log.info("%s: %s found delivered on lookup", row.dest, row.message_id)
+                return "delivered"
+            result = side.deliver(
+                Outbound(
+                    message_id=row.message_id,
+                    kind=row.kind,
+                    sender=row.sender,
+                    receiver=row.receiver,
+                    body=row.body,
+                )
+            )
+        except RemoteRejected as exc:
+            detail = f"{exc.message} {exc.remote_text}".strip()
+            self.store.fail(row.message_id, code=exc.code, error=detail, next_attempt_at=None)
+            log.error("%s: %s rejected (%s), dead-lettered", row.dest, row.message_id, exc.code)
+            return "dead"
+        except (RetryableTransportError, ResponseRefused) as exc:
+            code = OutcomeUnknown.code if isinstance(exc, ResponseRefused) else exc.code
+            return self._reschedule(row, code, exc.message, getattr(exc, "retry_after", None))
+        except TransportError as exc:
+            self.store.fail(row.message_id, code=exc.code, error=exc.message, next_attempt_at=None)
+            log.error("%s: %s failed for good (%s)", row.dest, row.message_id, exc.code)
+            return "dead"
+        except Exception as exc:  # a bug must not lose the message: keep it scheduled
+            log.exception("%s: unexpected error delivering %s", row.dest, row.message_id)
+            return self._reschedule(row, "INTERNAL_ERROR", repr(exc), None)
+        _crash_point("after_send_before_ack")
+        self.store.ack(row.message_id, tracking=result.tracking)
+        log.info(
+            "%s: %s %s delivered%s (tracking %s)",
+            row.dest,
+            row.kind,
+            row.message_id,
+            " again" if result.duplicate else "",
+            result.tracking,
+        )
+        return "delivered"
+
+    def _arrived(self, side: Side, row: OutboxEntry) -> bool:
+        try:
+            return side.track(row.message_id) in ("delivered", "pending")
+        except TransportError:
+            return False
+
+    def _reschedule(
+        self, row: OutboxEntry, code: str, error: str, retry_after: float | None
+    ) -> Outcome:
+        due = self.policy.next_attempt_at(
+            attempts=row.attempts,
+            first_at=row.created_at,
+            now=self._now(),
+            retry_after=retry_after,
+        )
+        state = self.store.fail(row.message_id, code=code, error=error, next_attempt_at=due)
+        if state == "dead":
+            log.error(
+                "%s: %s dead-lettered after %d attempts (%s)",
+                row.dest,
+                row.message_id,
+                row.attempts,
+                code,
+            )
+            return "dead"
+        log.info(
+            "%s: %s attempt %d failed (%s), next at %s",
+            row.dest,
+            row.message_id,
+            row.attempts,
+            code,
+            due,
+        )
+        return "retry"
+
+    # --- loop -------------------------------------------------------------------------
+
+    def run_once(self) -> PassReport:
+        """One pass: pull from both sides, then deliver what is due."""
+        report = PassReport()
+        for name in ("nsw", "unipass"):
+            if not self._stop.is_set():
+                self.pull(name, report)
+        if not self._stop.is_set():
+            self.deliver_due(report)
+        return report
+
+    def run_forever(
+        self, stop: threading.Event | None = None, *, poll_interval: float = 1.0
+    ) -> None:
+        """Run passes until ``stop`` is set; in-flight work finishes before returning."""
+        if stop is not None:
+            self._stop = stop
+        log.info("relay for %s started", self.country or "the NSW")
+        while not self._stop.is_set():
+            report = self.run_once()
+            if not report.busy:
+                self._stop.wait(poll_interval)
+        log.info("relay stopped")
+
+    def stop(self) -> None:
+        """Ask :meth:`run_forever` to finish in-flight work and return."""
+        self._stop.set()

@@ -1,0 +1,348 @@
+"""The Bridge against in-memory sides: flows, dedup, retries, dead letters, crashes."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from aswbridge.errors import SchemaError
+from aswbridge.relay import Bridge
+from aswbridge.relay.translator import Routing
+from aswbridge.store import SqliteStore
+from aswbridge.transport.base import (
+    Delivered,
+    Inbound,
+    Outbound,
+    OutcomeUnknown,
+    RemoteRejected,
+    ResponseRefused,
+    RetryableTransportError,
+    TrackState,
+)
+from aswbridge.transport.retry import RetryPolicy
+
+
+class Crash(BaseException):
+    """Stands for the process dying at this point."""
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class FakeSide:
+    """A partner: a mailbox for the bridge and a receiver that dedups by message id."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.waiting: dict[str, Inbound] = {}
+        self.received: list[Outbound] = []
+        self.acked: list[str] = []
+        self.rejected: list[tuple[str, str]] = []
+        self.faults: list[BaseException] = []  # raised by deliver, one per call
+        self.deliver_then: list[BaseException] = []  # raised after the receiver kept it
+        self.ack_faults: list[BaseException] = []
+        self.tracked: list[str] = []
+
+    def queue(self, message_id: str, *, kind: str = "certificate", sender: str = "TH") -> None:
+        body = f"{kind}|{message_id}|{sender}".encode()
+        self.waiting[f"ref-{message_id}"] = Inbound(
+            ref=f"ref-{message_id}", message_id=message_id, kind=kind, sender=sender, body=body
+        )
+
+    @property
+    def distinct(self) -> Counter[str]:
+        return Counter(item.message_id for item in self.received)
+
+    def deliver(self, item: Outbound) -> Delivered:
+        if self.faults:
+            raise self.faults.pop(0)
+        duplicate = item.message_id in self.distinct
+        self.received.append(item)
+        if self.deliver_then:
+            raise self.deliver_then.pop(0)
+        return Delivered(
+            message_id=item.message_id, tracking=f"T-{item.message_id}", duplicate=duplicate
+        )
+
+    def pending(self, *, limit: int = 100) -> list[str]:
+        return list(self.waiting)[:limit]
+
+    def fetch(self, ref: str) -> Inbound:
+        return self.waiting[ref]
+
+    def acknowledge(self, ref: str) -> None:
+        if self.ack_faults:
+            raise self.ack_faults.pop(0)
+        self.acked.append(ref)
+        self.waiting.pop(ref, None)
+
+    def reject(self, ref: str, *, code: str, reason: str) -> None:
+        self.rejected.append((ref, code))
+        self.waiting.pop(ref, None)
+
+    def track(self, message_id: str) -> TrackState:
+        self.tracked.append(message_id)
+        return "delivered" if message_id in self.distinct else "unknown"
+
+    def close(self) -> None:
+        pass
+
+
+PROFILE_SIDE = {"asw": "NSW", "unipass": "KR"}
+
+
+def fake_translate(data: bytes, *, source: str, target: str) -> bytes:
+    kind, message_id, _sender = data.decode().split("|")
+    if message_id.startswith("bad"):
+        raise SchemaError("box 7 missing")
+    return f"{kind}|{message_id}|{PROFILE_SIDE[source]}|{PROFILE_SIDE[target]}".encode()
+
+
+def fake_read(data: bytes) -> Routing:
+    kind, message_id, sender, receiver = data.decode().split("|")
+    return Routing(message_id=message_id, kind=kind, sender=sender, receiver=receiver)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "relay.db"
+
+
+@pytest.fixture
+def sides() -> tuple[FakeSide, FakeSide]:
+    return FakeSide("nsw"), FakeSide("unipass")
+
+
+def make_bridge(path: Path, sides: tuple[FakeSide, FakeSide], clock: Clock, **kw: object) -> Bridge:
+    store = SqliteStore(path, now=clock)
+    policy = kw.pop("policy", RetryPolicy(max_attempts=4, initial=1, jitter=0))
+    return Bridge(
+        nsw=sides[0],
+        unipass=sides[1],
+        store=store,
+        translate=fake_translate,
+        read=fake_read,
+        policy=policy,
+        now=clock,
+        country="TH",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def bridge(path: Path, sides: tuple[FakeSide, FakeSide], clock: Clock) -> Iterator[Bridge]:
+    b = make_bridge(path, sides, clock)
+    yield b
+    b.store.close()
+
+
+def test_certificate_goes_across_and_is_acknowledged(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    report = bridge.run_once()
+    assert (report.pulled, report.delivered) == (1, 1)
+    assert nsw.acked == ["ref-c-1"] and nsw.waiting == {}
+    assert [o.body for o in unipass.received] == [b"certificate|c-1|NSW|KR"]
+    assert unipass.received[0].sender == "NSW" and unipass.received[0].receiver == "KR"
+    row = bridge.store.get("c-1")
+    assert row is not None and (row.state, row.tracking) == ("done", "T-c-1")
+
+
+def test_both_directions_in_one_pass(bridge: Bridge, sides: tuple[FakeSide, FakeSide]) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    unipass.queue("r-1", kind="response", sender="KR")
+    bridge.run_once()
+    assert list(unipass.distinct) == ["c-1"] and list(nsw.distinct) == ["r-1"]
+    assert nsw.received[0].kind == "response"
+    assert bridge.store.counts()["done"] == 2
+
+
+def test_duplicate_inbound_is_acknowledged_but_queued_once(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    nsw.ack_faults.append(RetryableTransportError("reset"))
+    nsw.ack_faults.append(RetryableTransportError("reset"))
+    first = bridge.run_once()  # recorded, acknowledgement lost: still waiting at the NSW
+    assert first.errors == 1 and "ref-c-1" in nsw.waiting
+    second = bridge.run_once()
+    assert second.duplicates == 1 and nsw.acked == ["ref-c-1"]
+    assert unipass.distinct == Counter({"c-1": 1})
+
+
+def test_refused_message_is_rejected_not_retried(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("bad-1")
+    report = bridge.run_once()
+    assert report.rejected == 1 and nsw.rejected == [("ref-bad-1", "SCHEMA_INVALID")]
+    assert unipass.received == [] and bridge.store.counts()["rejected"] == 1
+    nsw.queue("bad-1")  # the NSW sends it again: the same refusal, never an acceptance
+    bridge.run_once()
+    assert nsw.rejected == [("ref-bad-1", "SCHEMA_INVALID")] * 2 and nsw.acked == []
+
+
+def test_5xx_then_success_on_the_persisted_schedule(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide], clock: Clock
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    unipass.faults += [RetryableTransportError("503", status=503)] * 2
+    assert bridge.run_once().retried == 1
+    row = bridge.store.get("c-1")
+    assert row is not None and row.state == "pending" and row.next_attempt_at > clock.now
+    assert bridge.run_once().retried == 0  # not due yet: nothing is sent
+    clock.advance(1)
+    assert bridge.run_once().retried == 1
+    clock.advance(2)
+    assert bridge.run_once().delivered == 1
+    assert unipass.distinct == Counter({"c-1": 1})
+    done = bridge.store.get("c-1")
+    assert done is not None and done.attempts == 3
+
+
+def test_rejection_is_dead_lettered_and_can_be_retried(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    unipass.faults.append(RemoteRejected("refused", remote_code="E_DUP_CO", status=400))
+    assert bridge.run_once().dead == 1
+    assert [(d.message_id, d.last_code) for d in bridge.store.dead_letters()] == [
+        ("c-1", "E_DUP_CO")
+    ]
+    assert bridge.run_once().delivered == 0
+    bridge.store.retry_dead("c-1")
+    assert bridge.run_once().delivered == 1 and bridge.store.counts()["dead"] == 0
+
+
+def test_gives_up_after_the_horizon(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide], clock: Clock
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    unipass.faults += [RetryableTransportError("down")] * 10
+    for _ in range(6):
+        bridge.run_once()
+        clock.advance(60)
+    assert bridge.store.counts()["dead"] == 1
+    assert len(unipass.faults) == 6  # max_attempts=4 attempts were made, no more
+
+
+def test_outcome_unknown_is_resolved_by_tracking(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide], clock: Clock
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    unipass.deliver_then.append(OutcomeUnknown("connection closed after send"))
+    assert bridge.run_once().retried == 1
+    clock.advance(5)
+    assert bridge.run_once().delivered == 1
+    assert unipass.tracked == ["c-1"] and len(unipass.received) == 1
+
+
+def test_outcome_unknown_resends_the_same_bytes(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide], clock: Clock
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    unipass.faults.append(OutcomeUnknown("read timeout"))  # lost before the receiver kept it
+    bridge.run_once()
+    clock.advance(5)
+    bridge.run_once()
+    assert unipass.tracked == ["c-1"] and unipass.distinct == Counter({"c-1": 1})
+
+
+def test_hostile_answer_keeps_the_message_pending(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide], clock: Clock
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    unipass.deliver_then.append(ResponseRefused("DOCTYPE in answer", cause_code="DTD_FORBIDDEN"))
+    assert bridge.run_once().retried == 1
+    clock.advance(5)
+    assert bridge.run_once().delivered == 1
+    assert unipass.distinct == Counter({"c-1": 1})
+
+
+@pytest.mark.parametrize("where", ["acknowledge", "deliver", "after_deliver"])
+def test_a_crash_anywhere_loses_nothing_and_counts_nothing_twice(
+    path: Path, sides: tuple[FakeSide, FakeSide], clock: Clock, where: str
+) -> None:
+    nsw, unipass = sides
+    for n in range(5):
+        nsw.queue(f"c-{n}")
+    {
+        "acknowledge": nsw.ack_faults,
+        "deliver": unipass.faults,
+        "after_deliver": unipass.deliver_then,
+    }[where].append(Crash())
+    first = make_bridge(path, sides, clock)
+    with pytest.raises(Crash):
+        first.run_once()
+    # restart on the same file; leases of the dead process run out
+    clock.advance(600)
+    second = make_bridge(path, sides, clock)
+    for _ in range(3):
+        second.run_once()
+        clock.advance(10)
+    assert set(unipass.distinct) == {f"c-{n}" for n in range(5)}
+    assert all(count <= 2 for count in unipass.distinct.values())
+    assert nsw.waiting == {}
+    counts = second.store.counts()
+    assert (counts["done"], counts["pending"], counts["in_flight"], counts["dead"]) == (5, 0, 0, 0)
+    assert counts["received"] == 5
+    first.store.close()
+    second.store.close()
+
+
+def test_stop_releases_claimed_rows_unsent(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    bridge.pull("nsw")
+    bridge.stop()
+    bridge.deliver_due()
+    row = bridge.store.get("c-1")
+    assert row is not None and (row.state, row.attempts) == ("pending", 0)
+    assert unipass.received == []
+
+
+def test_run_forever_returns_when_stopped(bridge: Bridge, sides: tuple[FakeSide, FakeSide]) -> None:
+    sides[0].queue("c-1")
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=bridge.run_forever, args=(stop,), kwargs={"poll_interval": 0.01}
+    )
+    runner.start()
+    for _ in range(500):
+        if bridge.store.counts()["done"] == 1:
+            break
+        threading.Event().wait(0.01)
+    stop.set()
+    runner.join(timeout=10)
+    assert not runner.is_alive() and bridge.store.counts()["done"] == 1
