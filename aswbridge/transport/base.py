@@ -123,14 +123,23 @@ class Side(Protocol):
 class RetryableTransportError(TransportError):
     """A fault worth retrying: connection error, timeout, HTTP 5xx, transient fault.
 
-    ``status`` is the HTTP status when there was one.
+    ``status`` is the HTTP status when there was one; ``retry_after`` the seconds the
+    partner asked us to wait (``Retry-After``, capped), when it said so.
     """
 
     code = "TRANSPORT_RETRYABLE"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message, code=code)
         self.status = status
+        self.retry_after = retry_after
 
 
 class OutcomeUnknown(RetryableTransportError):

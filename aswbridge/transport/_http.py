@@ -1,0 +1,386 @@
+"""HTTP plumbing shared by the HTTP transports: session policy, deadline, error mapping.
+
+* The :class:`requests.Session` never reads the environment (``trust_env=False``):
+  ``REQUESTS_CA_BUNDLE`` and proxy variables cannot silently replace the configured
+  CA bundle or route traffic elsewhere.
+* Every call has a connect timeout, a read timeout (between two bytes) and a total
+  wall-clock deadline. A server that drips one byte at a time defeats the read
+  timeout; the deadline does not: a watchdog shuts the socket down when it passes.
+* Answers are read up to a byte cap, never further.
+* Faults of ``requests`` and ``urllib3`` become the transport errors of
+  :mod:`aswbridge.transport.base`: a fault before the request left is retryable, a
+  fault after it left is an unknown outcome.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import attrs
+import requests
+import urllib3.connection
+import urllib3.connectionpool
+from requests.adapters import HTTPAdapter
+
+from aswbridge._xml import DEFAULT_MAX_BYTES
+from aswbridge.errors import ConfigurationError
+from aswbridge.transport.base import (
+    OutcomeUnknown,
+    RemoteRejected,
+    ResponseRefused,
+    RetryableTransportError,
+)
+
+__all__ = ["HttpAnswer", "HttpClient", "HttpPolicy"]
+
+
+@attrs.frozen(kw_only=True)
+class HttpPolicy:
+    """How a transport talks HTTP to its partner.
+
+    Attributes:
+        connect_timeout: seconds to open the connection (TCP and TLS).
+        read_timeout: seconds to wait for the next bytes of the answer.
+        deadline: seconds for the whole call, however the server paces its bytes.
+        ca_bundle: PEM file of the CAs that may sign the partner's server
+            certificate; ``None`` uses the bundle that ships with ``requests``.
+        client_cert: PEM client certificate for mutual TLS (optional).
+        client_key: PEM private key of ``client_cert`` (if not in the same file).
+        max_answer_bytes: answers longer than this are refused unread.
+        headers: extra HTTP headers sent on every call (for example authorisation).
+    """
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    deadline: float = 60.0
+    ca_bundle: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    max_answer_bytes: int = DEFAULT_MAX_BYTES
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("connect_timeout", "read_timeout", "deadline"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"{name} must be positive")
+        if self.client_key and not self.client_cert:
+            raise ConfigurationError("client_key given without client_cert")
+
+
+@attrs.frozen(kw_only=True)
+class HttpAnswer:
+    """A complete HTTP answer (status, headers with lower-case names, body)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+
+    @property
+    def content(self) -> bytes:
+        """The body (the name zeep and requests use)."""
+        return self.body
+
+
+# --- the deadline watchdog ------------------------------------------------------------
+
+
+class _Watch:
+    """One call under a deadline: the connection it uses and whether time ran out."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.conn: Any = None
+        self.fired = False
+        self.done = False
+
+    def fire(self) -> None:
+        with self.lock:
+            if self.done:
+                return
+            self.fired = True
+            sock = getattr(self.conn, "sock", None)
+        if sock is not None:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """One daemon thread that fires the watches whose deadline has passed."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, at: float, watch: _Watch) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (at, next(self._seq), watch))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="aswbridge-http-deadline", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait(timeout=30.0)
+                    if not self._heap:
+                        self._thread = None
+                        return
+                    continue
+                at, _, watch = self._heap[0]
+                delay = at - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(timeout=delay)
+                    continue
+                heapq.heappop(self._heap)
+            watch.fire()
+
+
+_WATCHDOG = _Watchdog()
+_current = threading.local()
+
+
+def _register(conn: Any) -> None:
+    watch: _Watch | None = getattr(_current, "watch", None)
+    if watch is not None:
+        with watch.lock:
+            watch.conn = conn
+            fired = watch.fired
+        if fired:
+            watch.fire()
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        _register(self)
+        super().connect()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _register(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        _register(self)
+        super().connect()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _register(self)
+        super().request(*args, **kwargs)
+
+
+class _Pool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _TlsPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TlsPool}
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[_Watch]:
+    watch = _Watch()
+    _current.watch = watch
+    _WATCHDOG.add(time.monotonic() + seconds, watch)
+    try:
+        yield watch
+    finally:
+        with watch.lock:
+            watch.done = True
+        _current.watch = None
+
+
+# --- the client -----------------------------------------------------------------------
+
+
+def make_session(policy: HttpPolicy) -> requests.Session:
+    """A session that ignores the environment and applies the policy's TLS settings."""
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies = {}
+    session.verify = policy.ca_bundle if policy.ca_bundle else True
+    if policy.client_cert:
+        session.cert = (
+            (policy.client_cert, policy.client_key) if policy.client_key else policy.client_cert
+        )
+    adapter = _Adapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update(policy.headers)
+    return session
+
+
+class HttpClient:
+    """Send one request under the policy and return the whole answer, or raise a
+    transport error. Thread-safe."""
+
+    def __init__(self, *, policy: HttpPolicy) -> None:
+        self.policy = policy
+        self._session = make_session(policy)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> HttpAnswer:
+        """Send the request; the answer is complete, whatever its status."""
+        policy = self.policy
+        with _deadline(policy.deadline) as watch:
+            try:
+                response = self._session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=dict(headers or {}),
+                    params=dict(params or {}),
+                    timeout=(policy.connect_timeout, policy.read_timeout),
+                    stream=True,
+                    allow_redirects=False,
+                )
+                try:
+                    body = self._read(response)
+                finally:
+                    response.close()
+            except requests.RequestException as exc:
+                raise _classify(exc, fired=watch.fired, url=url) from None
+            except OSError as exc:  # a socket shut down under a low-level read
+                raise _classify(exc, fired=watch.fired, url=url) from None
+        if watch.fired:
+            raise OutcomeUnknown(
+                f"{url}: no complete answer within the deadline", code="DEADLINE_EXCEEDED"
+            )
+        return HttpAnswer(
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=body,
+        )
+
+    def _read(self, response: requests.Response) -> bytes:
+        cap = self.policy.max_answer_bytes
+        length = response.headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > cap:
+            raise ResponseRefused(
+                f"answer of {length} bytes is over the cap of {cap}", cause_code="INPUT_TOO_LARGE"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=65536):
+            size += len(chunk)
+            if size > cap:
+                raise ResponseRefused(
+                    f"answer is over the cap of {cap} bytes", cause_code="INPUT_TOO_LARGE"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        for arg in getattr(current, "args", ()):
+            if isinstance(arg, BaseException):
+                yield from _chain(arg)
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            yield from _chain(reason)
+        current = current.__cause__ or current.__context__
+
+
+def _classify(exc: BaseException, *, fired: bool, url: str) -> Exception:
+    """Map a requests/urllib3/socket fault to a transport error."""
+    if fired:
+        return OutcomeUnknown(
+            f"{url}: no complete answer within the deadline", code="DEADLINE_EXCEEDED"
+        )
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return RetryableTransportError(f"{url}: connect timeout", code="CONNECT_TIMEOUT")
+    if isinstance(exc, requests.exceptions.SSLError):
+        # Fail closed: a TLS failure is a configuration problem, not a passing fault.
+        return RemoteRejected(
+            f"{url}: TLS failure: {exc}", remote_code="TLS_FAILED", remote_text=str(exc)
+        )
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return OutcomeUnknown(f"{url}: read timeout", code="READ_TIMEOUT")
+    if isinstance(exc, ResponseRefused):
+        return exc
+    causes = list(_chain(exc))
+    if any(
+        isinstance(
+            c,
+            urllib3.exceptions.NewConnectionError
+            | ConnectionRefusedError
+            | urllib3.exceptions.NameResolutionError,
+        )
+        for c in causes
+    ):
+        return RetryableTransportError(f"{url}: cannot connect: {exc}", code="CONNECTION_FAILED")
+    if isinstance(
+        exc,
+        requests.exceptions.ConnectionError
+        | requests.exceptions.ChunkedEncodingError
+        | requests.exceptions.ContentDecodingError
+        | OSError,
+    ):
+        return OutcomeUnknown(f"{url}: connection lost: {exc}", code="CONNECTION_LOST")
+    return RetryableTransportError(f"{url}: {exc}", code="TRANSPORT_RETRYABLE")
+
+
+def status_error(answer: HttpAnswer, *, url: str, code: str = "", text: str = "") -> Exception:
+    """The transport error for a non-2xx answer (5xx, 408, 429 retryable; other 4xx not)."""
+    status = answer.status
+    retry_after = _retry_after(answer.headers.get("retry-after"))
+    if status >= 500 or status in (408, 425, 429):
+        return RetryableTransportError(
+            f"{url}: HTTP {status} {text}".rstrip(),
+            code=code or f"HTTP_{status}",
+            status=status,
+            retry_after=retry_after,
+        )
+    return RemoteRejected(
+        f"{url}: HTTP {status} {text}".rstrip(),
+        remote_code=code or f"HTTP_{status}",
+        remote_text=text,
+        status=status,
+    )
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return max(0.0, min(seconds, 300.0))
