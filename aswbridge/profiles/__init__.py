@@ -1,0 +1,58 @@
+"""Profiles: each side's message set (``asw``, ``unipass``; more by entry point).
+
+A third party adds a profile (China's e-Form E, Japan's EPA certificates) by
+publishing a :class:`Profile` object under the entry-point group
+``aswbridge.profiles``; nothing in the core changes.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import entry_points
+
+from aswbridge.errors import ConfigurationError
+from aswbridge.profiles.base import Profile
+
+__all__ = ["Profile", "get", "names", "register"]
+
+_BUILTIN = {"asw": "aswbridge.profiles.asw", "unipass": "aswbridge.profiles.unipass"}
+_REGISTERED: dict[str, Profile] = {}
+
+
+def register(profile: Profile) -> None:
+    """Register a profile object under its name (for tests and embedding hosts)."""
+    _REGISTERED[profile.name] = profile
+
+
+@functools.cache
+def _entry_points() -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group="aswbridge.profiles")}
+
+
+def names() -> list[str]:
+    """Names of every available profile."""
+    return sorted({*_BUILTIN, *_entry_points(), *_REGISTERED})
+
+
+def get(name: str) -> Profile:
+    """The profile called ``name``.
+
+    Raises:
+        ConfigurationError: no such profile.
+    """
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    if name in _BUILTIN:
+        import importlib
+
+        profile: Profile = importlib.import_module(_BUILTIN[name]).PROFILE
+    elif name in _entry_points():
+        for ep in entry_points(group="aswbridge.profiles", name=name):
+            profile = ep.load()
+            break
+    else:
+        raise ConfigurationError(f"unknown profile {name!r}; known: {', '.join(names())}")
+    if not isinstance(profile, Profile):
+        raise ConfigurationError(f"entry point {name!r} is not an aswbridge Profile")
+    _REGISTERED[name] = profile
+    return profile

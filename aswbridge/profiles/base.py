@@ -1,0 +1,173 @@
+"""A profile: one side's message set, described by mapping tables and a schema."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import attrs
+from lxml import etree
+
+from aswbridge import _xml
+from aswbridge.errors import MalformedXml, MappingError, Problem, SchemaError
+from aswbridge.model import KIND_OF, Message
+from aswbridge.profiles.engine import Plan, plan_for
+from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table
+
+_XPATH_STEP = re.compile(r"^(?:\w+:)?([\w.-]+)(?:\[(\d+)\])?$")
+
+
+@attrs.frozen(kw_only=True)
+class Profile:
+    """One side's message set: tables, namespace, element names and XSD file.
+
+    A message is ``<root><header>envelope</header><body>document</body>[ds:Signature]
+    </root>``; the document's table says how the body's content is spelled.
+    """
+
+    name: str
+    title: str
+    namespace: str
+    root_tag: str
+    header_tag: str
+    body_tag: str
+    schema: str
+    envelope: Table
+    documents: Mapping[str, Table]
+    reference: bool = True
+
+    @cached_property
+    def _plans(self) -> tuple[Plan, dict[str, Plan], dict[str, str]]:
+        envelope = plan_for(self.envelope, self.namespace)
+        docs = {kind: plan_for(t, self.namespace) for kind, t in self.documents.items()}
+        first = {}
+        for kind, table in self.documents.items():
+            entry = table.entries[0]
+            tag = entry.tag if isinstance(entry, Group | Node | Leaf) else ""
+            first[f"{{{self.namespace}}}{tag}"] = kind
+        return envelope, docs, first
+
+    @property
+    def root(self) -> str:
+        """The root element's namespaced tag."""
+        return f"{{{self.namespace}}}{self.root_tag}"
+
+    def detect(self, element: etree._Element) -> bool:
+        """Whether ``element`` is a message of this profile."""
+        return element.tag == self.root
+
+    # --- schema ---------------------------------------------------------------------
+
+    @property
+    def xml_schema(self) -> etree.XMLSchema:
+        """The compiled XSD (compiled once per process)."""
+        return _xml.load_schema(self.schema)
+
+    def validate(self, element: etree._Element) -> None:
+        """Raise :class:`SchemaError` unless ``element`` is valid against the XSD."""
+        schema = self.xml_schema
+        if schema.validate(element):
+            return
+        problems = [
+            Problem(code="SCHEMA_INVALID", path=self.canonical_path(err.path or ""),
+                    message=f"line {err.line}: {err.message}")
+            for err in schema.error_log
+        ]
+        raise SchemaError(f"not a valid {self.name} message: {problems[0].message}",
+                          problems=problems)
+
+    def canonical_path(self, xpath: str) -> str:
+        """Translate a schema error's XPath into the canonical model path, best effort."""
+        steps = [s for s in xpath.split("/") if s]
+        if len(steps) < 2:
+            return ""
+        table: Table | None = None
+        section = _XPATH_STEP.match(steps[1])
+        if section and section.group(1) == self.header_tag:
+            table, out = self.envelope, ["envelope"]
+        elif section and section.group(1) == self.body_tag and len(steps) > 2:
+            first = _XPATH_STEP.match(steps[2])
+            kind = self._plans[2].get(f"{{{self.namespace}}}{first.group(1) if first else ''}")
+            table, out = (self.documents[kind] if kind else None), []
+        else:
+            return ""
+        for step in steps[2:]:
+            match = _XPATH_STEP.match(step)
+            if table is None or match is None:
+                break
+            found = _find(table, match.group(1))
+            if found is None:
+                break
+            names, table, many = found
+            out.extend(names)
+            if many and match.group(2):
+                out[-1] += f"[{int(match.group(2)) - 1}]"
+        return ".".join(out)
+
+    # --- codec ------------------------------------------------------------------------
+
+    def decode(self, element: etree._Element) -> Message:
+        """Decode a schema-valid message element into a canonical :class:`Message`."""
+        envelope_plan, doc_plans, first = self._plans
+        header = element.find(f"{{{self.namespace}}}{self.header_tag}")
+        body = element.find(f"{{{self.namespace}}}{self.body_tag}")
+        if header is None or body is None or len(body) == 0:
+            raise MappingError(f"not a {self.name} message: header or body missing")
+        kind = first.get(body[0].tag)  # type: ignore[arg-type]
+        if kind is None:
+            raise MappingError(f"unknown document element {body[0].tag}")
+        envelope = envelope_plan.decode(header)
+        return Message(envelope=envelope, document=doc_plans[kind].decode(body))
+
+    def encode_bytes(self, message: Message) -> bytes:
+        """Encode a message as UTF-8 XML bytes (not yet validated)."""
+        envelope_plan, doc_plans, _ = self._plans
+        kind = KIND_OF.get(type(message.document))
+        if kind not in doc_plans:
+            raise MappingError(f"profile {self.name} has no {kind} message")
+        out = [f'<{self.root_tag} xmlns="{self.namespace}"><{self.header_tag}>']
+        envelope_plan.encode(message.envelope, out, "envelope.")
+        out.append(f"</{self.header_tag}><{self.body_tag}>")
+        doc_plans[kind].encode(message.document, out)
+        out.append(f"</{self.body_tag}></{self.root_tag}>")
+        return "".join(out).encode("utf-8")
+
+    def encode(self, message: Message, *, validate: bool = True) -> etree._Element:
+        """Encode a message as an element, schema-validated unless ``validate=False``."""
+        data = self.encode_bytes(message)
+        try:
+            element = _xml.parse(data)
+        except MalformedXml as exc:  # e.g. a control character in a text field
+            raise MappingError(f"cannot be written as XML: {exc.message}") from None
+        if validate:
+            try:
+                self.validate(element)
+            except SchemaError as exc:
+                raise MappingError(
+                    f"the message cannot be expressed in {self.name}: {exc.message}",
+                    path=exc.problems[0].path,
+                ) from None
+        return element
+
+
+def _find(table: Table, tag: str) -> tuple[list[str], Table | None, bool] | None:
+    """Find the entry for ``tag`` in ``table``: (path names, sub-table, is-many)."""
+    info = table.fields()
+    for entry in table.entries:
+        if isinstance(entry, Leaf | Node) and entry.tag == tag:
+            sub = entry.table if isinstance(entry, Node) else None
+            return [entry.field], sub, info[entry.field].many
+        if isinstance(entry, Group) and entry.tag == tag:
+            return [], entry.table, False
+        if isinstance(entry, Inline):
+            found = _find(entry.table, tag)
+            if found is not None:
+                return [entry.field, *found[0]], found[1], found[2]
+    return None
+
+
+def all_tables(profile: Profile) -> dict[str, Any]:
+    """Every table of a profile by document kind, envelope included."""
+    return {"envelope": profile.envelope, **profile.documents}
