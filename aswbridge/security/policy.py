@@ -1,0 +1,157 @@
+"""What a signature must look like: algorithms, transforms, where it sits, and clocks.
+
+Algorithm identifiers are the W3C URIs. The allow-lists default to what DESIGN §7
+names (RSA-SHA256 with 2048-bit keys or more, ECDSA P-256/SHA-256, exclusive c14n,
+SHA-256 digests) plus their SHA-384/512 siblings; SHA-1, MD5, HMAC, DSA, XSLT, XPath
+and base64 are never on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Literal
+
+import attrs
+
+from aswbridge.errors import ConfigurationError
+
+__all__ = [
+    "C14N_11",
+    "DS_NS",
+    "ENVELOPED",
+    "EXC_C14N",
+    "LAYOUTS",
+    "RevocationMode",
+    "SignatureLayout",
+    "SigningPolicy",
+    "VerificationPolicy",
+]
+
+DS_NS = "http://www.w3.org/2000/09/xmldsig#"
+DSIG_MORE = "http://www.w3.org/2001/04/xmldsig-more#"
+XMLENC = "http://www.w3.org/2001/04/xmlenc#"
+
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+C14N_11 = "http://www.w3.org/2006/12/xml-c14n11"
+ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+
+RSA_SHA256 = DSIG_MORE + "rsa-sha256"
+RSA_SHA384 = DSIG_MORE + "rsa-sha384"
+RSA_SHA512 = DSIG_MORE + "rsa-sha512"
+ECDSA_SHA256 = DSIG_MORE + "ecdsa-sha256"
+ECDSA_SHA384 = DSIG_MORE + "ecdsa-sha384"
+ECDSA_SHA512 = DSIG_MORE + "ecdsa-sha512"
+
+SHA256 = XMLENC + "sha256"
+SHA384 = DSIG_MORE + "sha384"
+SHA512 = XMLENC + "sha512"
+
+DEFAULT_SIGNATURE_METHODS = frozenset(
+    {RSA_SHA256, RSA_SHA384, RSA_SHA512, ECDSA_SHA256, ECDSA_SHA384, ECDSA_SHA512}
+)
+DEFAULT_DIGEST_METHODS = frozenset({SHA256, SHA384, SHA512})
+DEFAULT_C14N_METHODS = frozenset({EXC_C14N, C14N_11})
+
+RevocationMode = Literal["hard-fail", "soft-fail"]
+
+_ASW = "urn:aswbridge:reference:asw:1"
+_UNIPASS = "urn:aswbridge:reference:unipass:1"
+
+
+@attrs.frozen(kw_only=True)
+class SignatureLayout:
+    """Where the two signatures of a certificate message sit, for one profile.
+
+    Attributes:
+        root: the root element's Clark name; the issuing authority's (or the bridge's)
+            enveloped signature is its last child and covers the whole document.
+        content: the element holding boxes 1-11, identified by its ``Id`` attribute.
+        declaration: the exporter's declaration inside ``content``; the exporter's
+            signature, when present, is its last child and references ``content``.
+    """
+
+    root: str
+    content: str
+    declaration: str
+
+
+#: The layouts of the built-in reference profiles, keyed by root element.
+LAYOUTS: Mapping[str, SignatureLayout] = {
+    layout.root: layout
+    for layout in (
+        SignatureLayout(
+            root=f"{{{_ASW}}}EFormMessage",
+            content=f"{{{_ASW}}}CertificateOfOrigin",
+            declaration=f"{{{_ASW}}}ExporterDeclaration",
+        ),
+        SignatureLayout(
+            root=f"{{{_UNIPASS}}}EcoMsg",
+            content=f"{{{_UNIPASS}}}CoInfo",
+            declaration=f"{{{_UNIPASS}}}ExpDclr",
+        ),
+    )
+}
+
+
+def _layouts(value: Mapping[str, SignatureLayout] | None) -> Mapping[str, SignatureLayout]:
+    return {**LAYOUTS, **(value or {})}
+
+
+@attrs.frozen(kw_only=True)
+class SigningPolicy:
+    """How the bridge signs: algorithms, minimum key sizes, and the profile layouts.
+
+    The signature algorithm follows the key: RSA keys sign with RSA-SHA256, P-256 keys
+    with ECDSA-SHA256 (P-384 with ECDSA-SHA384). References use exclusive c14n.
+    """
+
+    min_rsa_bits: int = 2048
+    allowed_curves: frozenset[str] = frozenset({"secp256r1", "secp384r1"})
+    layouts: Mapping[str, SignatureLayout] = attrs.field(default=None, converter=_layouts)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _mode(value: str) -> RevocationMode:
+    if value not in ("hard-fail", "soft-fail"):
+        raise ConfigurationError(f"revocation mode must be hard-fail or soft-fail, not {value!r}")
+    return value  # type: ignore[return-value]
+
+
+@attrs.frozen(kw_only=True)
+class VerificationPolicy:
+    """What a signature must satisfy to be accepted.
+
+    Attributes:
+        signature_methods, digest_methods, c14n_methods: the allow-lists (W3C URIs).
+        require_exporter_signature: refuse a certificate whose exporter's declaration
+            is not signed (the authority's signature is always required).
+        revocation: ``"soft-fail"`` accepts a certificate whose revocation status is
+            unknown (no usable CRL) and reports a warning; ``"hard-fail"`` refuses it
+            with ``REVOCATION_UNKNOWN``. A certificate listed in a CRL is always refused.
+        at: the validation time (``None``: the current time when ``verify`` runs).
+        min_rsa_bits: the smallest RSA signer key accepted.
+        max_chain_depth: the longest chain built to an anchor.
+        layouts: where signatures sit, per root element.
+    """
+
+    signature_methods: frozenset[str] = DEFAULT_SIGNATURE_METHODS
+    digest_methods: frozenset[str] = DEFAULT_DIGEST_METHODS
+    c14n_methods: frozenset[str] = DEFAULT_C14N_METHODS
+    require_exporter_signature: bool = False
+    revocation: RevocationMode = attrs.field(default="soft-fail", converter=_mode)
+    at: datetime | None = attrs.field(default=None, converter=_utc)
+    min_rsa_bits: int = 2048
+    max_chain_depth: int = 4
+    layouts: Mapping[str, SignatureLayout] = attrs.field(default=None, converter=_layouts)
+
+    def now(self) -> datetime:
+        """The validation time: ``at`` when set, else the current UTC time."""
+        return self.at or datetime.now(UTC)

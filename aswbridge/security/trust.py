@@ -1,0 +1,338 @@
+"""Trust anchors, chain building, validity, key usage and offline revocation.
+
+A :class:`TrustStore` holds what the configuration names: trust anchors, optional
+intermediate CA certificates, and CRL files. It never falls back to a public CA
+bundle: with no anchor it cannot be built.
+
+Folders are read as "a folder per partner country": in a folder named by an ISO 3166
+alpha-2 code (``KR/``, ``TH/``), the anchors found are scoped to that country, and
+:func:`aswbridge.security.check_issuer` then requires a signer chaining to them to
+sign for that country only. Inside folders, self-signed CA certificates are anchors,
+other CA certificates are intermediates, end-entity certificates are ignored, CRLs
+are loaded, and files whose name says ``key`` are never opened. A certificate file
+named directly (not through a folder) is an anchor whether or not it is self-signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import attrs
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
+
+from aswbridge.errors import ConfigurationError
+from aswbridge.security.errors import (
+    CertExpired,
+    CertificateError,
+    CertNotYetValid,
+    KeyUsageError,
+    RevocationUnknown,
+    Revoked,
+    UntrustedSigner,
+)
+from aswbridge.security.policy import RevocationMode
+
+__all__ = ["TrustStore", "ValidatedChain", "country_of", "fingerprint", "subject_of"]
+
+_CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der", ".crl")
+_COUNTRY_DIR = re.compile(r"^[A-Z]{2}$")
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.+?\r?\n-----END \1-----", re.DOTALL)
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """The SHA-256 fingerprint of a certificate's DER encoding, lower-case hex."""
+    return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
+
+
+def subject_of(cert: x509.Certificate) -> str:
+    """The certificate's subject as an RFC 4514 string."""
+    return cert.subject.rfc4514_string()
+
+
+def country_of(cert: x509.Certificate) -> str | None:
+    """The subject's country (``C=``), or ``None`` when it names none."""
+    values = cert.subject.get_attributes_for_oid(x509.NameOID.COUNTRY_NAME)
+    return str(values[0].value).upper() if values else None
+
+
+@attrs.frozen(kw_only=True)
+class ValidatedChain:
+    """A chain from the signer to a configured anchor, as validated at ``at``."""
+
+    chain: tuple[x509.Certificate, ...]
+    anchor_scope: str | None
+    at: datetime
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def signer(self) -> x509.Certificate:
+        """The end-entity certificate (first of the chain)."""
+        return self.chain[0]
+
+
+def _require_digital_signature(
+    policy: object, cert: x509.Certificate, ext: x509.KeyUsage | None
+) -> None:
+    if ext is None or not ext.digital_signature:
+        raise ValueError("KeyUsage does not allow digitalSignature")
+
+
+def _require_ca(policy: object, cert: x509.Certificate, ext: x509.BasicConstraints | None) -> None:
+    if ext is None or not ext.ca:
+        raise ValueError("issuer is not a CA")
+
+
+_EE_POLICY = ExtensionPolicy.permit_all().require_present(
+    x509.KeyUsage, Criticality.AGNOSTIC, _require_digital_signature
+)
+_CA_POLICY = ExtensionPolicy.permit_all().require_present(
+    x509.BasicConstraints, Criticality.AGNOSTIC, _require_ca
+)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _read_objects(
+    path: Path,
+) -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
+    data = path.read_bytes()
+    certs: list[x509.Certificate] = []
+    crls: list[x509.CertificateRevocationList] = []
+    try:
+        if b"-----BEGIN" in data:
+            for match in _PEM_BLOCK.finditer(data):
+                kind = match.group(1)
+                if kind == b"CERTIFICATE":
+                    certs.append(x509.load_pem_x509_certificate(match.group(0)))
+                elif kind == b"X509 CRL":
+                    crls.append(x509.load_pem_x509_crl(match.group(0)))
+        elif path.suffix == ".crl":
+            crls.append(x509.load_der_x509_crl(data))
+        else:
+            certs.append(x509.load_der_x509_certificate(data))
+    except ValueError as exc:
+        raise ConfigurationError(f"cannot read trust material {path}: {exc}") from None
+    return certs, crls
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class TrustStore:
+    """Configured anchors, intermediates and CRLs; validates signer chains offline."""
+
+    anchors: tuple[x509.Certificate, ...]
+    intermediates: tuple[x509.Certificate, ...] = ()
+    crls: tuple[x509.CertificateRevocationList, ...] = ()
+    scopes: dict[str, str | None] = attrs.field(factory=dict)
+    _store: Store = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.anchors:
+            raise ConfigurationError("no trust anchor configured: refusing to verify signatures")
+        object.__setattr__(self, "_store", Store(list(self.anchors)))
+
+    @classmethod
+    def from_certificates(
+        cls,
+        anchors: Iterable[x509.Certificate],
+        *,
+        intermediates: Iterable[x509.Certificate] = (),
+        crls: Iterable[x509.CertificateRevocationList] = (),
+        scope: str | None = None,
+    ) -> TrustStore:
+        """A store from certificate objects; ``scope`` ties every anchor to one country."""
+        anchors = tuple(anchors)
+        return cls(
+            anchors=anchors,
+            intermediates=tuple(intermediates),
+            crls=tuple(crls),
+            scopes={fingerprint(a): scope for a in anchors},
+        )
+
+    @classmethod
+    def from_paths(
+        cls, paths: Iterable[str | Path], *, crls: Iterable[str | Path] = ()
+    ) -> TrustStore:
+        """A store from PEM/DER files and folders (see the module docstring for the rules).
+
+        Raises:
+            ConfigurationError: a path is missing or unreadable, or no anchor was found.
+        """
+        anchors: dict[str, x509.Certificate] = {}
+        scopes: dict[str, str | None] = {}
+        inter: dict[str, x509.Certificate] = {}
+        crl_list: list[x509.CertificateRevocationList] = []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_file():
+                certs, found = _read_objects(path)
+                crl_list += found
+                for cert in certs:
+                    if _is_ca(cert):
+                        fp = fingerprint(cert)
+                        anchors[fp] = cert
+                        scopes.setdefault(fp, None)
+                continue
+            if not path.is_dir():
+                raise ConfigurationError(f"trust path {path} does not exist")
+            for file in sorted(path.rglob("*")):
+                if not file.is_file() or file.suffix.lower() not in _CERT_SUFFIXES:
+                    continue
+                if "key" in file.name.lower():
+                    continue
+                scope = next(
+                    (
+                        p.name
+                        for p in (file.parent, *file.parent.parents)
+                        if _COUNTRY_DIR.match(p.name) and p.is_relative_to(path)
+                    ),
+                    None,
+                )
+                certs, found = _read_objects(file)
+                crl_list += found
+                for cert in certs:
+                    if not _is_ca(cert):
+                        continue
+                    fp = fingerprint(cert)
+                    if cert.issuer == cert.subject:
+                        anchors[fp] = cert
+                        scopes[fp] = scope
+                    else:
+                        inter[fp] = cert
+        for raw in crls:
+            crl_list += _read_objects(Path(raw))[1]
+        return cls(
+            anchors=tuple(anchors.values()),
+            intermediates=tuple(c for fp, c in inter.items() if fp not in anchors),
+            crls=tuple(crl_list),
+            scopes=scopes,
+        )
+
+    def validate(
+        self,
+        signer: x509.Certificate,
+        *,
+        untrusted: Sequence[x509.Certificate] = (),
+        at: datetime,
+        revocation: RevocationMode = "soft-fail",
+        min_rsa_bits: int = 2048,
+        max_chain_depth: int = 4,
+    ) -> ValidatedChain:
+        """Build and check the chain from ``signer`` to an anchor, valid at ``at``.
+
+        Args:
+            signer: the end-entity certificate whose key made the signature.
+            untrusted: certificates offered by the document (KeyInfo), used only to
+                build the path, never trusted for themselves.
+            at: the validation time (timezone-aware).
+            revocation: what to do when no usable CRL says whether a certificate of
+                the chain is revoked.
+
+        Raises:
+            CertNotYetValid, CertExpired, KeyUsageError, UntrustedSigner, Revoked,
+            RevocationUnknown, CertificateError.
+        """
+        _check_end_entity(signer, at=at, min_rsa_bits=min_rsa_bits)
+        verifier = (
+            PolicyBuilder()
+            .store(self._store)
+            .time(at)
+            .max_chain_depth(max_chain_depth)
+            .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+            .build_client_verifier()
+        )
+        pool = [c for c in untrusted if c != signer] + list(self.intermediates)
+        try:
+            chain = tuple(verifier.verify(signer, pool).chain)
+        except VerificationError as exc:
+            _explain(signer, pool, at=at)
+            raise UntrustedSigner(
+                f"no path from {subject_of(signer)} to a configured trust anchor ({exc})"
+            ) from None
+        warnings = self._check_revocation(chain, at=at, mode=revocation)
+        return ValidatedChain(
+            chain=chain,
+            anchor_scope=self.scopes.get(fingerprint(chain[-1])),
+            at=at,
+            warnings=warnings,
+        )
+
+    def _check_revocation(
+        self, chain: Sequence[x509.Certificate], *, at: datetime, mode: RevocationMode
+    ) -> tuple[str, ...]:
+        warnings: list[str] = []
+        for cert, issuer in itertools.pairwise(chain):
+            known = False
+            for crl in self.crls:
+                if crl.issuer != issuer.subject or not crl.is_signature_valid(
+                    issuer.public_key()  # type: ignore[arg-type]
+                ):
+                    continue
+                if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
+                    raise Revoked(f"{subject_of(cert)} (serial {cert.serial_number:x}) is revoked")
+                next_update = crl.next_update_utc
+                if crl.last_update_utc <= at and (next_update is None or at <= next_update):
+                    known = True
+            if not known:
+                text = f"revocation status of {subject_of(cert)} is unknown (no current CRL)"
+                if mode == "hard-fail":
+                    raise RevocationUnknown(text)
+                warnings.append(text)
+        return tuple(warnings)
+
+
+def _check_end_entity(cert: x509.Certificate, *, at: datetime, min_rsa_bits: int) -> None:
+    _check_period(cert, at=at, what="signer certificate")
+    if _is_ca(cert):
+        raise KeyUsageError(f"{subject_of(cert)} is a CA certificate: it may not sign documents")
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        raise KeyUsageError(f"{subject_of(cert)} has no KeyUsage extension") from None
+    if not usage.digital_signature:
+        raise KeyUsageError(f"{subject_of(cert)} KeyUsage does not allow digitalSignature")
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < min_rsa_bits:
+        raise CertificateError(f"{subject_of(cert)} has a {key.key_size}-bit RSA key")
+
+
+def _check_period(cert: x509.Certificate, *, at: datetime, what: str) -> None:
+    if at < cert.not_valid_before_utc:
+        raise CertNotYetValid(
+            f"{what} {subject_of(cert)} is not valid before {cert.not_valid_before_utc.isoformat()}"
+            f" (checked at {at.isoformat()})"
+        )
+    if at > cert.not_valid_after_utc:
+        raise CertExpired(
+            f"{what} {subject_of(cert)} expired {cert.not_valid_after_utc.isoformat()}"
+            f" (checked at {at.isoformat()})"
+        )
+
+
+def _explain(signer: x509.Certificate, pool: Sequence[x509.Certificate], *, at: datetime) -> None:
+    """Turn a failed path into a precise code when an issuer on the way is out of date."""
+    current = signer
+    for _ in range(len(pool)):
+        issuer = next((c for c in pool if c.subject == current.issuer and c != current), None)
+        if issuer is None:
+            return
+        _check_period(issuer, at=at, what="CA certificate")
+        current = issuer
