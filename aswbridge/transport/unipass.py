@@ -166,7 +166,7 @@ class UnipassSide:
         }
         # zeep moves the element into its envelope: it is a fresh tree, parsed above.
         answer = self._call(operation, Header=header, Content={"_value_1": payload})
-        result = self._reply(answer, "SubmitResult", unknown_on_bad=True)
+        result = self._reply(answer, "SubmitResult")
         message_id = result.findtext("s:MessageId", namespaces=_NS)
         if message_id != item.message_id:
             raise OutcomeUnknown(
@@ -244,9 +244,7 @@ class UnipassSide:
             raise TypeError(f"unexpected answer from the transport: {type(answer).__name__}")
         return answer
 
-    def _reply(
-        self, answer: HttpAnswer, expected: str, *, unknown_on_bad: bool = True
-    ) -> etree._Element:
+    def _reply(self, answer: HttpAnswer, expected: str) -> etree._Element:
         """The expected reply element, or the transport error the answer means."""
         url = self.url
         if not answer.body.strip():

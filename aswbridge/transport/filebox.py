@@ -1,0 +1,216 @@
+"""The ASW side as a filesystem mailbox: four folders shared with the NSW.
+
+Under one root folder::
+
+    in/          the NSW puts messages here for the bridge to pull
+    out/         the bridge delivers messages here for the NSW
+    processed/   pulled messages the bridge has recorded (acknowledged)
+    failed/      pulled messages the bridge refused, each with <name>.reason.json
+
+Rules that make it safe:
+
+* Every writer (the bridge, and the NSW) writes to a temporary name in the same
+  folder, a name starting with ``.`` or ending in ``.tmp`` or ``.part``, then
+  renames it into place (``os.replace``, atomic on one filesystem). Readers skip
+  such names, so a half-written file is never read.
+* Files are ``fsync``-ed, and so is the folder after a rename, before a delivery is
+  reported (``durable=False`` skips this, for tests).
+* A delivery leaves a marker in ``out/.delivered/``; a repeated message id is
+  recognised even after the NSW has taken the file away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aswbridge._xml import DEFAULT_MAX_BYTES
+from aswbridge.errors import ConfigurationError
+from aswbridge.transport._peek import Reader, peek
+from aswbridge.transport.base import Delivered, Inbound, Outbound, RemoteRejected, TrackState
+
+__all__ = ["FileboxSide"]
+
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_TEMP_SUFFIXES = (".tmp", ".part")
+_REASON = ".reason.json"
+
+
+def _safe_name(message_id: str) -> str:
+    if _SAFE.fullmatch(message_id):
+        return message_id
+    return "id-" + hashlib.sha256(message_id.encode()).hexdigest()[:40]
+
+
+def _visible(name: str) -> bool:
+    return not name.startswith(".") and not name.endswith((*_TEMP_SUFFIXES, _REASON))
+
+
+class FileboxSide:
+    """An NSW mailbox of folders, as one side of the bridge.
+
+    Args:
+        root: the folder holding ``in``, ``out``, ``processed`` and ``failed``.
+        reader: reads routing data from a pulled body (default: the pipeline).
+        durable: fsync files and folders before reporting success.
+        create: create missing folders.
+        max_bytes: a pulled file larger than this is refused by the reader.
+        name: the side's name in logs and the store.
+    """
+
+    def __init__(
+        self,
+        *,
+        root: str | os.PathLike[str],
+        reader: Reader = peek,
+        durable: bool = True,
+        create: bool = True,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        name: str = "nsw",
+    ) -> None:
+        self.name = name
+        self.root = Path(root)
+        self.inbox = self.root / "in"
+        self.outbox = self.root / "out"
+        self.processed = self.root / "processed"
+        self.failed = self.root / "failed"
+        self._ledger = self.outbox / ".delivered"
+        self._reader = reader
+        self._durable = durable
+        self._max_bytes = max_bytes
+        self._lock = threading.Lock()
+        for folder in (self.inbox, self.outbox, self.processed, self.failed, self._ledger):
+            if create:
+                folder.mkdir(parents=True, exist_ok=True)
+            elif not folder.is_dir():
+                raise ConfigurationError(f"mailbox folder missing: {folder}")
+
+    # --- the Side interface -----------------------------------------------------------
+
+    def deliver(self, item: Outbound) -> Delivered:
+        """Write the message into ``out/`` atomically; a repeated message id is recognised."""
+        name = _safe_name(item.message_id)
+        filename = f"{name}.xml"
+        marker = self._ledger / name
+        if marker.exists():
+            return Delivered(message_id=item.message_id, tracking=filename, duplicate=True)
+        self._write(self.outbox / filename, item.body)
+        record = {"message_id": item.message_id, "kind": item.kind, "at": _now()}
+        self._write(marker, json.dumps(record).encode())
+        return Delivered(message_id=item.message_id, tracking=filename, duplicate=False)
+
+    def pending(self, *, limit: int = 100) -> list[str]:
+        """Names of complete files in ``in/``, oldest first."""
+        entries: list[tuple[int, str]] = []
+        with os.scandir(self.inbox) as scan:
+            for entry in scan:
+                if _visible(entry.name) and entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(FileNotFoundError):
+                        entries.append((entry.stat().st_mtime_ns, entry.name))
+        entries.sort()
+        return [name for _, name in entries[: max(1, limit)]]
+
+    def fetch(self, ref: str) -> Inbound:
+        """Read one file of ``in/``; it stays there until acknowledged or rejected.
+
+        Raises:
+            RemoteRejected: ``NOT_FOUND`` when there is no such file.
+            MessageError: the reader refuses the body; reject the ref with its code.
+        """
+        path = self._in_path(ref)
+        try:
+            with path.open("rb") as handle:
+                body = handle.read(self._max_bytes + 1)
+        except FileNotFoundError:
+            raise RemoteRejected(
+                f"no file {ref!r} in the mailbox", remote_code="NOT_FOUND"
+            ) from None
+        routing = self._reader(body)
+        return Inbound(
+            ref=ref,
+            message_id=routing.message_id,
+            kind=routing.kind,
+            sender=routing.sender,
+            body=body,
+        )
+
+    def acknowledge(self, ref: str) -> None:
+        """Move the file to ``processed/``. Acknowledging twice is harmless."""
+        self._move(ref, self.processed)
+
+    def reject(self, ref: str, *, code: str, reason: str) -> None:
+        """Write ``failed/<ref>.reason.json``, then move the file to ``failed/``."""
+        self._in_path(ref)
+        record = {"ref": ref, "code": code, "reason": reason[:2000], "at": _now()}
+        self._write(self.failed / f"{ref}{_REASON}", json.dumps(record, indent=2).encode())
+        self._move(ref, self.failed)
+
+    def track(self, message_id: str) -> TrackState:
+        """``delivered`` when this mailbox has received the message id, else ``unknown``."""
+        name = _safe_name(message_id)
+        if (self._ledger / name).exists() or (self.outbox / f"{name}.xml").exists():
+            return "delivered"
+        return "unknown"
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _in_path(self, ref: str) -> Path:
+        if not _visible(ref) or "/" in ref or "\\" in ref or ref in (".", ".."):
+            raise RemoteRejected(f"not a mailbox file name: {ref!r}", remote_code="NOT_FOUND")
+        return self.inbox / ref
+
+    def _move(self, ref: str, folder: Path) -> None:
+        source = self._in_path(ref)
+        with self._lock:
+            target = folder / ref
+            if target.exists() and source.exists():  # a new file reusing an old name
+                target = folder / f"{Path(ref).stem}.{time.time_ns()}{Path(ref).suffix}"
+            try:
+                os.replace(source, target)
+            except FileNotFoundError:
+                if (self.processed / ref).exists() or (self.failed / ref).exists():
+                    return
+                raise RemoteRejected(
+                    f"no file {ref!r} in the mailbox", remote_code="NOT_FOUND"
+                ) from None
+            self._sync_dir(folder)
+            self._sync_dir(self.inbox)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with temp.open("xb") as handle:
+                handle.write(data)
+                if self._durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+            raise
+        self._sync_dir(path.parent)
+
+    def _sync_dir(self, folder: Path) -> None:
+        if not self._durable:
+            return
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
