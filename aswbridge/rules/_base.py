@@ -1,0 +1,277 @@
+"""The rule registry, the per-form facts the rules read, and small shared helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Generic, TypeGuard, TypeVar
+
+import attrs
+
+from aswbridge.codes import AGREEMENTS, COUNTRIES, CodeList
+from aswbridge.errors import Severity
+from aswbridge.model import (
+    Certificate,
+    Envelope,
+    Receipt,
+    Response,
+    VerificationReply,
+    VerificationRequest,
+)
+
+D = TypeVar("D")
+
+#: What a check yields: the canonical path and a sentence.
+Finding = tuple[str, str]
+Check = Callable[[D, "Context"], Iterable[Finding]]
+
+FORMS = ("FORM_D", "FORM_AK", "FORM_RCEP")
+
+#: Certificate issued later than this many days after departure must be marked
+#: "issued retroactively". The agreements say three (working) days; calendar days are
+#: used because the bridge does not know each Party's public holidays.
+RETROACTIVE_AFTER_DAYS = 3
+
+#: A date may lie this many days after ``today`` before it counts as in the future:
+#: the sender's calendar day can be ahead of ours (Seoul is UTC+9).
+FUTURE_SLACK_DAYS = 1
+
+
+@attrs.frozen(kw_only=True)
+class FormSpec:
+    """What one form allows, as the rules need it."""
+
+    form: str
+    agreement: str
+    members: frozenset[str]
+    #: Origin-criterion codes allowed in box 8 (RCEP box 10).
+    criteria: frozenset[str]
+    #: Qualifiers allowed after the criterion (RCEP ``ACU``, ``DMI``).
+    qualifiers: frozenset[str]
+    #: Tick boxes the form carries (model names).
+    flags: frozenset[str]
+    #: Lengths an HS code may have on this form.
+    hs_lengths: tuple[int, ...]
+    #: Whether a criterion applying RVC must state the percentage.
+    rvc_percent_required: bool
+    #: FOB is required with RVC when the exporting or importing country is one of
+    #: these; ``None`` means always.
+    fob_countries: frozenset[str] | None
+
+
+def _spec(form: str, agreement: str, **kwargs: object) -> FormSpec:
+    return FormSpec(
+        form=form,
+        agreement=agreement,
+        members=AGREEMENTS[agreement].members,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+_D_CRITERIA = ("WO", "RVC", "CC", "CTH", "CTSH", "SP", "CC+RVC", "CTH+RVC", "CTSH+RVC", "PC")
+_AK_CRITERIA = (
+    *("WO", "WO-AK", "CC", "CTH", "CTSH", "CTC", "RVC", "SP"),
+    *("CC+RVC", "CTH+RVC", "CTSH+RVC", "CTC+RVC"),
+)
+_RCEP_CRITERIA = ("WO", "PE", "CTC", "RVC", "CR")
+
+_SPECS: dict[str, FormSpec] | None = None
+
+
+def form_specs() -> dict[str, FormSpec]:
+    """The specification of every known form, by form value (built on first use)."""
+    global _SPECS
+    if _SPECS is None:
+        _SPECS = {
+            "FORM_D": _spec(
+                "FORM_D",
+                "ATIGA",
+                criteria=frozenset(_D_CRITERIA),
+                qualifiers=frozenset(),
+                flags=frozenset(
+                    (
+                        "third_country_invoicing",
+                        "exhibition",
+                        "accumulation",
+                        "de_minimis",
+                        "back_to_back",
+                        "issued_retroactively",
+                        "partial_cumulation",
+                    )
+                ),
+                hs_lengths=(8, 6),
+                rvc_percent_required=True,
+                # ATIGA Annex 7, overleaf note 10 (current revision): FOB only for goods
+                # exported from or imported into Cambodia, Indonesia or Lao PDR.
+                fob_countries=frozenset(("KH", "ID", "LA")),
+            ),
+            "FORM_AK": _spec(
+                "FORM_AK",
+                "AKFTA",
+                criteria=frozenset(_AK_CRITERIA),
+                qualifiers=frozenset(),
+                flags=frozenset(
+                    (
+                        "third_country_invoicing",
+                        "exhibition",
+                        "back_to_back",
+                        "issued_retroactively",
+                    )
+                ),
+                hs_lengths=(8, 6),
+                rvc_percent_required=True,
+                fob_countries=None,
+            ),
+            "FORM_RCEP": _spec(
+                "FORM_RCEP",
+                "RCEP",
+                criteria=frozenset(_RCEP_CRITERIA),
+                qualifiers=frozenset(("ACU", "DMI")),
+                flags=frozenset(
+                    ("back_to_back", "third_country_invoicing", "issued_retroactively")
+                ),
+                hs_lengths=(6,),
+                rvc_percent_required=False,
+                fob_countries=None,
+            ),
+        }
+    return _SPECS
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """What a check may read besides the document: the day, the form's facts."""
+
+    today: date
+    spec: FormSpec | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Rule(Generic[D]):
+    """One business rule: a stable code, where it applies, the clause it enforces."""
+
+    code: str
+    title: str
+    kind: str
+    #: Forms the rule applies to; ``None`` means every document of ``kind``.
+    forms: tuple[str, ...] | None
+    clause: str
+    severity: Severity
+    check: Check[D] = attrs.field(eq=False, repr=False)
+
+
+class Registry(Generic[D]):
+    """The rules of one document kind, in the order they run."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.rules: list[Rule[D]] = []
+
+    def rule(
+        self,
+        code: str,
+        title: str,
+        *,
+        clause: str,
+        forms: Sequence[str] | None = None,
+        severity: Severity = "error",
+    ) -> Callable[[Check[D]], Check[D]]:
+        """Register the decorated function as the check of rule ``code``."""
+
+        def register(check: Check[D]) -> Check[D]:
+            self.rules.append(
+                Rule(
+                    code=code,
+                    title=title,
+                    kind=self.kind,
+                    forms=None if forms is None else tuple(forms),
+                    clause=clause,
+                    severity=severity,
+                    check=check,
+                )
+            )
+            return check
+
+        return register
+
+
+# --- helpers the checks share ----------------------------------------------------------
+
+
+def code_problem(codes: CodeList, value: object, what: str) -> str | None:
+    """Why ``value`` is not an active, canonically spelled code of ``codes``; else None."""
+    if value in codes:
+        return None
+    if not isinstance(value, str):
+        return f"{what} {value!r} is not a code of {codes.title}"
+    entry = codes.lookup(value)
+    if entry is None:
+        return f"{what} {value!r} is not a code of {codes.title}"
+    if not entry.active:
+        return f"{what} {value!r} ({entry.name}) is {entry.status} in {codes.title}"
+    return f"{what} {value!r} is not written as in {codes.title}: use {entry.code!r}"
+
+
+def country_problem(value: object, what: str) -> str | None:
+    """:func:`code_problem` for ISO 3166-1 alpha-2."""
+    return code_problem(COUNTRIES, value, what)
+
+
+def is_blank(value: object) -> bool:
+    """Whether a required text is missing: not a string, or only whitespace."""
+    return not isinstance(value, str) or not value.strip()
+
+
+def positive(value: object) -> bool:
+    """Whether ``value`` is a finite number above zero (never raises on NaN)."""
+    if isinstance(value, Decimal):
+        return value.is_finite() and value > 0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return value > 0 and value == value and value != float("inf")
+
+
+def is_date(value: object) -> TypeGuard[date]:
+    """Whether ``value`` is a date (and not a datetime, which does not compare with one)."""
+    return isinstance(value, date) and not hasattr(value, "hour")
+
+
+def in_future(day: object, today: date) -> bool:
+    """Whether ``day`` is later than ``today`` plus the time-zone slack."""
+    return is_date(day) and (day - today).days > FUTURE_SLACK_DAYS
+
+
+def one_year_after(day: date) -> date:
+    """The same day one year later (28 February for 29 February); date.max at the end."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        if day.year >= date.max.year:
+            return date.max
+        return day.replace(year=day.year + 1, day=28)
+
+
+def decimals_beyond(amount: Decimal, places: int) -> bool:
+    """Whether a finite ``amount`` has a non-zero digit after ``places`` decimals."""
+    _sign, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int):
+        return False
+    zeros = 0
+    for digit in reversed(digits):
+        if digit:
+            break
+        zeros += 1
+    if zeros == len(digits):
+        return False
+    return exponent + zeros < -places
+
+
+# --- the registries ----------------------------------------------------------------------
+
+CERTIFICATE: Registry[Certificate] = Registry("certificate")
+RECEIPT: Registry[Receipt] = Registry("receipt")
+RESPONSE: Registry[Response] = Registry("response")
+VERIFICATION_REQUEST: Registry[VerificationRequest] = Registry("verification_request")
+VERIFICATION_REPLY: Registry[VerificationReply] = Registry("verification_reply")
+ENVELOPE: Registry[Envelope] = Registry("envelope")

@@ -1,0 +1,223 @@
+"""Goods items (boxes 5 to 10; RCEP 6 to 13): numbering, codes, quantities, HS, FOB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aswbridge.codes import CURRENCIES, HS, HS_EDITIONS, PACKAGES, TRANSPORT_MODES, UNITS
+from aswbridge.model import Certificate
+from aswbridge.rules._base import (
+    CERTIFICATE,
+    FORMS,
+    Context,
+    Finding,
+    code_problem,
+    decimals_beyond,
+    positive,
+)
+
+
+@CERTIFICATE.rule(
+    "NO_ITEMS",
+    "The certificate lists at least one goods item.",
+    clause="ATIGA Annex 7 boxes 5–10; Form AK boxes 5–10; RCEP Annex 3B boxes 6–13",
+)
+def has_items(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    if not cert.items:
+        yield "items", "the certificate has no goods items"
+
+
+@CERTIFICATE.rule(
+    "ITEM_NUMBERS",
+    "Item numbers run 1..n, unique and in order.",
+    clause="ATIGA Annex 7 box 5 and note 9 (items refused one by one); Form AK box 5; "
+    "RCEP Annex 3B box 6",
+)
+def item_numbers(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    seen: set[object] = set()
+    for i, item in enumerate(cert.items):
+        number = item.number
+        if number != i + 1:
+            if number in seen:
+                why = f"item number {number!r} is used twice"
+            else:
+                why = f"item number {number!r} is out of sequence"
+            yield f"items[{i}].number", f"{why}; expected {i + 1}"
+        seen.add(number)
+
+
+@CERTIFICATE.rule(
+    "QUANTITY_NOT_POSITIVE",
+    "Every gross weight or other quantity is a finite number above zero.",
+    clause="ATIGA Annex 7 box 9; Form AK box 9; RCEP Annex 3B box 12",
+)
+def quantities_positive(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    for i, item in enumerate(cert.items):
+        if not positive(item.quantity.value):
+            yield f"items[{i}].quantity.value", f"quantity {item.quantity.value} is not above zero"
+
+
+@CERTIFICATE.rule(
+    "PACKAGE_COUNT_NOT_POSITIVE",
+    "A stated number of packages is above zero.",
+    clause="ATIGA Annex 7 box 7; Form AK box 7; RCEP Annex 3B box 8",
+)
+def package_counts_positive(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    for i, item in enumerate(cert.items):
+        if item.packages is not None and not positive(item.packages.count):
+            yield (
+                f"items[{i}].packages.count",
+                f"{item.packages.count!r} packages is not above zero",
+            )
+
+
+@CERTIFICATE.rule(
+    "UNIT_UNKNOWN",
+    "Quantity units are active UN/ECE Rec 20 codes (or X + a Rec 21 package code).",
+    clause="UN/ECE Rec 20 Rev 17, introduction note 2; canonical model: `items[].quantity.unit`",
+)
+def units_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    for i, item in enumerate(cert.items):
+        problem = code_problem(UNITS, item.quantity.unit, "unit")
+        if problem:
+            yield f"items[{i}].quantity.unit", problem
+
+
+@CERTIFICATE.rule(
+    "PACKAGE_UNKNOWN",
+    "Package kinds are active UN/ECE Rec 21 codes.",
+    clause="UN/ECE Rec 21 Rev 12 Annex VI; canonical model: `items[].packages.kind`",
+)
+def packages_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    for i, item in enumerate(cert.items):
+        if item.packages is not None:
+            problem = code_problem(PACKAGES, item.packages.kind, "package kind")
+            if problem:
+                yield f"items[{i}].packages.kind", problem
+
+
+@CERTIFICATE.rule(
+    "TRANSPORT_MODE_UNKNOWN",
+    "The transport mode, where stated, is a UN/ECE Rec 19 code.",
+    clause="UN/ECE Rec 19; canonical model: `transport.mode`",
+)
+def transport_mode_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    mode = cert.transport.mode
+    if mode is not None:
+        problem = code_problem(TRANSPORT_MODES, mode, "transport mode")
+        if problem:
+            yield "transport.mode", problem
+
+
+@CERTIFICATE.rule(
+    "CURRENCY_UNKNOWN",
+    "FOB currencies are active ISO 4217 codes.",
+    clause="ISO 4217 List One; canonical model: `items[].fob_value.currency`",
+)
+def currencies_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    for i, item in enumerate(cert.items):
+        if item.fob_value is not None:
+            problem = code_problem(CURRENCIES, item.fob_value.currency, "currency")
+            if problem:
+                yield f"items[{i}].fob_value.currency", problem
+
+
+@CERTIFICATE.rule(
+    "FOB_NOT_POSITIVE",
+    "A stated FOB value is a finite amount above zero.",
+    clause="ATIGA Annex 7 box 9; Form AK box 9; RCEP Annex 3B box 12",
+)
+def fob_positive(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    for i, item in enumerate(cert.items):
+        if item.fob_value is not None and not positive(item.fob_value.amount):
+            yield (
+                f"items[{i}].fob_value.amount",
+                f"FOB value {item.fob_value.amount} is not above zero",
+            )
+
+
+@CERTIFICATE.rule(
+    "FOB_PRECISION",
+    "A FOB value has no more decimals than its currency's minor unit (ISO 4217).",
+    clause="ISO 4217 minor units",
+)
+def fob_precision(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    for i, item in enumerate(cert.items):
+        money = item.fob_value
+        if money is None or not positive(money.amount):
+            continue
+        entry = CURRENCIES.lookup(money.currency) if money.currency in CURRENCIES else None
+        places = entry.row.get("minor_units", "") if entry is not None else ""
+        if places.isdigit() and decimals_beyond(money.amount, int(places)):
+            yield (
+                f"items[{i}].fob_value.amount",
+                f"FOB value {money.amount} has more than {places} decimal(s) for {money.currency}",
+            )
+
+
+@CERTIFICATE.rule(
+    "HS_FORMAT",
+    "HS codes are digits only: 8 (AHTN of the importing country) or 6 on Form D and AK, 6 on RCEP.",
+    forms=FORMS,
+    clause="ATIGA Annex 7 box 7 and note 6; Form AK box 7; RCEP Annex 3B box 9 (HS 6-digit)",
+)
+def hs_format(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    if ctx.spec is None:
+        return
+    lengths = ctx.spec.hs_lengths
+    for i, item in enumerate(cert.items):
+        code = item.hs.code
+        if not (isinstance(code, str) and code.isascii() and code.isdigit()):
+            yield f"items[{i}].hs.code", f"HS code {code!r} is not all digits"
+        elif len(code) not in lengths:
+            allowed = " or ".join(str(n) for n in lengths)
+            yield (
+                f"items[{i}].hs.code",
+                f"HS code {code} has {len(code)} digits; {ctx.spec.form} takes {allowed}",
+            )
+
+
+@CERTIFICATE.rule(
+    "HS_UNKNOWN",
+    "The first six digits of every HS code are a subheading of some HS edition carried.",
+    clause="WCO HS 2017 / HS 2022 nomenclature (shipped lists)",
+)
+def hs_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    for i, item in enumerate(cert.items):
+        head = _head(item.hs.code)
+        if head is not None and not any(head in table for table in HS.values()):
+            yield f"items[{i}].hs.code", f"{head} is not an HS subheading ({', '.join(HS)})"
+
+
+@CERTIFICATE.rule(
+    "HS_EDITION",
+    "Every HS code names an edition carried (HS2017, HS2022) and is a subheading of it.",
+    clause="WCO HS 2017 / HS 2022 (AHTN 2017 / 2022 follow them); canonical model: "
+    "`items[].hs.edition`",
+)
+def hs_editions(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    for i, item in enumerate(cert.items):
+        edition = item.hs.edition
+        table = HS.get(edition) if isinstance(edition, str) else None
+        if table is None:
+            yield (
+                f"items[{i}].hs.edition",
+                f"HS edition {edition!r} is not one of {', '.join(HS_EDITIONS)}",
+            )
+            continue
+        head = _head(item.hs.code)
+        if head is not None and head not in table:
+            others = [e for e in HS_EDITIONS if head in HS[e]]
+            if others:
+                yield (
+                    f"items[{i}].hs.code",
+                    f"{head} is not an {edition} subheading; it is one of {others[0]}",
+                )
+
+
+def _head(code: object) -> str | None:
+    """The HS-6 head of a well-formed code (6 or more digits), else None."""
+    if not isinstance(code, str) or len(code) < 6:
+        return None
+    head = code[:6]
+    return head if head.isascii() and head.isdigit() else None
