@@ -12,6 +12,7 @@ Verify, then decode only what was signed and bind the signer to the issuer::
     check_issuer(verified, issuing_country=message.document.issuing_country)
 """
 
+from aswbridge.security import pki
 from aswbridge.security.errors import (
     AlgorithmNotAllowed,
     AmbiguousReference,
@@ -76,4 +77,5 @@ __all__ = [
     "fingerprint",
     "load_certificates",
     "load_private_key",
+    "pki",
 ]

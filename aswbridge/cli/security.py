@@ -1,0 +1,132 @@
+"""``aswbridge sign``, ``aswbridge verify`` and ``aswbridge pki init``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from aswbridge import _xml
+from aswbridge.errors import ConfigurationError
+from aswbridge.security import (
+    Signer,
+    TrustStore,
+    VerificationPolicy,
+    Verifier,
+    load_certificates,
+    load_private_key,
+    pki,
+)
+from aswbridge.security.binding import bind
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``sign``, ``verify`` and ``pki`` sub-commands."""
+    sign = subparsers.add_parser("sign", help="add an enveloped XML signature to a message")
+    sign.add_argument("--key", required=True, help="PEM private key (RSA ≥ 2048 or P-256)")
+    sign.add_argument("--cert", required=True, help="PEM signer certificate")
+    sign.add_argument("--chain", help="PEM file of intermediate CA certificates")
+    sign.add_argument(
+        "--exporter", action="store_true", help="sign the exporter's declaration (box 11)"
+    )
+    sign.add_argument("input", help="XML file, or - for standard input")
+    sign.add_argument("-o", "--output", help="output file (default: standard output)")
+    sign.set_defaults(handler=_sign)
+
+    verify = subparsers.add_parser("verify", help="verify a signed message and its signer")
+    verify.add_argument(
+        "--trust", action="append", required=True, help="anchor PEM file or folder (repeatable)"
+    )
+    verify.add_argument("--crl", action="append", default=[], help="CRL file (repeatable)")
+    verify.add_argument("--at", help="validation time, ISO 8601 (default: now)")
+    verify.add_argument(
+        "--revocation",
+        choices=("soft-fail", "hard-fail"),
+        default="soft-fail",
+        help="when no current CRL says whether a certificate is revoked",
+    )
+    verify.add_argument(
+        "--require-exporter", action="store_true", help="require the exporter's signature"
+    )
+    verify.add_argument(
+        "--no-bind",
+        action="store_true",
+        help="skip decoding and the signer/issuing-authority binding",
+    )
+    verify.add_argument("input", help="XML file, or - for standard input")
+    verify.set_defaults(handler=_verify)
+
+    pki_parser = subparsers.add_parser("pki", help="a throwaway TEST-ONLY PKI")
+    pki_sub = pki_parser.add_subparsers(dest="pki_command", metavar="ACTION", required=True)
+    init = pki_sub.add_parser("init", help="write a TEST-ONLY PKI into DIR")
+    init.add_argument("dir")
+    init.add_argument("--country", action="append", help="limit to these countries")
+    init.add_argument("--key-type", choices=("ec", "rsa"), default="ec")
+    init.set_defaults(handler=_pki_init)
+
+
+def _read(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {name}: {exc}") from None
+
+
+def _sign(args: argparse.Namespace) -> int:
+    root = _xml.parse(_read(args.input))
+    key = load_private_key(args.key)
+    certs = load_certificates(args.cert)
+    if not certs:
+        raise ConfigurationError(f"{args.cert} holds no certificate")
+    chain = certs[1:] + (load_certificates(args.chain) if args.chain else [])
+    signer = Signer()
+    method = signer.sign_declaration if args.exporter else signer.sign
+    signed = method(root, key=key, cert=certs[0], chain=chain)
+    data = etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def _parse_at(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigurationError(f"--at {text!r} is not an ISO 8601 date-time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    trust = TrustStore.from_paths(args.trust, crls=args.crl)
+    policy = VerificationPolicy(
+        at=_parse_at(args.at),
+        revocation=args.revocation,
+        require_exporter_signature=args.require_exporter,
+    )
+    verified = Verifier(policy).verify(_read(args.input), trust=trust)
+    if not args.no_bind:
+        bind(verified)
+    print(f"subject: {verified.subject}")
+    print(f"fingerprint: {verified.fingerprint}")
+    if verified.exporter is not None:
+        print(f"exporter: {verified.exporter.subject}")
+        print(f"exporter fingerprint: {verified.exporter.fingerprint}")
+    for warning in verified.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _pki_init(args: argparse.Namespace) -> int:
+    created = pki.create(args.dir, countries=args.country or pki.COUNTRIES, key_type=args.key_type)
+    print(f"TEST-ONLY PKI for {', '.join(created.countries)} written to {created.path}")
+    return 0
