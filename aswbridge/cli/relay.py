@@ -1,0 +1,253 @@
+"""``aswbridge run``, ``aswbridge status`` and ``aswbridge dead-letter``: the relay's CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from aswbridge.config import RelayConfig, load_config, parse_config
+from aswbridge.errors import ConfigurationError
+from aswbridge.store import OutboxEntry, Store, open_store
+
+log = logging.getLogger("aswbridge.relay")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``run``, ``status`` and ``dead-letter`` to the command line."""
+    run = subparsers.add_parser(
+        "run",
+        help="run the relay between an NSW and UNI-PASS",
+        description="Run the relay. Give --config, or the quick-start flags --side, "
+        "--nsw-url, --unipass-url and --store. SIGTERM finishes in-flight work and exits.",
+    )
+    run.add_argument("--config", type=Path, help="bridge.toml")
+    run.add_argument("--side", metavar="CC", help="the local NSW's country (ISO alpha-2)")
+    run.add_argument("--nsw-url", help="the NSW gateway mailbox URL")
+    run.add_argument("--nsw-mailbox", type=Path, help="or an NSW folder mailbox")
+    run.add_argument("--unipass-url", help="the UNI-PASS e-CO service URL")
+    run.add_argument("--store", help="the SQLite store file")
+    run.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="a trust anchor for incoming signatures (repeatable)",
+    )
+    run.add_argument("--sign-key", help="our signing key (PEM)")
+    run.add_argument("--sign-cert", help="our signing certificate (PEM)")
+    run.add_argument(
+        "--allow-unsigned",
+        action="store_true",
+        help="without trust anchors, accept unsigned messages (tests only)",
+    )
+    run.add_argument("--poll-interval", type=float, help="seconds between idle passes")
+    run.add_argument("--once", action="store_true", help="run one pass and exit")
+    run.set_defaults(handler=run_command)
+
+    status = subparsers.add_parser(
+        "status",
+        help="what the relay's store holds, by state",
+        description="Counts by state (pending, in_flight, done, dead) and the journal.",
+    )
+    _store_arguments(status)
+    status.add_argument("--format", choices=("text", "json"), default="text")
+    status.add_argument("--journal", action="store_true", help="print the journal")
+    status.add_argument("--message", help="only this message id's journal")
+    status.add_argument("--limit", type=int, help="the last N journal entries")
+    status.set_defaults(handler=status_command)
+
+    dead = subparsers.add_parser("dead-letter", help="list or retry dead-lettered messages")
+    verbs = dead.add_subparsers(dest="verb", metavar="VERB", required=True)
+    listing = verbs.add_parser("list", help="list dead-lettered messages")
+    _store_arguments(listing)
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.set_defaults(handler=dead_list_command)
+    retry = verbs.add_parser("retry", help="put dead-lettered messages back in the queue")
+    _store_arguments(retry)
+    retry.add_argument("message_ids", nargs="*", metavar="ID")
+    retry.add_argument("--all", action="store_true", help="every dead-lettered message")
+    retry.set_defaults(handler=dead_retry_command)
+
+
+def _store_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--config", type=Path, help="bridge.toml")
+    group.add_argument("--store", help="the SQLite store file")
+
+
+def _open_existing_store(args: argparse.Namespace) -> Store:
+    location = load_config(args.config).store if args.config else str(args.store)
+    if "://" not in location and not Path(location).exists():
+        raise ConfigurationError(f"no store at {location}")
+    return open_store(location)
+
+
+# --- run ----------------------------------------------------------------------------
+
+
+def _quick_config(args: argparse.Namespace) -> RelayConfig:
+    missing = [
+        flag
+        for flag, value in (
+            ("--side", args.side),
+            ("--unipass-url", args.unipass_url),
+            ("--store", args.store),
+        )
+        if not value
+    ]
+    if not (args.nsw_url or args.nsw_mailbox):
+        missing.append("--nsw-url")
+    if missing:
+        raise ConfigurationError(f"{', '.join(missing)}: required without --config")
+    nsw: dict[str, Any] = (
+        {"url": args.nsw_url} if args.nsw_url else {"mailbox": str(args.nsw_mailbox)}
+    )
+    data: dict[str, Any] = {
+        "bridge": {
+            "country": args.side,
+            "store": args.store,
+            "allow_unsigned": bool(args.allow_unsigned),
+        },
+        "nsw": nsw,
+        "unipass": {"url": args.unipass_url},
+    }
+    trust: dict[str, Any] = {}
+    if args.trust:
+        trust["anchors"] = list(args.trust)
+    if args.sign_key:
+        trust["sign_key"] = args.sign_key
+    if args.sign_cert:
+        trust["sign_cert"] = args.sign_cert
+    if trust:
+        data["trust"] = trust
+    return parse_config(data)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the relay until SIGTERM/SIGINT (or one pass with ``--once``)."""
+    from aswbridge.relay.factory import build_bridge
+
+    if args.config:
+        config = load_config(args.config)
+        if args.allow_unsigned and not config.allow_unsigned:
+            config = attrs.evolve(config, allow_unsigned=True)
+    else:
+        config = _quick_config(args)
+    bridge = build_bridge(config)
+    if args.once:
+        report = bridge.run_once()
+        log.info("one pass: %s", report)
+        bridge.store.close()
+        return 0
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.warning("signal %d: finishing in-flight work, then stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    interval = args.poll_interval if args.poll_interval is not None else config.poll_interval
+    try:
+        bridge.run_forever(stop, poll_interval=interval)
+    finally:
+        for side in bridge.sides.values():
+            side.close()
+        bridge.store.close()
+    return 0
+
+
+# --- status -------------------------------------------------------------------------
+
+
+def status_command(args: argparse.Namespace) -> int:
+    """Print counts by state (and the journal with ``--journal``)."""
+    store = _open_existing_store(args)
+    try:
+        counts = store.counts()
+        journal = (
+            store.journal(message_id=args.message, limit=args.limit)
+            if args.journal or args.message
+            else []
+        )
+    finally:
+        store.close()
+    if args.format == "json":
+        out: dict[str, Any] = dict(counts)
+        if journal:
+            out["journal"] = [
+                {
+                    "seq": e.seq,
+                    "at": e.at.isoformat(),
+                    "message_id": e.message_id,
+                    "event": e.event,
+                    "state": e.state,
+                    "detail": e.detail,
+                }
+                for e in journal
+            ]
+        print(json.dumps(out, indent=2))
+        return 0
+    for key, value in counts.items():
+        print(f"{key:>15}  {value}")
+    for entry in journal:
+        print(entry)
+    return 0
+
+
+# --- dead letters -------------------------------------------------------------------
+
+
+def _entry(row: OutboxEntry) -> dict[str, Any]:
+    return {
+        "message_id": row.message_id,
+        "kind": row.kind,
+        "dest": row.dest,
+        "attempts": row.attempts,
+        "code": row.last_code,
+        "error": row.last_error,
+        "source_message_id": row.source_message_id,
+        "sha256": row.digest,
+    }
+
+
+def dead_list_command(args: argparse.Namespace) -> int:
+    """List dead-lettered messages with their last error."""
+    store = _open_existing_store(args)
+    try:
+        rows = store.dead_letters()
+    finally:
+        store.close()
+    if args.format == "json":
+        print(json.dumps([_entry(r) for r in rows], indent=2))
+        return 0
+    for row in rows:
+        print(
+            f"{row.message_id}  {row.kind} to {row.dest}  after {row.attempts} attempt(s)"
+            f"  {row.last_code}: {row.last_error}"
+        )
+    if not rows:
+        print("no dead letters")
+    return 0
+
+
+def dead_retry_command(args: argparse.Namespace) -> int:
+    """Put dead-lettered messages back in the queue (the relay sends them again)."""
+    if not args.message_ids and not args.all:
+        raise ConfigurationError("dead-letter retry: give message ids or --all")
+    store = _open_existing_store(args)
+    try:
+        ids = [r.message_id for r in store.dead_letters()] if args.all else args.message_ids
+        for message_id in ids:
+            store.retry_dead(message_id)
+            print(f"{message_id}  queued again")
+    finally:
+        store.close()
+    return 0

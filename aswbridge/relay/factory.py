@@ -1,0 +1,93 @@
+"""Build a running :class:`Bridge` from a :class:`~aswbridge.config.RelayConfig`."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from aswbridge.config import RelayConfig, SideConfig
+from aswbridge.errors import ConfigurationError
+from aswbridge.relay.bridge import Bridge
+from aswbridge.relay.translator import Translator, pipeline_translator
+from aswbridge.store import Store, open_store
+from aswbridge.transport.base import Side
+
+log = logging.getLogger("aswbridge.relay")
+
+
+def _http_policy(side: SideConfig) -> Any:
+    from aswbridge.transport._http import HttpPolicy
+
+    return HttpPolicy(
+        connect_timeout=side.connect_timeout,
+        read_timeout=side.read_timeout,
+        deadline=side.deadline,
+        ca_bundle=str(side.ca_bundle) if side.ca_bundle else None,
+        client_cert=str(side.client_cert) if side.client_cert else None,
+        client_key=str(side.client_key) if side.client_key else None,
+    )
+
+
+def build_sides(config: RelayConfig) -> tuple[Side, Side]:
+    """The NSW side (HTTP mailbox or folder mailbox) and the UNI-PASS side (SOAP)."""
+    from aswbridge.transport.nsw import NswHttpSide
+    from aswbridge.transport.unipass import UnipassSide
+
+    nsw: Side
+    if config.nsw.mailbox is not None:
+        filebox: Any = importlib.import_module("aswbridge.transport.filebox")
+        nsw = filebox.FileboxSide(root=config.nsw.mailbox)
+    else:
+        assert config.nsw.url is not None
+        nsw = NswHttpSide(url=config.nsw.url, policy=_http_policy(config.nsw))
+    if config.unipass.url is None:
+        raise ConfigurationError("unipass.url: required")
+    unipass = UnipassSide(url=config.unipass.url, policy=_http_policy(config.unipass))
+    return nsw, unipass
+
+
+def pipeline_options(config: RelayConfig) -> dict[str, Any]:
+    """The options :func:`aswbridge.translate` is called with (trust and signing)."""
+    options: dict[str, Any] = {}
+    trust = config.trust
+    if trust.configured:
+        options["trust_anchors"] = tuple(str(p) for p in trust.anchors)
+    if trust.sign_key is not None and trust.sign_cert is not None:
+        options["sign_key"] = str(trust.sign_key)
+        options["sign_cert"] = str(trust.sign_cert)
+    if config.allow_unsigned:
+        options["allow_unsigned"] = True
+    return options
+
+
+def build_bridge(
+    config: RelayConfig,
+    *,
+    store: Store | None = None,
+    translate: Translator | None = None,
+) -> Bridge:
+    """A :class:`Bridge` wired as configured (sides, store, pipeline, retry policy)."""
+    if not config.trust.configured:
+        if not config.allow_unsigned:
+            log.warning(
+                "no trust anchors configured: every unsigned or unverifiable message will be"
+                " refused (configure [trust] anchors, or allow_unsigned for tests)"
+            )
+        else:
+            log.warning(
+                "no trust anchors configured and allow_unsigned is set: messages are NOT"
+                " verified; do not run this way in production"
+            )
+    nsw, unipass = build_sides(config)
+    return Bridge(
+        nsw=nsw,
+        unipass=unipass,
+        store=store or open_store(config.store),
+        translate=translate or pipeline_translator(**pipeline_options(config)),
+        country=config.country,
+        policy=config.retry,
+        batch=config.batch,
+        lease_s=config.lease_seconds,
+        workers=config.workers,
+    )

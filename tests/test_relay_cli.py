@@ -1,0 +1,107 @@
+"""``aswbridge status`` and ``aswbridge dead-letter`` on a prepared store; ``run`` refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aswbridge import cli
+from aswbridge.store import Outgoing, SqliteStore
+
+
+@pytest.fixture(autouse=True)
+def _only_relay_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("relay",))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "relay.db"
+    with SqliteStore(path) as store:
+        for n in range(4):
+            store.enqueue(
+                Outgoing(
+                    message_id=f"m-{n}",
+                    dest="unipass",
+                    kind="certificate",
+                    body=b"<x/>" + bytes([n]),
+                )
+            )
+        store.claim(limit=3, lease_s=600)
+        store.ack("m-0", tracking="T-0")
+        store.fail("m-1", code="E_REFUSED", error="duplicate CO number", next_attempt_at=None)
+    return path
+
+
+def test_status_json_counts_by_state(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["status", "--store", str(db), "--format", "json"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert {k: counts[k] for k in ("pending", "in_flight", "done", "dead")} == {
+        "pending": 1,
+        "in_flight": 1,
+        "done": 1,
+        "dead": 1,
+    }
+
+
+def test_status_journal_of_one_message(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["status", "--store", str(db), "--journal", "--message", "m-0"]) == 0
+    out = capsys.readouterr().out
+    assert "m-0 enqueued -> pending" in out and "m-0 delivered -> done (tracking T-0)" in out
+
+
+def test_status_reads_the_store_named_in_the_config(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bridge.toml"
+    config.write_text(
+        '[bridge]\ncountry = "TH"\nstore = "relay.db"\n[nsw]\nurl = "http://127.0.0.1:1"\n'
+        '[unipass]\nurl = "http://127.0.0.1:2"\n'
+    )
+    assert cli.main(["status", "--config", str(config), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["done"] == 1
+
+
+def test_status_of_a_missing_store_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["status", "--store", str(tmp_path / "none.db")]) == 2
+    assert "no store at" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_dead_letter_list_and_retry(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["dead-letter", "list", "--store", str(db), "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(d["message_id"], d["code"]) for d in listed] == [("m-1", "E_REFUSED")]
+    assert cli.main(["dead-letter", "retry", "--store", str(db), "m-1"]) == 0
+    assert "m-1  queued again" in capsys.readouterr().out
+    with SqliteStore(db) as store:
+        row = store.get("m-1")
+        assert row is not None and (row.state, row.attempts) == ("pending", 0)
+
+
+def test_dead_letter_retry_of_an_unknown_id_fails(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["dead-letter", "retry", "--store", str(db), "m-0"]) == 1
+    assert "UNKNOWN_MESSAGE" in capsys.readouterr().err
+
+
+def test_run_without_config_names_the_missing_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["run", "--side", "TH", "--store", str(tmp_path / "r.db")]) == 2
+    err = capsys.readouterr().err
+    assert "--unipass-url" in err and "--nsw-url" in err
+
+
+def test_run_with_a_bad_config_names_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bridge.toml"
+    config.write_text('[bridge]\ncountry = "TH"\nstore = "r.db"\nbatch = "many"\n')
+    assert cli.main(["run", "--config", str(config)]) == 2
+    assert "bridge.batch: expected an integer" in capsys.readouterr().err
