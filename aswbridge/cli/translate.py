@@ -1,0 +1,111 @@
+"""``aswbridge translate``, ``validate`` and ``schema``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from aswbridge.errors import ConfigurationError
+
+PROFILE_CHOICES = "asw, unipass, canonical (or a profile registered by entry point)"
+
+
+def register(sub: Any) -> None:
+    """Add the translate, validate and schema sub-commands."""
+    p = sub.add_parser("translate", help="translate a message between profiles",
+                       description="Translate a message; input and output are both validated.")
+    p.add_argument("--from", dest="source", required=True, metavar="P", help=PROFILE_CHOICES)
+    p.add_argument("--to", dest="target", required=True, metavar="Q", help=PROFILE_CHOICES)
+    p.add_argument("input", nargs="?", default="-", help="input file, or - for stdin")
+    p.add_argument("-o", "--output", help="output file (default: stdout)")
+    p.add_argument("--trust", action="append", default=[], metavar="T",
+                   help="verify the input against these anchors (PEM file or folder)")
+    p.add_argument("--crl", action="append", default=[], metavar="F", help="CRL files")
+    p.add_argument("--sign-key", metavar="K", help="sign the output with this PEM key")
+    p.add_argument("--sign-cert", metavar="C", help="the signing certificate (PEM)")
+    p.add_argument("--sign-chain", metavar="F", help="intermediates to include (PEM)")
+    p.set_defaults(handler=run_translate)
+
+    v = sub.add_parser("validate", help="check a message against schema and business rules")
+    v.add_argument("--profile", required=True, metavar="P", help=PROFILE_CHOICES)
+    v.add_argument("--format", choices=("text", "json"), default="text")
+    v.add_argument("input", help="input file, or - for stdin")
+    v.set_defaults(handler=run_validate)
+
+    s = sub.add_parser("schema", help="print the path of a profile's root payload XSD")
+    s.add_argument("profile", metavar="P")
+    s.set_defaults(handler=run_schema)
+
+
+def read_input(name: str) -> bytes:
+    """Read a file or standard input, as bytes."""
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {name}: {exc.strerror}") from None
+
+
+def write_output(name: str | None, data: bytes) -> None:
+    """Write to a file (atomically) or to standard output."""
+    if name is None or name == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    path = Path(name)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write {name}: {exc.strerror}") from None
+
+
+def run_translate(args: argparse.Namespace) -> int:
+    """Translate one message."""
+    from aswbridge.pipeline import SigningKey, translate
+
+    trust = None
+    if args.trust:
+        from aswbridge.security import TrustStore
+
+        trust = TrustStore.from_paths(args.trust, crls=args.crl)
+    signing = None
+    if args.sign_key or args.sign_cert:
+        if not (args.sign_key and args.sign_cert):
+            raise ConfigurationError("--sign-key and --sign-cert go together")
+        signing = SigningKey.from_files(key=args.sign_key, cert=args.sign_cert,
+                                        chain=args.sign_chain)
+    data = read_input(args.input)
+    out = translate(data, source=args.source, target=args.target, trust=trust, signing=signing)
+    write_output(args.output, out)
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate one message; print its problems."""
+    from aswbridge.pipeline import problems_of
+
+    problems = problems_of(read_input(args.input), profile=args.profile)
+    errors = [p for p in problems if p.severity == "error"]
+    if args.format == "json":
+        json.dump([p.as_dict() for p in problems], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for p in problems:
+            print(f"{p.severity}: {p}", file=sys.stderr if p.severity == "error" else sys.stdout)
+        if not errors:
+            print(f"valid {args.profile} message")
+    return 1 if errors else 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """Print the installed path of a profile's root XSD."""
+    from aswbridge import _xml, profiles
+
+    print(_xml.package_file(profiles.get(args.profile).schema))
+    return 0

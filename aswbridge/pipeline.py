@@ -1,0 +1,186 @@
+"""The pure pipeline: bytes in, bytes out, every check on the way (DESIGN §3).
+
+::
+
+    bytes ─► safe parse ─► (verify signature) ─► XSD validate ─► decode ─► model
+          ─► business rules ─► encode ─► XSD validate ─► (sign) ─► bytes
+
+Nothing here does I/O; keys and trust anchors are passed in already loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from lxml import etree
+
+from aswbridge import _xml, canonical, profiles, rules
+from aswbridge.errors import AswBridgeError, ConfigurationError, Problem, SchemaError
+from aswbridge.model import Certificate, Message, SignerRef
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from aswbridge.security import TrustStore, VerificationPolicy, Verified
+
+__all__ = ["SigningKey", "check", "problems_of", "read", "translate", "write"]
+
+CANONICAL = "canonical"
+_XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+@attrs.frozen(kw_only=True)
+class SigningKey:
+    """The key and certificate (with its intermediates) a bridge signs its output with."""
+
+    key: Any
+    cert: x509.Certificate
+    chain: Sequence[x509.Certificate] = ()
+
+    @classmethod
+    def from_files(cls, *, key: str, cert: str, chain: str | None = None) -> SigningKey:
+        """Load PEM files (the only I/O helper here; call it once at start-up)."""
+        from aswbridge.security import load_certificates, load_private_key
+
+        certs = load_certificates(cert)
+        extra = load_certificates(chain) if chain else []
+        return cls(key=load_private_key(key), cert=certs[0], chain=(*certs[1:], *extra))
+
+
+def detect(element: etree._Element) -> profiles.Profile:
+    """The profile whose root element ``element`` is."""
+    for name in profiles.names():
+        profile = profiles.get(name)
+        if profile.detect(element):
+            return profile
+    raise SchemaError(f"no profile reads a {element.tag} root element")
+
+
+def read(
+    data: bytes,
+    *,
+    profile: str | None = None,
+    trust: TrustStore | None = None,
+    verification: VerificationPolicy | None = None,
+    max_bytes: int = _xml.DEFAULT_MAX_BYTES,
+) -> tuple[str, Message]:
+    """Parse, (verify,) validate and decode a message; no business rules.
+
+    Args:
+        data: the message bytes, in any profile or canonical JSON.
+        profile: the expected profile (``None`` detects it from the root element).
+        trust: when given, the signature is verified against these anchors and only the
+            signed element is decoded; the signer is bound to the issuing country.
+        verification: the verification policy (default: the secure default).
+
+    Returns:
+        The profile name and the canonical message.
+    """
+    message, name, _ = _read(data, profile, trust, verification, max_bytes)
+    return name, message
+
+
+def _read(
+    data: bytes,
+    profile: str | None,
+    trust: TrustStore | None,
+    verification: VerificationPolicy | None,
+    max_bytes: int,
+) -> tuple[Message, str, Verified | None]:
+    if profile == CANONICAL or (profile is None and data[:1] in (b"{", b" ", b"\n")
+                                and data.lstrip()[:1] == b"{"):
+        if trust is not None:
+            raise ConfigurationError("canonical JSON carries no signature to verify")
+        return canonical.loads(data, max_bytes=max_bytes), CANONICAL, None
+    element = _xml.parse(data, max_bytes=max_bytes)
+    prof = detect(element) if profile is None else profiles.get(profile)
+    if not prof.detect(element):
+        raise SchemaError(f"not a {prof.name} message: root element is {element.tag}")
+    verified = None
+    if trust is not None:
+        from aswbridge.security import Verifier, check_issuer
+
+        verified = Verifier(verification).verify(element, trust=trust)
+        element = verified.signed
+    prof.validate(element)
+    message = prof.decode(element)
+    if verified is not None:
+        document = message.document
+        if isinstance(document, Certificate):
+            check_issuer(verified, issuing_country=document.issuing_country,
+                         authority_id=document.issuing_authority.id)
+        else:
+            check_issuer(verified, issuing_country=message.envelope.sender.country)
+    return message, prof.name, verified
+
+
+def check(message: Message, *, today: date | None = None) -> list[Problem]:
+    """Business-rule problems of ``message``; raises :class:`ValidationFailed` on errors."""
+    return rules.validate(message, today=today)
+
+
+def write(message: Message, *, profile: str, signing: SigningKey | None = None) -> bytes:
+    """Encode ``message`` in ``profile`` (schema-validated), signed when a key is given."""
+    if profile == CANONICAL:
+        if signing is not None:
+            raise ConfigurationError("canonical JSON cannot be signed")
+        return canonical.dumps(message)
+    prof = profiles.get(profile)
+    element = prof.encode(message)
+    if signing is None:
+        return _XML_DECLARATION + etree.tostring(element, encoding="utf-8")
+    from aswbridge.security import Signer
+
+    signed = Signer().sign(element, key=signing.key, cert=signing.cert, chain=signing.chain)
+    return _XML_DECLARATION + etree.tostring(signed, encoding="utf-8")
+
+
+def translate(
+    data: bytes,
+    *,
+    source: str,
+    target: str,
+    trust: TrustStore | None = None,
+    verification: VerificationPolicy | None = None,
+    signing: SigningKey | None = None,
+    today: date | None = None,
+    max_bytes: int = _xml.DEFAULT_MAX_BYTES,
+) -> bytes:
+    """Translate a message from profile ``source`` to profile ``target``.
+
+    Both the input and the output are validated (schema and business rules); when
+    ``trust`` is given the input's signature is verified and the original signer is
+    recorded in the output's envelope; when ``signing`` is given the output is signed.
+
+    Raises:
+        MessageError: the input is refused (a subclass says why; ``.problems`` lists
+            every finding with its canonical path).
+        SecurityError: the signature or its certificate is refused.
+        ConfigurationError: an unknown profile or unusable options.
+    """
+    if target != CANONICAL:
+        profiles.get(target)  # an unknown target fails before any work
+    message, _, verified = _read(data, source, trust, verification, max_bytes)
+    if verified is not None:
+        signer = SignerRef(subject=verified.subject, fingerprint=verified.fingerprint)
+        message = attrs.evolve(message, envelope=attrs.evolve(message.envelope,
+                                                              original_signer=signer))
+    rules.validate(message, today=today)
+    return write(message, profile=target, signing=signing)
+
+
+def problems_of(
+    data: bytes, *, profile: str | None = None, today: date | None = None
+) -> list[Problem]:
+    """Every problem of a message as a list (empty when it is valid), never raising
+    for a refused message: parse, schema, mapping and rule findings alike."""
+    try:
+        message, _, _ = _read(data, profile, None, None, _xml.DEFAULT_MAX_BYTES)
+    except ConfigurationError:
+        raise
+    except AswBridgeError as exc:
+        return list(exc.problems)
+    return rules.check(message, today=today)
