@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -31,13 +30,13 @@ def _http_policy(side: SideConfig) -> Any:
 
 def build_sides(config: RelayConfig) -> tuple[Side, Side]:
     """The NSW side (HTTP mailbox or folder mailbox) and the UNI-PASS side (SOAP)."""
+    from aswbridge.transport.filebox import FileboxSide
     from aswbridge.transport.nsw import NswHttpSide
     from aswbridge.transport.unipass import UnipassSide
 
     nsw: Side
     if config.nsw.mailbox is not None:
-        filebox: Any = importlib.import_module("aswbridge.transport.filebox")
-        nsw = filebox.FileboxSide(root=config.nsw.mailbox)
+        nsw = FileboxSide(root=config.nsw.mailbox)
     else:
         assert config.nsw.url is not None
         nsw = NswHttpSide(url=config.nsw.url, policy=_http_policy(config.nsw))
@@ -47,18 +46,17 @@ def build_sides(config: RelayConfig) -> tuple[Side, Side]:
     return nsw, unipass
 
 
-def pipeline_options(config: RelayConfig) -> dict[str, Any]:
-    """The options :func:`aswbridge.translate` is called with (trust and signing)."""
-    options: dict[str, Any] = {}
+def configured_translator(config: RelayConfig) -> Translator:
+    """The pipeline with the configured trust anchors and signing key (files read once)."""
+    from aswbridge.pipeline import SigningKey
+    from aswbridge.security import TrustStore
+
     trust = config.trust
-    if trust.configured:
-        options["trust_anchors"] = tuple(str(p) for p in trust.anchors)
+    anchors = TrustStore.from_paths(trust.anchors) if trust.configured else None
+    signing = None
     if trust.sign_key is not None and trust.sign_cert is not None:
-        options["sign_key"] = str(trust.sign_key)
-        options["sign_cert"] = str(trust.sign_cert)
-    if config.allow_unsigned:
-        options["allow_unsigned"] = True
-    return options
+        signing = SigningKey.from_files(key=str(trust.sign_key), cert=str(trust.sign_cert))
+    return pipeline_translator(trust=anchors, signing=signing, allow_unsigned=config.allow_unsigned)
 
 
 def build_bridge(
@@ -84,7 +82,7 @@ def build_bridge(
         nsw=nsw,
         unipass=unipass,
         store=store or open_store(config.store),
-        translate=translate or pipeline_translator(**pipeline_options(config)),
+        translate=translate or configured_translator(config),
         country=config.country,
         policy=config.retry,
         batch=config.batch,

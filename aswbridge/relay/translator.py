@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
+
+from aswbridge import _xml
+
+if TYPE_CHECKING:
+    from aswbridge.pipeline import SigningKey
+    from aswbridge.security import TrustStore
 
 log = logging.getLogger("aswbridge.relay")
 
 #: The profile each side speaks.
 PROFILE_OF = {"nsw": "asw", "unipass": "unipass"}
 OTHER_SIDE = {"nsw": "unipass", "unipass": "nsw"}
+_DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 
 
 class Translator(Protocol):
@@ -34,23 +39,47 @@ class Routing:
 
 def read_routing(data: bytes) -> Routing:
     """Routing data (id, kind, sender and receiver countries) of a profile message."""
-    pipeline: Any = importlib.import_module("aswbridge.pipeline")
-    _profile, message = pipeline.read(data)
+    from aswbridge.pipeline import read
+
+    _profile, message = read(data)
     envelope = message.envelope
     return Routing(
-        message_id=str(envelope.message_id),
-        kind=str(message.kind),
-        sender=str(envelope.sender.country),
-        receiver=str(envelope.receiver.country),
+        message_id=envelope.message_id,
+        kind=message.kind,
+        sender=envelope.sender.country,
+        receiver=envelope.receiver.country,
     )
 
 
-def pipeline_translator(**options: Any) -> Translator:
-    """The library's own :func:`aswbridge.translate`, with fixed options (trust, signing)."""
-    facade: Any = importlib.import_module("aswbridge")
-    translate: Callable[..., bytes] = facade.translate
+def _refuse_unverifiable(data: bytes) -> None:
+    """Without trust anchors nothing can be verified: refuse, saying why."""
+    from aswbridge.security import SignatureMissing, UntrustedSigner
+
+    root = _xml.parse(data)
+    if root.find(_DS_SIGNATURE) is None:
+        raise SignatureMissing(
+            "unsigned message refused: no trust anchors are configured (allow_unsigned is off)"
+        )
+    raise UntrustedSigner("no trust anchors are configured to verify this signature")
+
+
+def pipeline_translator(
+    *,
+    trust: TrustStore | None = None,
+    signing: SigningKey | None = None,
+    allow_unsigned: bool = False,
+) -> Translator:
+    """:func:`aswbridge.translate` with the relay's trust and signing.
+
+    With ``trust``, every message's signature is verified and bound to its issuer. Without
+    it, messages are refused (``SIGNATURE_MISSING`` / ``UNTRUSTED_SIGNER``) unless
+    ``allow_unsigned`` is set, in which case they pass unverified.
+    """
+    from aswbridge.pipeline import translate
 
     def run(data: bytes, *, source: str, target: str) -> bytes:
-        return translate(data, source=source, target=target, **options)
+        if trust is None and not allow_unsigned:
+            _refuse_unverifiable(data)
+        return translate(data, source=source, target=target, trust=trust, signing=signing)
 
     return run
