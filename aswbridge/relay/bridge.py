@@ -82,11 +82,14 @@ class PassReport:
     retried: int = 0
     dead: int = 0
     errors: int = 0
+    skipped: int = 0
 
     @property
     def busy(self) -> bool:
         """True if the pass moved anything (the relay polls again at once)."""
-        return bool(self.pulled or self.duplicates or self.delivered or self.retried)
+        return bool(
+            self.pulled or self.duplicates or self.rejected or self.delivered or self.retried
+        )
 
 
 class Bridge:
@@ -128,6 +131,8 @@ class Bridge:
         self.store = store
         self.country = country
         self.policy = policy or RetryPolicy()
+        # calls with no row to persist (list, fetch, acknowledge) retry once, briefly
+        self._quick = attrs.evolve(self.policy, initial=0.1, maximum=1.0, jitter=0.1)
         self.batch = batch
         self.lease_s = lease_s
         self.workers = workers
@@ -143,47 +148,51 @@ class Bridge:
         report = report or PassReport()
         side = self.sides[side_name]
         try:
-            refs = self.policy.call(lambda: side.pending(limit=self.batch), max_attempts=2)
+            refs = self._quick.call(lambda: side.pending(limit=self.batch), max_attempts=2)
         except TransportError as exc:
             log.warning("%s: cannot list pending messages: %s", side_name, exc.message)
             report.errors += 1
             return report
-        for ref in refs:
-            if self._stop.is_set():
-                break
-            try:
-                inbound = self.policy.call(lambda r=ref: side.fetch(r), max_attempts=2)  # type: ignore[misc]
-                self._take(side_name, side, inbound, report)
-            except TransportError as exc:
-                log.warning("%s: message %s left waiting: %s", side_name, ref, exc.message)
-                report.errors += 1
+        if not refs:
+            return report
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(refs))) as pool:
+            outcomes = list(pool.map(lambda ref: self._pull_one(side_name, side, ref), refs))
+        for outcome in outcomes:
+            setattr(report, outcome, getattr(report, outcome) + 1)
         return report
 
-    def _take(self, side_name: str, side: Side, inbound: Inbound, report: PassReport) -> None:
+    def _pull_one(self, side_name: str, side: Side, ref: str) -> str:
+        if self._stop.is_set():
+            return "skipped"
+        try:
+            inbound = self._quick.call(lambda: side.fetch(ref), max_attempts=2)
+            return self._take(side_name, side, inbound)
+        except TransportError as exc:
+            log.warning("%s: message %s left waiting: %s", side_name, ref, exc.message)
+            return "errors"
+
+    def _take(self, side_name: str, side: Side, inbound: Inbound) -> str:
         seen = self.store.get_inbound(sender=inbound.sender, message_id=inbound.message_id)
+        outcome = "duplicates"
         if seen is None:
             recorded = self._record(side_name, inbound)
             seen = self.store.get_inbound(sender=inbound.sender, message_id=inbound.message_id)
             if seen is None:  # pragma: no cover - the store just committed it
                 raise AswBridgeError(f"inbound {inbound.message_id} not recorded")
             if recorded:
-                report.pulled += 1
-                if seen.outcome == "rejected":
-                    report.rejected += 1
-            else:
-                report.duplicates += 1
+                outcome = "pulled" if seen.outcome == "accepted" else "rejected"
             _crash_point("after_record_before_ack")
         else:
-            report.duplicates += 1
             log.info("%s: duplicate %s %s answered again", side_name, seen.kind, seen.message_id)
         if seen.outcome == "accepted":
-            self.policy.call(lambda: side.acknowledge(inbound.ref), max_attempts=2)
+            self._quick.call(lambda: side.acknowledge(inbound.ref), max_attempts=2)
         else:
             code, reason = seen.code or "REFUSED", seen.reason or ""
-            self.policy.call(
+            self._quick.call(
                 lambda: side.reject(inbound.ref, code=code, reason=reason), max_attempts=2
             )
         self.store.mark_acknowledged(sender=inbound.sender, message_id=inbound.message_id)
+        return outcome
 
     def _record(self, side_name: str, inbound: Inbound) -> bool:
         dest = OTHER_SIDE[side_name]
