@@ -1,0 +1,122 @@
+"""The Bridge with the real pipeline: trust, signing, refusals, responses carried back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_bridge import Clock, FakeSide
+
+from aswbridge.pipeline import SigningKey, read, write
+from aswbridge.relay import Bridge, pipeline_translator
+from aswbridge.samples.builder import certificate
+from aswbridge.security import TrustStore, pki
+from aswbridge.store import SqliteStore
+from aswbridge.transport.base import Inbound
+
+DS = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+
+
+@pytest.fixture(scope="module")
+def test_pki(tmp_path_factory: pytest.TempPathFactory) -> pki.Pki:
+    return pki.create(tmp_path_factory.mktemp("pki"), countries=["TH", "KR", "VN"])
+
+
+def queue(side: FakeSide, body: bytes) -> str:
+    _, message = read(body)
+    message_id = message.envelope.message_id
+    side.waiting[message_id] = Inbound(
+        ref=message_id,
+        message_id=message_id,
+        kind=message.kind,
+        sender=message.envelope.sender.country,
+        body=body,
+    )
+    return message_id
+
+
+def signed_asw(test_pki: pki.Pki, country: str, name: str) -> bytes:
+    key, cert, chain = test_pki.load(country)
+    message = certificate(exporter_country=country, importing_country="KR", name=name)
+    return write(message, profile="asw", signing=SigningKey(key=key, cert=cert, chain=tuple(chain)))
+
+
+@pytest.fixture
+def sides() -> tuple[FakeSide, FakeSide]:
+    return FakeSide("nsw"), FakeSide("unipass")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    with SqliteStore(tmp_path / "relay.db", now=Clock()) as s:
+        yield s
+
+
+def bridge_with(sides: tuple[FakeSide, FakeSide], store: SqliteStore, **options: object) -> Bridge:
+    return Bridge(
+        nsw=sides[0],
+        unipass=sides[1],
+        store=store,
+        translate=pipeline_translator(**options),
+        country="TH",
+    )  # type: ignore[arg-type]
+
+
+def test_unsigned_is_refused_without_trust(
+    sides: tuple[FakeSide, FakeSide], store: SqliteStore
+) -> None:
+    nsw, unipass = sides
+    queue(nsw, write(certificate(exporter_country="TH", importing_country="KR"), profile="asw"))
+    bridge_with(sides, store).run_once()
+    assert [code for _, code in nsw.rejected] == ["SIGNATURE_MISSING"]
+    assert unipass.received == []
+
+
+def test_signed_is_refused_without_trust(
+    sides: tuple[FakeSide, FakeSide], store: SqliteStore, test_pki: pki.Pki
+) -> None:
+    nsw, unipass = sides
+    queue(nsw, signed_asw(test_pki, "TH", "signed-no-trust"))
+    bridge_with(sides, store).run_once()
+    assert [code for _, code in nsw.rejected] == ["UNTRUSTED_SIGNER"]
+    assert unipass.received == []
+
+
+def test_allow_unsigned_translates_and_keeps_the_message_id(
+    sides: tuple[FakeSide, FakeSide], store: SqliteStore
+) -> None:
+    nsw, unipass = sides
+    message_id = queue(
+        nsw, write(certificate(exporter_country="TH", importing_country="KR"), profile="asw")
+    )
+    bridge_with(sides, store, allow_unsigned=True).run_once()
+    assert nsw.acked == [message_id]
+    profile, message = read(unipass.received[0].body)
+    assert (profile, message.envelope.message_id, message.kind) == (
+        "unipass",
+        message_id,
+        "certificate",
+    )
+    assert unipass.received[0].receiver == "KR"
+
+
+def test_trusted_signature_is_verified_and_output_signed(
+    sides: tuple[FakeSide, FakeSide], store: SqliteStore, test_pki: pki.Pki
+) -> None:
+    nsw, unipass = sides
+    good = queue(nsw, signed_asw(test_pki, "TH", "trusted"))
+    foreign = queue(nsw, signed_asw(test_pki, "VN", "not-trusted"))
+    key, cert = test_pki.bridge
+    bridge_with(
+        sides,
+        store,
+        trust=TrustStore.from_paths([test_pki.country("TH")]),
+        signing=SigningKey.from_files(key=str(key), cert=str(cert)),
+    ).run_once()
+    assert nsw.acked == [good]
+    assert [ref for ref, _ in nsw.rejected] == [foreign]
+    body = unipass.received[0].body
+    _, message = read(body)
+    assert message.envelope.original_signer is not None
+    assert body.rstrip().endswith(b"</ds:Signature></EcoMsg>")
