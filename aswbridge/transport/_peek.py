@@ -35,9 +35,8 @@ def peek(body: bytes) -> Peek:
     Raises:
         MessageError: the body is refused (hostile, malformed, invalid).
     """
-    import importlib
+    from aswbridge import pipeline
 
-    pipeline: Any = importlib.import_module("aswbridge.pipeline")
     profile, message = pipeline.read(body)
     envelope = message.envelope
     return Peek(

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aswbridge._xml import DEFAULT_MAX_BYTES
-from aswbridge.errors import ConfigurationError
+from aswbridge.errors import ConfigurationError, MessageError
 from aswbridge.transport._peek import Reader, peek
 from aswbridge.transport.base import Delivered, Inbound, Outbound, RemoteRejected, TrackState
 
@@ -121,9 +121,12 @@ class FileboxSide:
     def fetch(self, ref: str) -> Inbound:
         """Read one file of ``in/``; it stays there until acknowledged or rejected.
 
+        A body the reader refuses (hostile, malformed, invalid) is still returned, as
+        kind ``unknown`` with message id ``unreadable:<ref>``, so that the bridge's
+        pipeline refuses it with its reason code and rejects the ref.
+
         Raises:
             RemoteRejected: ``NOT_FOUND`` when there is no such file.
-            MessageError: the reader refuses the body; reject the ref with its code.
         """
         path = self._in_path(ref)
         try:
@@ -133,7 +136,12 @@ class FileboxSide:
             raise RemoteRejected(
                 f"no file {ref!r} in the mailbox", remote_code="NOT_FOUND"
             ) from None
-        routing = self._reader(body)
+        try:
+            routing = self._reader(body)
+        except MessageError:
+            return Inbound(
+                ref=ref, message_id=f"unreadable:{ref}", kind="unknown", sender="", body=body
+            )
         return Inbound(
             ref=ref,
             message_id=routing.message_id,

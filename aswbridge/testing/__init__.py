@@ -1,0 +1,1 @@
+"""Tools for testing integrations with aswbridge (mock services)."""

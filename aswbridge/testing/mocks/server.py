@@ -1,0 +1,391 @@
+"""The shared machinery of the mock services: a real HTTP server on loopback, fault
+injection, a stateful mailbox and the inspection endpoints.
+
+A mock is a :class:`MockServer` subclass that implements :meth:`MockServer.handle`.
+The server adds, for every request outside ``/_mock/``:
+
+* ``latency_ms``: a pause before the request is handled;
+* ``fail_rate``: that share of requests is answered 503 without being processed;
+* ``drop_rate``: that share is processed, then the connection is closed before the
+  answer (the client cannot know whether it went through);
+
+drawn from one ``random.Random(seed)``, so a seeded run is repeatable request by
+request. ``GET /_mock/stats`` and ``POST /_mock/outbound`` are never faulted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+import random
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+import attrs
+
+from aswbridge.errors import ConfigurationError
+
+__all__ = ["Faults", "Mailbox", "MockServer", "Queued", "Received", "Reply", "Request"]
+
+log = logging.getLogger("aswbridge.mock")
+
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+
+@attrs.frozen(kw_only=True)
+class Faults:
+    """Fault injection: shares of 503s and dropped answers, a pause, a seed."""
+
+    fail_rate: float = 0.0
+    drop_rate: float = 0.0
+    latency_ms: int = 0
+    seed: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("fail_rate", "drop_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigurationError(f"{name} must be between 0 and 1, got {value}")
+        if self.latency_ms < 0:
+            raise ConfigurationError("latency_ms must not be negative")
+
+
+@attrs.frozen(kw_only=True)
+class Request:
+    """One HTTP request as a mock sees it (header names in lower case)."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@attrs.frozen(kw_only=True)
+class Reply:
+    """One HTTP answer."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+
+    @classmethod
+    def json(cls, data: Any, *, status: int = 200) -> Reply:
+        """A JSON answer."""
+        return cls(status=status, body=json.dumps(data).encode())
+
+
+@attrs.frozen(kw_only=True)
+class Received:
+    """A message delivered to the mock (first delivery; repeats are counted only)."""
+
+    message_id: str
+    kind: str
+    sender: str
+    tracking: str
+    body: bytes = attrs.field(repr=False)
+
+
+@attrs.define(kw_only=True)
+class Queued:
+    """A message the mock holds for the bridge to pull."""
+
+    ref: str
+    message_id: str
+    kind: str
+    sender: str
+    receiver: str
+    body: bytes = attrs.field(repr=False)
+    state: Literal["pending", "acknowledged", "rejected"] = "pending"
+    code: str = ""
+    reason: str = ""
+
+
+class Mailbox:
+    """The state of one mock: what it received and what it queued. Thread-safe."""
+
+    def __init__(self, *, tracking_prefix: str) -> None:
+        self.lock = threading.RLock()
+        self.received: dict[str, Received] = {}
+        self.queued: dict[str, Queued] = {}
+        self.deliveries = 0
+        self._prefix = tracking_prefix
+        self._numbers = itertools.count(1)
+
+    def next_number(self) -> str:
+        """A fresh tracking number."""
+        with self.lock:
+            return f"{self._prefix}{next(self._numbers):012d}"
+
+    def receive(
+        self, *, message_id: str, kind: str, sender: str, body: bytes
+    ) -> tuple[Received, bool]:
+        """Record a delivery; returns the record and whether it is a repeat."""
+        with self.lock:
+            self.deliveries += 1
+            seen = self.received.get(message_id)
+            if seen is not None:
+                return seen, True
+            record = Received(
+                message_id=message_id,
+                kind=kind,
+                sender=sender,
+                tracking=self.next_number(),
+                body=body,
+            )
+            self.received[message_id] = record
+            return record, False
+
+    def queue(
+        self, *, message_id: str, kind: str, sender: str, receiver: str, body: bytes
+    ) -> Queued:
+        """Queue a message for the bridge to pull (a queued message id is kept once)."""
+        with self.lock:
+            for item in self.queued.values():
+                if item.message_id == message_id:
+                    return item
+            item = Queued(
+                ref=self.next_number(),
+                message_id=message_id,
+                kind=kind,
+                sender=sender,
+                receiver=receiver,
+                body=body,
+            )
+            self.queued[item.ref] = item
+            return item
+
+    def pending(self, limit: int) -> list[Queued]:
+        """Queued messages not yet acknowledged or rejected, oldest first."""
+        with self.lock:
+            return [q for q in self.queued.values() if q.state == "pending"][:limit]
+
+    def settle(
+        self,
+        ref: str,
+        *,
+        state: Literal["acknowledged", "rejected"],
+        code: str = "",
+        reason: str = "",
+    ) -> Queued | None:
+        """Acknowledge or reject a queued message (a second settle keeps the first)."""
+        with self.lock:
+            item = self.queued.get(ref)
+            if item is not None and item.state == "pending":
+                item.state, item.code, item.reason = state, code, reason
+            return item
+
+    def stats(self) -> dict[str, Any]:
+        """The ``/_mock/stats`` document."""
+        with self.lock:
+            by_kind: dict[str, int] = {}
+            for record in self.received.values():
+                by_kind[record.kind] = by_kind.get(record.kind, 0) + 1
+            states = [q.state for q in self.queued.values()]
+            return {
+                "received": self.deliveries,
+                "distinct": len(self.received),
+                "by_kind": by_kind,
+                "queued": len(states),
+                "pending": states.count("pending"),
+                "acknowledged": states.count("acknowledged"),
+                "rejected": states.count("rejected"),
+            }
+
+
+class MockServer:
+    """A mock service on a real socket, run in a background thread.
+
+    Use as a context manager, or ``start()`` (returns the URL) and ``stop()``.
+    Subclasses implement :meth:`handle`, :meth:`unavailable` and :meth:`outbound`.
+    """
+
+    #: The path the service answers on (appended to ``http://host:port``).
+    base_path = ""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        mailbox: Mailbox,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.faults = faults or Faults()
+        self.mailbox = mailbox
+        self._ssl = ssl_context
+        self._random = random.Random(self.faults.seed)
+        self._random_lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.counters = {"requests": 0, "failed": 0, "dropped": 0}
+
+    # --- to implement -------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Reply:
+        """Answer one request of the service's own API."""
+        raise NotImplementedError
+
+    def unavailable(self) -> Reply:
+        """The 503 answer of an injected failure."""
+        return Reply.json({"code": "SERVICE_UNAVAILABLE", "message": "injected"}, status=503)
+
+    def outbound(self, body: bytes) -> Reply:
+        """``POST /_mock/outbound``: queue a message as if the partner system sent it."""
+        raise NotImplementedError
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The service URL (valid once started)."""
+        if self._server is None:
+            raise ConfigurationError("the mock is not started")
+        scheme = "https" if self._ssl else "http"
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"{scheme}://{host}:{self._server.server_address[1]}{self.base_path}"
+
+    @property
+    def root_url(self) -> str:
+        """``scheme://host:port`` (where ``/_mock/...`` lives)."""
+        return self.url[: len(self.url) - len(self.base_path)] if self.base_path else self.url
+
+    def start(self) -> str:
+        """Listen and serve in a daemon thread; returns :attr:`url`."""
+        if self._server is not None:
+            return self.url
+        server = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
+        server.daemon_threads = True
+        if self._ssl is not None:
+            server.socket = self._ssl.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="aswbridge-mock", daemon=True
+        )
+        self._thread.start()
+        return self.url
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (the command line)."""
+        self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+    def __enter__(self) -> MockServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stats(self) -> dict[str, Any]:
+        """Counters of what the mock received and queued (``GET /_mock/stats``)."""
+        data = self.mailbox.stats()
+        data.update(self.counters)
+        return data
+
+    # --- fault injection ----------------------------------------------------------------
+
+    def _draw(self) -> tuple[bool, bool]:
+        with self._random_lock:
+            self.counters["requests"] += 1
+            fail = self._random.random() < self.faults.fail_rate
+            drop = self._random.random() < self.faults.drop_rate
+            if fail:
+                self.counters["failed"] += 1
+            elif drop:
+                self.counters["dropped"] += 1
+        return fail, drop and not fail
+
+    def _dispatch(self, request: Request) -> Reply | None:
+        """The answer to send, or ``None`` to drop the connection unanswered."""
+        if request.path == "/_mock/stats" and request.method == "GET":
+            return Reply.json(self.stats())
+        if request.path == "/_mock/outbound" and request.method == "POST":
+            return self.outbound(request.body)
+        if self.faults.latency_ms:
+            time.sleep(self.faults.latency_ms / 1000)
+        fail, drop = self._draw()
+        if fail:
+            return self.unavailable()
+        reply = self.handle(request)
+        return None if drop else reply
+
+
+def _handler_for(mock: MockServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+        server_version = "aswbridge-mock/1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("%s " + format, self.address_string(), *args)
+
+        def _serve(self) -> None:
+            length = self.headers.get("Content-Length")
+            if self.headers.get("Transfer-Encoding") or (length and not length.isdigit()):
+                self._send(Reply.json({"code": "LENGTH_REQUIRED", "message": ""}, status=411))
+                return
+            size = int(length or 0)
+            if size > MAX_REQUEST_BYTES:
+                self.close_connection = True
+                self._send(Reply.json({"code": "INPUT_TOO_LARGE", "message": ""}, status=413))
+                return
+            body = self.rfile.read(size) if size else b""
+            path, _, query = self.path.partition("?")
+            request = Request(
+                method=self.command,
+                path=path,
+                query=query,
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=body,
+            )
+            try:
+                reply = mock._dispatch(request)
+            except Exception:  # a bug in the mock must not look like a network fault
+                log.exception("mock failed on %s %s", self.command, path)
+                reply = Reply.json({"code": "MOCK_ERROR", "message": "internal"}, status=500)
+            if reply is None:
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            self._send(reply)
+
+        def _send(self, reply: Reply) -> None:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    return Handler
