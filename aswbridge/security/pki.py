@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from aswbridge.errors import ConfigurationError
+from aswbridge.security.signing import PrivateKey, load_certificates, load_private_key
 
 __all__ = ["AUTHORITIES", "COUNTRIES", "Pki", "create"]
 
@@ -89,6 +90,13 @@ class Pki:
         """(key, certificate, issuing-CA chain) paths of a signer of country ``cc``."""
         folder = self.country(cc)
         return folder / f"{name}.key.pem", folder / f"{name}.pem", folder / "issuing-ca.pem"
+
+    def load(
+        self, cc: str, name: str = "authority"
+    ) -> tuple[PrivateKey, x509.Certificate, list[x509.Certificate]]:
+        """(private key, certificate, [issuing CA]) of a signer of country ``cc``."""
+        key, cert, chain = self.signer(cc, name)
+        return load_private_key(key), load_certificates(cert)[0], load_certificates(chain)
 
     @property
     def bridge(self) -> tuple[Path, Path]:
