@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -15,9 +14,6 @@ from aswbridge.errors import MalformedXml, MappingError, Problem, SchemaError
 from aswbridge.model import KIND_OF, Message
 from aswbridge.profiles.engine import Plan, plan_for
 from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table
-
-_XPATH_STEP = re.compile(r"^(?:\w+:)?([\w.-]+)(?:\[(\d+)\])?$")
-
 
 @attrs.frozen(kw_only=True)
 class Profile:
@@ -71,39 +67,42 @@ class Profile:
         if schema.validate(element):
             return
         problems = [
-            Problem(code="SCHEMA_INVALID", path=self.canonical_path(err.path or ""),
+            Problem(code="SCHEMA_INVALID", path=self.canonical_path(element, err.path or ""),
                     message=f"line {err.line}: {err.message}")
             for err in schema.error_log
         ]
         raise SchemaError(f"not a valid {self.name} message: {problems[0].message}",
                           problems=problems)
 
-    def canonical_path(self, xpath: str) -> str:
-        """Translate a schema error's XPath into the canonical model path, best effort."""
-        steps = [s for s in xpath.split("/") if s]
-        if len(steps) < 2:
+    def canonical_path(self, root: etree._Element, xpath: str) -> str:
+        """The canonical model path of the element at ``xpath``, best effort ("" if none)."""
+        try:
+            found = root.getroottree().xpath(xpath) if xpath else []
+        except etree.XPathError:
             return ""
-        table: Table | None = None
-        section = _XPATH_STEP.match(steps[1])
-        if section and section.group(1) == self.header_tag:
-            table, out = self.envelope, ["envelope"]
-        elif section and section.group(1) == self.body_tag and len(steps) > 2:
-            first = _XPATH_STEP.match(steps[2])
-            kind = self._plans[2].get(f"{{{self.namespace}}}{first.group(1) if first else ''}")
+        if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
+            return ""
+        chain = [found[0], *found[0].iterancestors()][::-1]  # root first
+        if len(chain) < 2:
+            return ""
+        section = etree.QName(chain[1]).localname
+        if section == self.header_tag:
+            table: Table | None = self.envelope
+            out = ["envelope"]
+        elif section == self.body_tag and len(chain) > 2:
+            kind = self._plans[2].get(str(chain[2].tag))
             table, out = (self.documents[kind] if kind else None), []
         else:
             return ""
-        for step in steps[2:]:
-            match = _XPATH_STEP.match(step)
-            if table is None or match is None:
+        for node in chain[2:]:
+            entry = _find(table, etree.QName(node).localname) if table is not None else None
+            if entry is None:
                 break
-            found = _find(table, match.group(1))
-            if found is None:
-                break
-            names, table, many = found
+            names, table, many = entry
             out.extend(names)
-            if many and match.group(2):
-                out[-1] += f"[{int(match.group(2)) - 1}]"
+            if many:
+                index = sum(1 for _ in node.itersiblings(node.tag, preceding=True))
+                out[-1] += f"[{index}]"
         return ".".join(out)
 
     # --- codec ------------------------------------------------------------------------

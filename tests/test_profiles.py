@@ -1,0 +1,96 @@
+"""The reference profiles: codec round trips, schemas and docs generated from the tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from lxml import etree
+
+from aswbridge import canonical, profiles
+from aswbridge.errors import MappingError, SchemaError
+from aswbridge.model import Message
+from aswbridge.profiles import docs, xsd
+from tests import strategies
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = ["asw", "unipass"]
+CERTIFICATES = strategies.envelope.flatmap(
+    lambda env: strategies.certificate.map(lambda c: Message(envelope=env, document=c)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_xsd_matches_the_tables(name: str) -> None:
+    profile = profiles.get(name)
+    assert (ROOT / "wsdl" / profile.schema).read_text() == xsd.generate(profile)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_mapping_docs_match_the_tables(name: str) -> None:
+    profile = profiles.get(name)
+    assert (ROOT / "docs" / "profiles" / f"{name}.md").read_text() == docs.markdown(profile)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(message=strategies.messages)
+def test_any_message_round_trips_through_the_profile(name: str, message: Message) -> None:
+    profile = profiles.get(name)
+    element = profile.encode(message)  # schema-validated
+    assert profile.decode(element) == message
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(message=strategies.messages)
+def test_any_message_round_trips_through_canonical_json(message: Message) -> None:
+    assert canonical.loads(canonical.dumps(message)) == message
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(message=strategies.messages)
+def test_asw_unipass_asw_is_lossless(message: Message) -> None:
+    asw, unipass = profiles.get("asw"), profiles.get("unipass")
+    there = unipass.decode(unipass.encode(asw.decode(asw.encode(message))))
+    assert asw.decode(asw.encode(there)) == message
+
+
+@settings(max_examples=5, deadline=None)
+@given(message=strategies.messages)
+def test_comment_inside_a_value_is_not_truncated(message: Message) -> None:
+    profile = profiles.get("asw")
+    data = profile.encode_bytes(message).replace(b"<MessageID>", b"<MessageID><!-- x -->", 1)
+    assert profile.decode(etree.fromstring(data)).envelope.message_id == \
+        message.envelope.message_id
+
+
+@settings(max_examples=5, deadline=None)
+@given(message=CERTIFICATES)
+def test_unknown_code_is_a_mapping_error_naming_the_field(message: Message) -> None:
+    broken = attrs.evolve(message, document=attrs.evolve(message.document, form="FORM_X"))
+    with pytest.raises(MappingError) as refused:
+        profiles.get("unipass").encode(broken)
+    assert refused.value.path == "form"
+
+
+@settings(max_examples=5, deadline=None)
+@given(message=CERTIFICATES)
+def test_schema_errors_carry_canonical_paths(message: Message) -> None:
+    profile = profiles.get("asw")
+    data = profile.encode_bytes(message)
+    start = data.index(b"<ClassificationCode>") + len(b"<ClassificationCode>")
+    bad = data[:start] + b"84X" + data[data.index(b"</ClassificationCode>"):]
+    with pytest.raises(SchemaError) as refused:
+        profile.validate(etree.fromstring(bad))
+    assert refused.value.problems[0].path == "items[0].hs.code"
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=5, deadline=None)
+@given(message=strategies.messages)
+def test_wrong_namespace_is_refused(name: str, message: Message) -> None:
+    profile = profiles.get(name)
+    data = profile.encode_bytes(message).replace(profile.namespace.encode(), b"urn:other", 1)
+    with pytest.raises(SchemaError):
+        profile.validate(etree.fromstring(data))
