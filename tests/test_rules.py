@@ -9,11 +9,11 @@ from typing import Any
 
 import attrs
 import pytest
-from builders import TODAY, back_to_back, change, good_certificate, good_message
 
 from aswbridge.errors import ValidationFailed
 from aswbridge.model import Certificate, Exhibition, OriginCriterion, Party
 from aswbridge.rules import RULES, check, validate
+from tests.builders import TODAY, back_to_back, change, good_certificate, good_message
 
 D, AK, RCEP = "FORM_D", "FORM_AK", "FORM_RCEP"
 FORMS = (D, AK, RCEP)

@@ -8,7 +8,10 @@ from typing import Any
 
 import attrs
 import pytest
-from builders import (
+
+from aswbridge.model import ItemDecision, ItemFinding, Message
+from aswbridge.rules import RULES, check
+from tests.builders import (
     TODAY,
     change,
     envelope,
@@ -17,9 +20,6 @@ from builders import (
     good_verification_reply,
     good_verification_request,
 )
-
-from aswbridge.model import ItemDecision, ItemFinding, Message
-from aswbridge.rules import RULES, check
 
 BUILDERS: dict[str, Callable[[], Any]] = {
     "receipt": good_receipt,
