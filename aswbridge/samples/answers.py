@@ -4,9 +4,12 @@ Each builder derives its message from the one it answers: the envelope goes back
 other way, ``correlation_id`` is the answered message's id, and the message id is a
 ``uuid5`` of what the answer says, so the same call always gives the same message.
 
-Document types (UNTDID 1001): ``312`` acknowledgement message (receipt), ``962``
-document response (Customs) for the importing customs' decision, ``21`` query
-(verification request) and ``22`` response to query (verification reply).
+Document types (UNTDID 1001): ``767`` acknowledgment of receipt (receipt), ``962``
+document response (Customs) for the importing customs' decision. UNTDID 1001 has no
+code for an origin verification request or reply, and the generic ``21`` query /
+``22`` response to query do not fit the three-digit element of the reference
+profiles, so both carry ``861``, the certificate of origin they are about (as an
+ePhyto hub header carries the certificate type whatever the envelope holds).
 """
 
 from __future__ import annotations
@@ -40,10 +43,10 @@ __all__ = [
 #: UNTDID 1001 document name code of each message kind.
 DOCUMENT_TYPES: dict[str, str] = {
     "certificate": "861",
-    "receipt": "312",
+    "receipt": "767",
     "response": "962",
-    "verification_request": "21",
-    "verification_reply": "22",
+    "verification_request": "861",
+    "verification_reply": "861",
 }
 
 _AGREEMENT = {"FORM_D": "ATIGA", "FORM_AK": "AKFTA", "FORM_RCEP": "RCEP"}

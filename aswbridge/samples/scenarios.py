@@ -360,7 +360,7 @@ def one_item() -> Message:
 
 
 def many_items(n: int = 200) -> Message:
-    """Form AK from Korea to Indonesia with ``n`` items (default 200)."""
+    """Form AK from Korea to Indonesia with 200 items (or ``n``): 20 goods in 10 assortments."""
     consignee = Trader(
         party=Party(
             name="PT Hanindo Niaga Utama",
