@@ -7,6 +7,7 @@ and NSW mailbox clients must turn each into the error the relay acts on.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -62,10 +63,8 @@ class Scripted:
         with conn:
             conn.settimeout(5)
             self.requests.append(read_request(conn))
-            try:
+            with contextlib.suppress(OSError):
                 self.script(conn)
-            except OSError:
-                pass
 
     def close(self) -> None:
         self.stop.set()
@@ -107,7 +106,8 @@ def answer(status: int, body: bytes, content_type: str = "text/xml") -> Script:
     def script(conn: socket.socket) -> None:
         conn.sendall(
             f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
         )
 
     return script
@@ -171,37 +171,80 @@ def close_unanswered(conn: socket.socket) -> None:
     ("script", "error", "code"),
     [
         pytest.param(never_answer, OutcomeUnknown, "READ_TIMEOUT", id="read-timeout"),
-        pytest.param(drip(b"HTTP/1.1 200 OK\r\nX-Drip: "), OutcomeUnknown, "DEADLINE_EXCEEDED",
-                     id="slow-drip-headers"),
-        pytest.param(drip(b"HTTP/1.1 200 OK\r\nContent-Length: 99999\r\n\r\n"), OutcomeUnknown,
-                     "DEADLINE_EXCEEDED", id="slow-drip-body"),
+        pytest.param(
+            drip(b"HTTP/1.1 200 OK\r\nX-Drip: "),
+            OutcomeUnknown,
+            "DEADLINE_EXCEEDED",
+            id="slow-drip-headers",
+        ),
+        pytest.param(
+            drip(b"HTTP/1.1 200 OK\r\nContent-Length: 99999\r\n\r\n"),
+            OutcomeUnknown,
+            "DEADLINE_EXCEEDED",
+            id="slow-drip-body",
+        ),
         pytest.param(reset_mid_body, OutcomeUnknown, "CONNECTION_LOST", id="reset-mid-body"),
         pytest.param(close_unanswered, OutcomeUnknown, "CONNECTION_LOST", id="closed-unanswered"),
-        pytest.param(answer(503, b"busy", "text/plain"), RetryableTransportError, "HTTP_503",
-                     id="503-plain"),
-        pytest.param(answer(500, fault("Server", "DB_DOWN", True)), RetryableTransportError,
-                     "DB_DOWN", id="server-fault-transient"),
-        pytest.param(answer(500, fault("Server", None, None)), RetryableTransportError,
-                     "SOAP_SERVER_FAULT", id="server-fault-bare"),
-        pytest.param(answer(500, b"", "text/plain"), RetryableTransportError, "HTTP_500",
-                     id="500-empty"),
-        pytest.param(answer(500, fault("Server", "BROKEN", False)), RemoteRejected, "BROKEN",
-                     id="server-fault-permanent"),
-        pytest.param(answer(500, fault("Client", "SCHEMA_INVALID", False)), RemoteRejected,
-                     "SCHEMA_INVALID", id="client-fault"),
-        pytest.param(answer(500, fault("Client", None, None)), RemoteRejected,
-                     "SOAP_CLIENT_FAULT", id="client-fault-bare"),
+        pytest.param(
+            answer(503, b"busy", "text/plain"), RetryableTransportError, "HTTP_503", id="503-plain"
+        ),
+        pytest.param(
+            answer(500, fault("Server", "DB_DOWN", True)),
+            RetryableTransportError,
+            "DB_DOWN",
+            id="server-fault-transient",
+        ),
+        pytest.param(
+            answer(500, fault("Server", None, None)),
+            RetryableTransportError,
+            "SOAP_SERVER_FAULT",
+            id="server-fault-bare",
+        ),
+        pytest.param(
+            answer(500, b"", "text/plain"), RetryableTransportError, "HTTP_500", id="500-empty"
+        ),
+        pytest.param(
+            answer(500, fault("Server", "BROKEN", False)),
+            RemoteRejected,
+            "BROKEN",
+            id="server-fault-permanent",
+        ),
+        pytest.param(
+            answer(500, fault("Client", "SCHEMA_INVALID", False)),
+            RemoteRejected,
+            "SCHEMA_INVALID",
+            id="client-fault",
+        ),
+        pytest.param(
+            answer(500, fault("Client", None, None)),
+            RemoteRejected,
+            "SOAP_CLIENT_FAULT",
+            id="client-fault-bare",
+        ),
         pytest.param(answer(400, b"bad", "text/plain"), RemoteRejected, "HTTP_400", id="400"),
         pytest.param(answer(404, b"<html/>", "text/html"), RemoteRejected, "HTTP_404", id="404"),
-        pytest.param(answer(200, b"<html><body>proxy</body></html>", "text/html"),
-                     OutcomeUnknown, "BAD_ANSWER", id="200-html"),
+        pytest.param(
+            answer(200, b"<html><body>proxy</body></html>", "text/html"),
+            OutcomeUnknown,
+            "BAD_ANSWER",
+            id="200-html",
+        ),
         pytest.param(answer(200, b""), OutcomeUnknown, "BAD_ANSWER", id="200-empty"),
-        pytest.param(answer(200, submit_result()[:60]), OutcomeUnknown, "BAD_ANSWER",
-                     id="200-truncated"),
-        pytest.param(answer(200, submit_result("other")), OutcomeUnknown, "ANSWER_MISMATCH",
-                     id="answer-for-another-id"),
-        pytest.param(answer(200, envelope(f'<s:SubmitResult xmlns:s="{SERVICE_NS}"/>')),
-                     OutcomeUnknown, "BAD_ANSWER", id="answer-not-schema-valid"),
+        pytest.param(
+            answer(200, submit_result()[:60]), OutcomeUnknown, "BAD_ANSWER", id="200-truncated"
+        ),
+        pytest.param(
+            answer(200, submit_result("other")),
+            OutcomeUnknown,
+            "ANSWER_MISMATCH",
+            id="answer-for-another-id",
+        ),
+        pytest.param(
+            answer(200, envelope(f'<s:SubmitResult xmlns:s="{SERVICE_NS}"/>')),
+            OutcomeUnknown,
+            "BAD_ANSWER",
+            id="answer-not-schema-valid",
+        ),
     ],
 )
 def test_unipass_fault_is_classified(
@@ -221,14 +264,17 @@ def test_unipass_fault_is_classified(
     [
         pytest.param(
             b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>' + submit_result(),
-            "DTD_FORBIDDEN", id="doctype",
+            "DTD_FORBIDDEN",
+            id="doctype",
         ),
         pytest.param(
             b'<!DOCTYPE x SYSTEM "http://127.0.0.1:9/evil.dtd">' + submit_result(),
-            "DTD_FORBIDDEN", id="external-dtd",
+            "DTD_FORBIDDEN",
+            id="external-dtd",
         ),
-        pytest.param(submit_result() + b"<!--" + b"x" * 70_000 + b"-->", "INPUT_TOO_LARGE",
-                     id="over-the-cap"),
+        pytest.param(
+            submit_result() + b"<!--" + b"x" * 70_000 + b"-->", "INPUT_TOO_LARGE", id="over-the-cap"
+        ),
     ],
 )
 def test_hostile_answer_is_refused(
@@ -289,19 +335,30 @@ def test_environment_cannot_redirect_calls(
 @pytest.mark.parametrize(
     ("script", "error", "code"),
     [
-        pytest.param(answer(503, b"", "text/plain"), RetryableTransportError, "HTTP_503",
-                     id="503"),
-        pytest.param(answer(429, b"", "text/plain"), RetryableTransportError, "HTTP_429",
-                     id="429"),
-        pytest.param(answer(400, b'{"code": "SCHEMA_INVALID", "message": "m"}',
-                            "application/json"), RemoteRejected, "SCHEMA_INVALID", id="400-coded"),
+        pytest.param(answer(503, b"", "text/plain"), RetryableTransportError, "HTTP_503", id="503"),
+        pytest.param(answer(429, b"", "text/plain"), RetryableTransportError, "HTTP_429", id="429"),
+        pytest.param(
+            answer(400, b'{"code": "SCHEMA_INVALID", "message": "m"}', "application/json"),
+            RemoteRejected,
+            "SCHEMA_INVALID",
+            id="400-coded",
+        ),
         pytest.param(answer(403, b"", "text/plain"), RemoteRejected, "HTTP_403", id="403"),
-        pytest.param(answer(201, b"<html/>", "text/html"), OutcomeUnknown, "BAD_ANSWER",
-                     id="201-not-json"),
-        pytest.param(answer(201, b'{"message_id": "other", "tracking": "t"}', "application/json"),
-                     OutcomeUnknown, "ANSWER_MISMATCH", id="answer-for-another-id"),
-        pytest.param(drip(b"HTTP/1.1 201 OK\r\nContent-Length: 99999\r\n\r\n"), OutcomeUnknown,
-                     "DEADLINE_EXCEEDED", id="slow-drip"),
+        pytest.param(
+            answer(201, b"<html/>", "text/html"), OutcomeUnknown, "BAD_ANSWER", id="201-not-json"
+        ),
+        pytest.param(
+            answer(201, b'{"message_id": "other", "tracking": "t"}', "application/json"),
+            OutcomeUnknown,
+            "ANSWER_MISMATCH",
+            id="answer-for-another-id",
+        ),
+        pytest.param(
+            drip(b"HTTP/1.1 201 OK\r\nContent-Length: 99999\r\n\r\n"),
+            OutcomeUnknown,
+            "DEADLINE_EXCEEDED",
+            id="slow-drip",
+        ),
         pytest.param(close_unanswered, OutcomeUnknown, "CONNECTION_LOST", id="closed-unanswered"),
     ],
 )
