@@ -13,7 +13,7 @@ from aswbridge import canonical, profiles
 from aswbridge.errors import MappingError, SchemaError
 from aswbridge.model import Message
 from aswbridge.profiles import docs, xsd
-from tests import strategies
+import strategies
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["asw", "unipass"]
