@@ -268,10 +268,13 @@ class MockServer:
         server = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
         server.daemon_threads = True
         if self._ssl is not None:
-            server.socket = self._ssl.wrap_socket(server.socket, server_side=True)
+            # The handshake runs in each connection's thread, on its first read.
+            server.socket = self._ssl.wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="aswbridge-mock", daemon=True
+            target=server.serve_forever, args=(0.05,), name="aswbridge-mock", daemon=True
         )
         self._thread.start()
         return self.url
