@@ -29,6 +29,7 @@ from aswbridge.model import (
     VerificationReply,
     VerificationRequest,
 )
+from aswbridge.samples._compat import seq
 from aswbridge.samples.builder import message_id
 from aswbridge.samples.parties import issuer
 
@@ -158,7 +159,7 @@ def response_for(
             certificate_id=cert.id,
             issuing_country=cert.issuing_country,
             decision_date=decided,
-            decisions=decisions,
+            decisions=seq(decisions),
             officer=customs.officer,
             remarks=remarks,
         ),
@@ -205,7 +206,7 @@ def verification_request_for(
             request_date=requested,
             requesting_authority=customs.authority,
             reason=reason,
-            items=wanted,
+            items=seq(wanted),
         ),
     )
 
@@ -270,7 +271,7 @@ def verification_reply_for(
             reply_date=replied,
             replying_authority=authority.authority,
             result=result,
-            findings=findings,
+            findings=seq(findings),
             remarks=remarks,
         ),
     )

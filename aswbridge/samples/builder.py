@@ -32,6 +32,7 @@ from aswbridge.model import (
     Quantity,
     Transport,
 )
+from aswbridge.samples._compat import seq
 from aswbridge.samples.goods import Good, catalogue, criterion_for
 from aswbridge.samples.parties import PORTS, Trader, endpoint, issuer, trader, vessel
 
@@ -165,11 +166,13 @@ def make_items(
                 )
                 if with_fob
                 else None,
-                invoices=(
-                    Invoice(
-                        number=f"{exporter_country}{invoice_date:%y%m}-{i // 10 + 1:03d}",
-                        date=invoice_date,
-                    ),
+                invoices=seq(
+                    [
+                        Invoice(
+                            number=f"{exporter_country}{invoice_date:%y%m}-{i // 10 + 1:03d}",
+                            date=invoice_date,
+                        )
+                    ]
                 ),
             )
         )
@@ -253,7 +256,7 @@ def certificate(
             port_of_loading=loading,
             port_of_discharge=discharge,
         ),
-        items=built_items,
+        items=seq(built_items),
         declaration=Declaration(
             place=exporter.city,
             date=issue_date - timedelta(days=1),
