@@ -227,10 +227,10 @@ def _country(folder: Path, cc: str, *, key_type: KeyType, now: datetime) -> None
     issuing = _Issuer(name=ca_name, key=ca_key, cert=ca_cert)
     _write(folder / "root-ca.pem", _pem(root_cert))
     _write(folder / "issuing-ca.pem", _pem(ca_cert))
-    recent = now - timedelta(days=30)
+    recent = now - timedelta(days=365)
     signers: dict[str, tuple[str, datetime, int, bool]] = {
-        "authority": (f"{org} e-CO signer", recent, 730, True),
-        "exporter": (f"{cc} exporter e-CO declarant", recent, 730, True),
+        "authority": (f"{org} e-CO signer", recent, 1095, True),
+        "exporter": (f"{cc} exporter e-CO declarant", recent, 1095, True),
         "expired": ("expired signer", now - timedelta(days=400), 365, True),
         "not-yet-valid": ("not-yet-valid signer", now + timedelta(days=30), 365, True),
         "wrong-usage": ("wrong-key-usage signer", recent, 730, False),
@@ -319,8 +319,8 @@ def create(
         key=key,
         issuer=_Issuer(name=root_name, key=root_key, cert=root_cert),
         ca=False,
-        start=when - timedelta(days=30),
-        days=730,
+        start=when - timedelta(days=365),
+        days=1095,
     )
     _write(bridge / "root-ca.pem", _pem(root_cert))
     _write_signer(bridge, "bridge", cert, key)
