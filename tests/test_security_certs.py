@@ -327,7 +327,10 @@ def test_authority_pins(test_pki: Pki, trust: TrustStore) -> None:
 
 @pytest.mark.parametrize(
     ("claimed", "code"),
-    [(NOW - timedelta(days=400), "CERT_NOT_YET_VALID"), (NOW + timedelta(days=900), "CERT_EXPIRED")],
+    [
+        (NOW - timedelta(days=400), "CERT_NOT_YET_VALID"),
+        (NOW + timedelta(days=900), "CERT_EXPIRED"),
+    ],
     ids=["before-signer-valid", "after-signer-expired"],
 )
 def test_validity_at_the_claimed_signing_time(
