@@ -65,8 +65,8 @@ def form_ak_kr_vn() -> Message:
 
 
 _RCEP_GOODS = (
-    good("Paraxylene, purity 99.7% min., in bulk", "2902.43", "CTH", 2000000, "1.02", "VL",
-       "2000000"),
+    good("Isopropyl alcohol (propan-2-ol), purity 99.9% min., in 160 kg steel drums", "2905.12",
+         "CTH", 12800, "1.35", "DR", "160"),
     good("High-density polyethylene resin, blow moulding grade, in 25 kg bags", "3901.20",
        "CTH", 49500, "1.16", "BG", "25"),
     good("Polypropylene homopolymer resin, raffia grade, in 25 kg bags", "3902.10", "CTH",
