@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from aswbridge.errors import Problem, ValidationFailed
-from aswbridge.model import Certificate, Document, Message
+from aswbridge.model import KIND_OF, Certificate, Document, Message
 from aswbridge.rules import answers, criteria, dates_flags, header, items  # noqa: F401  (registration)
 from aswbridge.rules._base import (
     CERTIFICATE,
@@ -98,12 +98,7 @@ def check(obj: Message | Document, *, today: date | None = None) -> list[Problem
         rules: Sequence[Rule[Any]] = _BY_FORM[form] if spec is not None else _ANY_FORM
         _run(rules, document, Context(today=day, spec=spec), problems)
         return problems
-    kind = {
-        "Receipt": "receipt",
-        "Response": "response",
-        "VerificationRequest": "verification_request",
-        "VerificationReply": "verification_reply",
-    }.get(type(document).__name__)
+    kind = KIND_OF.get(type(document))
     if kind is None:
         raise TypeError(f"cannot check a {type(document).__name__}")
     _run(RULES[kind], document, Context(today=day), problems)

@@ -60,15 +60,6 @@ class FormSpec:
     fob_countries: frozenset[str] | None
 
 
-def _spec(form: str, agreement: str, **kwargs: object) -> FormSpec:
-    return FormSpec(
-        form=form,
-        agreement=agreement,
-        members=AGREEMENTS[agreement].members,
-        **kwargs,  # type: ignore[arg-type]
-    )
-
-
 _D_CRITERIA = ("WO", "RVC", "CC", "CTH", "CTSH", "SP", "CC+RVC", "CTH+RVC", "CTSH+RVC", "PC")
 _AK_CRITERIA = (
     *("WO", "WO-AK", "CC", "CTH", "CTSH", "CTC", "RVC", "SP"),
@@ -84,9 +75,10 @@ def form_specs() -> dict[str, FormSpec]:
     global _SPECS
     if _SPECS is None:
         _SPECS = {
-            "FORM_D": _spec(
-                "FORM_D",
-                "ATIGA",
+            "FORM_D": FormSpec(
+                form="FORM_D",
+                agreement="ATIGA",
+                members=AGREEMENTS["ATIGA"].members,
                 criteria=frozenset(_D_CRITERIA),
                 qualifiers=frozenset(),
                 flags=frozenset(
@@ -106,9 +98,10 @@ def form_specs() -> dict[str, FormSpec]:
                 # exported from or imported into Cambodia, Indonesia or Lao PDR.
                 fob_countries=frozenset(("KH", "ID", "LA")),
             ),
-            "FORM_AK": _spec(
-                "FORM_AK",
-                "AKFTA",
+            "FORM_AK": FormSpec(
+                form="FORM_AK",
+                agreement="AKFTA",
+                members=AGREEMENTS["AKFTA"].members,
                 criteria=frozenset(_AK_CRITERIA),
                 qualifiers=frozenset(),
                 flags=frozenset(
@@ -123,9 +116,10 @@ def form_specs() -> dict[str, FormSpec]:
                 rvc_percent_required=True,
                 fob_countries=None,
             ),
-            "FORM_RCEP": _spec(
-                "FORM_RCEP",
-                "RCEP",
+            "FORM_RCEP": FormSpec(
+                form="FORM_RCEP",
+                agreement="RCEP",
+                members=AGREEMENTS["RCEP"].members,
                 criteria=frozenset(_RCEP_CRITERIA),
                 qualifiers=frozenset(("ACU", "DMI")),
                 flags=frozenset(
