@@ -32,8 +32,6 @@ def sh(*cmd: str | Path, check: bool = True) -> int:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
-        sys.exit("aswbridge needs Python 3.11 or newer")
     if not PY.exists():
         print("creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -62,6 +60,8 @@ def ensure_system_tools() -> None:
 
 
 def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):  # noqa: UP036 - run.py may be started by an older python3
+        sys.exit("aswbridge needs Python 3.11 or newer")
     command = argv[0] if argv else "help"
     rest = argv[1:]
     if command == "demo":

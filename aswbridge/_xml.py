@@ -64,7 +64,7 @@ def _parser() -> etree.XMLParser:
 class _RefuseAll(etree.Resolver):
     """Refuse every external resource a document might ask for."""
 
-    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:
+    def resolve(self, system_url: str, public_id: str, context: Any = None) -> Any:
         raise DtdForbidden(f"external resource refused: {system_url!r}")
 
 
@@ -105,7 +105,8 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     except ValueError as exc:  # e.g. a unicode string with an encoding declaration
         raise MalformedXml(f"not XML: {exc}") from None
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    has_dtd = docinfo.internalDTD is not None or docinfo.externalDTD is not None
+    if has_dtd or getattr(docinfo, "doctype", None):
         raise DtdForbidden("a DOCTYPE is not allowed")
     return root
 
@@ -134,13 +135,13 @@ class _PackageOnly(etree.Resolver):
         super().__init__()
         self._root = root
 
-    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:
+    def resolve(self, system_url: str, public_id: str, context: Any = None) -> Any:
         if "://" in system_url and not system_url.startswith("file:"):
             raise ConfigurationError(f"schema import of a URL refused: {system_url}")
         path = Path(system_url.removeprefix("file://")).resolve()
         if not path.is_relative_to(self._root) or not path.is_file():
             raise ConfigurationError(f"schema import outside the package refused: {system_url}")
-        return self.resolve_filename(str(path), context)
+        return self.resolve_filename(str(path), context)  # type: ignore[attr-defined]
 
 
 @functools.cache

@@ -34,7 +34,7 @@ class JsonFormatter(logging.Formatter):
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is at the time of each record."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
@@ -47,10 +47,8 @@ def configure(*, verbosity: int = 0, json_format: bool = False) -> None:
     """Configure the ``aswbridge`` logger for command-line use (stderr)."""
     logger = logging.getLogger("aswbridge")
     handler = _Stderr()
-    handler.setFormatter(
-        JsonFormatter() if json_format else logging.Formatter("%(asctime)s %(levelname)s %(message)s",
-                                                              "%H:%M:%S")
-    )
+    plain = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
+    handler.setFormatter(JsonFormatter() if json_format else plain)
     logger.handlers[:] = [handler]
     logger.setLevel(logging.WARNING - 10 * min(verbosity, 2))
     logger.propagate = False

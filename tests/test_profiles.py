@@ -6,6 +6,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+import strategies
 from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
@@ -13,7 +14,6 @@ from aswbridge import canonical, profiles
 from aswbridge.errors import MappingError, SchemaError
 from aswbridge.model import Message
 from aswbridge.profiles import docs, xsd
-import strategies
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["asw", "unipass"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from lxml import etree
@@ -14,6 +14,7 @@ from aswbridge.errors import MalformedXml, MappingError, Problem, SchemaError
 from aswbridge.model import KIND_OF, Message
 from aswbridge.profiles.engine import Plan, plan_for
 from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table
+
 
 @attrs.frozen(kw_only=True)
 class Profile:
@@ -69,7 +70,7 @@ class Profile:
         problems = [
             Problem(code="SCHEMA_INVALID", path=self.canonical_path(element, err.path or ""),
                     message=f"line {err.line}: {err.message}")
-            for err in schema.error_log
+            for err in cast(Iterable[Any], schema.error_log)
         ]
         raise SchemaError(f"not a valid {self.name} message: {problems[0].message}",
                           problems=problems)
@@ -114,7 +115,7 @@ class Profile:
         body = element.find(f"{{{self.namespace}}}{self.body_tag}")
         if header is None or body is None or len(body) == 0:
             raise MappingError(f"not a {self.name} message: header or body missing")
-        kind = first.get(body[0].tag)  # type: ignore[arg-type]
+        kind = first.get(str(body[0].tag))
         if kind is None:
             raise MappingError(f"unknown document element {body[0].tag}")
         envelope = envelope_plan.decode(header)
@@ -129,7 +130,7 @@ class Profile:
         out = [f'<{self.root_tag} xmlns="{self.namespace}"><{self.header_tag}>']
         envelope_plan.encode(message.envelope, out, "envelope.")
         out.append(f"</{self.header_tag}><{self.body_tag}>")
-        doc_plans[kind].encode(message.document, out)
+        doc_plans[kind].encode(message.document, out, "")
         out.append(f"</{self.body_tag}></{self.root_tag}>")
         return "".join(out).encode("utf-8")
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 
 from aswbridge.profiles.base import Profile
-from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table, field_info
+from aswbridge.profiles.tables import Group, Inline, Node, Table, field_info
 
 _STATUS = """\
 > **Reference profile.** The official {what} is not public. This profile was written

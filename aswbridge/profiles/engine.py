@@ -163,7 +163,7 @@ class Plan:
                  inlined: dict[str, dict[str, Any]]) -> None:
         actions = self.actions
         for child in element:
-            action = actions.get(child.tag)  # type: ignore[arg-type]
+            action = actions.get(child.tag)
             if action is None:  # comments, processing instructions, ds:Signature
                 continue
             kind, field, arg, reverse, many, owner = action
@@ -174,7 +174,7 @@ class Plan:
                 if target is None:
                     target = inlined[owner] = {}
             if kind == _LEAF:
-                value = child.text if not len(child) else "".join(child.itertext())
+                value = child.text if not len(child) else "".join(child.itertext())  # type: ignore[arg-type]
                 if value is None:
                     value = ""
                 if reverse is not None:

@@ -17,7 +17,7 @@ XSDs and the generated mapping documentation.
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from types import NoneType, UnionType
@@ -66,12 +66,16 @@ class Group:
 Entry = Leaf | Node | Inline | Group
 
 
+def _entries(value: Iterable[Entry]) -> tuple[Entry, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Table:
     """The XML shape of one model class in one profile."""
 
     cls: type[Any]
-    entries: tuple[Entry, ...] = attrs.field(converter=tuple)
+    entries: tuple[Entry, ...] = attrs.field(converter=_entries)
 
     def fields(self) -> dict[str, FieldInfo]:
         """Type facts of the model class, by field name (cached on the class)."""

@@ -91,11 +91,8 @@ class _Writer:
                 occurs += ' minOccurs="0"'
             if fi.many:
                 occurs += ' maxOccurs="unbounded"'
-            if isinstance(entry, Node):
-                type_name = self.type_of(entry.table)
-            else:
-                type_name = self.simple(entry)
-            out.append(f'<xs:element name="{entry.tag}" type="{type_name}"{occurs}/>')
+            kind = self.type_of(entry.table) if isinstance(entry, Node) else self.simple(entry)
+            out.append(f'<xs:element name="{entry.tag}" type="{kind}"{occurs}/>')
         return out
 
     def simple(self, leaf: Leaf) -> str:
