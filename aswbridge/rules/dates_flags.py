@@ -166,8 +166,8 @@ _DETAILS = (
     "FLAG_DETAILS",
     "Back-to-back ↔ original_co, third-country invoicing ↔ third_party_invoicer, "
     "exhibition ↔ exhibition: a flag has its details and details have their flag.",
-    clause="ATIGA Annex 7 overleaf notes 11–13, Annex 8 Rules 11, 22, 23; Form AK box 7 and "
-    "box 13; RCEP Annex 3B boxes 7–8, 17",
+    clause="ATIGA Annex 7 boxes 7 and 13 with their overleaf notes, Annex 8 Rules 11 "
+    "(back-to-back) and 22 (exhibitions); Form AK boxes 7 and 13; RCEP Annex 3B boxes 8 and 17",
 )
 def flag_details(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     for flag, field, what in _DETAILS:

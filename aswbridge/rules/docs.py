@@ -66,10 +66,11 @@ def markdown() -> str:
         "",
         "Choices made where the texts leave room:",
         "",
-        f"- **Retroactive issue.** The agreements allow issue up to three *working* days "
-        f"after shipment; the bridge counts {RETROACTIVE_AFTER_DAYS} *calendar* days, since "
-        "it does not know each Party's holidays. Later issue needs the "
-        "`issued_retroactively` flag, and issue more than one year after departure is "
+        "- **Retroactive issue.** ATIGA Annex 8 Rule 10(2) calls a certificate not issued "
+        "within three days of the declared shipment date retroactive; other agreements "
+        f"speak of working days. The bridge counts {RETROACTIVE_AFTER_DAYS} *calendar* days "
+        "for every form, since it does not know each Party's holidays. Later issue needs "
+        "the `issued_retroactively` flag, and issue more than one year after departure is "
         "refused.",
         "- **FOB on Form D.** The current Form D overleaf note 10 asks for the FOB value "
         "with an RVC criterion only for goods exported from or imported into Cambodia, "
