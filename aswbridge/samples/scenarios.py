@@ -8,7 +8,6 @@ import attrs
 
 from aswbridge.model import (
     Certificate,
-    Certification,
     Exhibition,
     Invoice,
     Message,
@@ -19,7 +18,7 @@ from aswbridge.samples._compat import seq
 from aswbridge.samples.builder import certificate, co_number, envelope
 from aswbridge.samples.criteria import criterion
 from aswbridge.samples.goods import CATALOGUE, good
-from aswbridge.samples.parties import Trader, issuer
+from aswbridge.samples.parties import Trader
 
 __all__ = [
     "back_to_back",
@@ -287,24 +286,25 @@ def exhibition() -> Message:
 
 
 def replacement() -> Message:
-    """A replacement of :func:`form_ak_kr_vn`: the goods were rolled to a later vessel."""
+    """A replacement of :func:`form_ak_kr_vn`: the goods were rolled to a later vessel.
+
+    The new certificate keeps the number and the dates of the one it replaces; the
+    envelope, sent three days later, refers to the original message.
+    """
     original = form_ak_kr_vn()
     cert = _cert(original)
-    replaced_on = date(2026, 10, 15)
-    assert cert.transport.departure_date is not None
+    departure = cert.transport.departure_date or cert.issue_date
     transport = attrs.evolve(
         cert.transport,
         vessel="HAIAN BELL V.2610S",
-        departure_date=cert.transport.departure_date + timedelta(days=1),
+        departure_date=departure + timedelta(days=1),
     )
-    issuing = issuer(cert.issuing_country)
     document = attrs.evolve(
         cert,
         function="replacement",
         transport=transport,
-        certification=Certification(place=issuing.place, date=replaced_on, officer=issuing.officer),
         remarks=f"Replaces the certificate of the same number issued on "
-        f"{cert.issue_date:%d %B %Y}: vessel and departure date corrected",
+        f"{cert.issue_date:%d %B %Y}: vessel and departure date corrected on 15 October 2026",
     )
     env = envelope(
         "replacement",
