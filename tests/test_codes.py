@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import doctest
 import hashlib
 import re
 from importlib import resources
 
 import pytest
 
+import aswbridge.codes
 from aswbridge.codes import (
     AGREEMENTS,
     COUNTRIES,
@@ -137,7 +139,9 @@ def test_invalid_code_is_refused_with_its_reason(name: str, code: str, status: s
     assert codes.title in str(error) and (status or "unknown") in str(error)
 
 
-@pytest.mark.parametrize("junk", [None, 12, b"KR", ("KR",)], ids=["none", "int", "bytes", "tuple"])
+@pytest.mark.parametrize(
+    "junk", [None, 12, b"KR", ("KR",), ["KR"]], ids=["none", "int", "bytes", "tuple", "list"]
+)
 def test_non_strings_are_invalid_not_errors(junk: object) -> None:
     assert not COUNTRIES.is_valid(junk)  # type: ignore[arg-type]
     assert junk not in COUNTRIES
@@ -196,3 +200,8 @@ def test_agreement_membership(name: str, form: str, members: set[str]) -> None:
 def test_unknown_form_has_no_agreement() -> None:
     assert agreement_for_form("FORM_E") is None
     assert sorted(AGREEMENTS) == ["AKFTA", "ATIGA", "RCEP"]
+
+
+def test_module_examples_hold() -> None:
+    result = doctest.testmod(aswbridge.codes)
+    assert result.attempted >= 3 and result.failed == 0

@@ -92,7 +92,8 @@ def _digits(code: str) -> str:
 
 
 def _read_csv(filename: str) -> list[dict[str, str]]:
-    text = resources.files("aswbridge.codes").joinpath("data", filename).read_text("utf-8")
+    data = resources.files("aswbridge.codes").joinpath("data")
+    text = data.joinpath(filename).read_text(encoding="utf-8")
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -162,22 +163,24 @@ class CodeList:
         """Strict test: ``code`` is an active code spelled canonically."""
         if self._entries is None:
             self._table()
-        return code in self._active
+        return isinstance(code, str) and code in self._active
 
     def __len__(self) -> int:
         return len(self._table())
 
     def lookup(self, code: str) -> Entry | None:
         """The entry for ``code`` (trimmed, upper-cased), whatever its status, or ``None``."""
+        if not isinstance(code, str):
+            return None
         table = self._table()
         entry = table.get(code)
-        if entry is None and isinstance(code, str):
+        if entry is None:
             entry = table.get(self._compact(code))
         return entry
 
     def validate(self, code: str) -> str:
         """Return ``code`` in canonical spelling, or raise :class:`UnknownCode`."""
-        entry = self.lookup(code) if isinstance(code, str) else None
+        entry = self.lookup(code)
         if entry is None:
             raise UnknownCode(list_name=self.title, value=str(code))
         if not entry.active:
@@ -186,7 +189,7 @@ class CodeList:
 
     def is_valid(self, code: str) -> bool:
         """Whether :meth:`validate` accepts ``code``."""
-        entry = self.lookup(code) if isinstance(code, str) else None
+        entry = self.lookup(code)
         return entry is not None and entry.active
 
 
