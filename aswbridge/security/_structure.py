@@ -243,5 +243,12 @@ def _certificates(key_info: etree._Element) -> tuple[x509.Certificate, ...]:
 
 def _pick_signer(certs: Sequence[x509.Certificate]) -> x509.Certificate:
     """The certificate that issued none of the others (the first when that is unclear)."""
-    leaves = [c for c in certs if not any(o.issuer == c.subject and o != c for o in certs)]
+    if len(certs) == 1:
+        return certs[0]
+    names = [(c.subject, c.issuer) for c in certs]
+    leaves = [
+        c
+        for i, c in enumerate(certs)
+        if not any(issuer == names[i][0] and j != i for j, (_, issuer) in enumerate(names))
+    ]
     return leaves[0] if len(leaves) == 1 else certs[0]

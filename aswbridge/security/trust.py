@@ -18,12 +18,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import attrs
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.verification import (
@@ -143,11 +146,17 @@ class TrustStore:
     crls: tuple[x509.CertificateRevocationList, ...] = ()
     scopes: dict[str, str | None] = attrs.field(factory=dict)
     _store: Store = attrs.field(init=False)
+    _crl_issuers: tuple[tuple[x509.CertificateRevocationList, x509.Name], ...] = attrs.field(
+        init=False
+    )
+    _cache: _ChainCache = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.anchors:
             raise ConfigurationError("no trust anchor configured: refusing to verify signatures")
         object.__setattr__(self, "_store", Store(list(self.anchors)))
+        object.__setattr__(self, "_crl_issuers", tuple((c, c.issuer) for c in self.crls))
+        object.__setattr__(self, "_cache", _ChainCache())
 
     @classmethod
     def from_certificates(
@@ -251,22 +260,12 @@ class TrustStore:
             RevocationUnknown, CertificateError.
         """
         _check_end_entity(signer, at=at, min_rsa_bits=min_rsa_bits)
-        verifier = (
-            PolicyBuilder()
-            .store(self._store)
-            .time(at)
-            .max_chain_depth(max_chain_depth)
-            .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
-            .build_client_verifier()
-        )
         pool = [c for c in untrusted if c != signer] + list(self.intermediates)
-        try:
-            chain = tuple(verifier.verify(signer, pool).chain)
-        except VerificationError as exc:
-            _explain(signer, pool, at=at)
-            raise UntrustedSigner(
-                f"no path from {subject_of(signer)} to a configured trust anchor ({exc})"
-            ) from None
+        key = (signer, *pool, max_chain_depth)
+        chain = self._cache.get(key, at)
+        if chain is None:
+            chain = self._build(signer, pool, at=at, max_chain_depth=max_chain_depth)
+            self._cache.put(key, chain)
         warnings = self._check_revocation(chain, at=at, mode=revocation)
         return ValidatedChain(
             chain=chain,
@@ -275,16 +274,39 @@ class TrustStore:
             warnings=warnings,
         )
 
+    def _build(
+        self,
+        signer: x509.Certificate,
+        pool: list[x509.Certificate],
+        *,
+        at: datetime,
+        max_chain_depth: int,
+    ) -> tuple[x509.Certificate, ...]:
+        verifier = (
+            PolicyBuilder()
+            .store(self._store)
+            .time(at)
+            .max_chain_depth(max_chain_depth)
+            .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+            .build_client_verifier()
+        )
+        try:
+            return tuple(verifier.verify(signer, pool).chain)
+        except VerificationError as exc:
+            _explain(signer, pool, at=at)
+            raise UntrustedSigner(
+                f"no path from {subject_of(signer)} to a configured trust anchor ({exc})"
+            ) from None
+
     def _check_revocation(
         self, chain: Sequence[x509.Certificate], *, at: datetime, mode: RevocationMode
     ) -> tuple[str, ...]:
         warnings: list[str] = []
         for cert, issuer in itertools.pairwise(chain):
             known = False
-            for crl in self.crls:
-                if crl.issuer != issuer.subject or not crl.is_signature_valid(
-                    issuer.public_key()  # type: ignore[arg-type]
-                ):
+            issuer_name = issuer.subject
+            for crl, crl_issuer in self._crl_issuers:
+                if crl_issuer != issuer_name or not self._cache.crl_valid(crl, issuer):
                     continue
                 if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
                     raise Revoked(f"{subject_of(cert)} (serial {cert.serial_number:x}) is revoked")
@@ -297,6 +319,47 @@ class TrustStore:
                     raise RevocationUnknown(text)
                 warnings.append(text)
         return tuple(warnings)
+
+
+class _ChainCache:
+    """Validated chains and CRL signature checks, remembered (bounded, thread-safe).
+
+    A chain validated once stays valid for any time inside the intersection of its
+    certificates' validity periods (nothing else in path validation depends on time);
+    revocation is checked again on every call.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._chains: OrderedDict[tuple[object, ...], tuple[x509.Certificate, ...]] = OrderedDict()
+        self._crls: dict[tuple[int, bytes], bool] = {}
+
+    def get(self, key: tuple[object, ...], at: datetime) -> tuple[x509.Certificate, ...] | None:
+        with self._lock:
+            chain = self._chains.get(key)
+            if chain is not None:
+                self._chains.move_to_end(key)
+        if chain is None:
+            return None
+        if all(c.not_valid_before_utc <= at <= c.not_valid_after_utc for c in chain):
+            return chain
+        return None
+
+    def put(self, key: tuple[object, ...], chain: tuple[x509.Certificate, ...]) -> None:
+        with self._lock:
+            self._chains[key] = chain
+            while len(self._chains) > self._size:
+                self._chains.popitem(last=False)
+
+    def crl_valid(self, crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+        key = (id(crl), issuer.fingerprint(hashes.SHA256()))
+        known = self._crls.get(key)
+        if known is None:
+            known = crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+            with self._lock:
+                self._crls[key] = known
+        return known
 
 
 def _check_end_entity(cert: x509.Certificate, *, at: datetime, min_rsa_bits: int) -> None:

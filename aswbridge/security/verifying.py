@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 from cryptography import x509
@@ -114,6 +115,20 @@ class Verified:
         return self.authority.country
 
 
+class _XMLVerifier(XMLVerifier):
+    """signxml's verifier without its defensive first copy of the input tree.
+
+    signxml copies the input, then copies the signature and, for each reference, the
+    whole document again before removing the signature; it never changes the tree it
+    is given, so the first copy only costs a serialisation and a parse.
+    """
+
+    def get_root(self, data: Any) -> Any:
+        if isinstance(data, etree._Element):
+            return data
+        return super().get_root(data)  # type: ignore[no-untyped-call]
+
+
 _SIGNXML_METHODS = {m.value: m for m in SignatureMethod}
 _SIGNXML_DIGESTS = {d.value: d for d in DigestAlgorithm}
 
@@ -207,7 +222,7 @@ class Verifier:
             expect_references=1,
         )
         try:
-            result = XMLVerifier().verify(
+            result = _XMLVerifier().verify(
                 root, x509_cert=signer, expect_config=config, validate_schema=False
             )
         except InvalidDigest as exc:
