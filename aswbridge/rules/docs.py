@@ -15,6 +15,9 @@ _KINDS = (
 )
 
 
+_SHORT = {"FORM_D": "D", "FORM_AK": "AK", "FORM_RCEP": "RCEP"}
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -60,9 +63,9 @@ def markdown() -> str:
         "`aswbridge.rules.check(message_or_document)` returns a list of problems "
         "`{code, path, message, severity}`. The code is stable; the path is the canonical "
         "path of the field at fault (`items[3].hs.code`, `transport.departure_date`, "
-        "`flags`). A certificate gets every rule of its form; an unknown form gets only "
-        "the rules that apply to any form. `aswbridge.rules.validate` raises "
-        "`ValidationFailed` when any problem is an error.",
+        "`flags`). A certificate gets every rule of its form (column *forms*: D, AK, RCEP); "
+        "a certificate of an unknown form gets only the rules marked *any*. "
+        "`aswbridge.rules.validate` raises `ValidationFailed` when any problem is an error.",
         "",
         "Choices made where the texts leave room:",
         "",
@@ -99,7 +102,7 @@ def markdown() -> str:
             "|---|---|---|---|---|",
         ]
         for rule in RULES[kind]:
-            forms = "all" if rule.forms is None else ", ".join(f"`{f}`" for f in rule.forms)
+            forms = "any" if rule.forms is None else ", ".join(_SHORT[f] for f in rule.forms)
             out.append(
                 f"| `{rule.code}` | {forms} | {rule.severity} | {_cell(rule.clause)} "
                 f"| {_cell(rule.title)} |"
