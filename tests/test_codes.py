@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 import pytest
@@ -205,3 +206,10 @@ def test_unknown_form_has_no_agreement() -> None:
 def test_module_examples_hold() -> None:
     result = doctest.testmod(aswbridge.codes)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_first_use_from_many_threads_loads_once_and_consistently() -> None:
+    fresh = CodeList(title="ISO 4217", filename="iso4217.csv", key="alpha_code", name="name")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: ("USD" in fresh, len(fresh.codes())), range(64)))
+    assert set(results) == {(True, 178)}
