@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import uuid
 from datetime import UTC, date, timedelta
 
@@ -339,3 +340,11 @@ def test_answers_are_pure() -> None:
     before = attrs.evolve(cert_msg)
     samples.response_for(cert_msg, refuse={1: "x"})
     assert cert_msg == before
+
+
+def test_docstring_examples() -> None:
+    from aswbridge.samples import criteria
+
+    for module in (samples, criteria):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0

@@ -216,7 +216,9 @@ def certificate(
     fixes the message id and CO number (default: derived from the arguments).
     ``overrides`` replace fields of the certificate (``flags``, ``remarks``,
     ``producer`` ...) or of the envelope (``correlation_id``, ``created_at`` ...) after
-    it is built.
+    it is built. Items cycle through the exporting country's catalogue (or ``goods``)
+    with quantities varied by a fixed pattern; a ``seed`` picks goods and quantities at
+    random instead, reproducibly.
     """
     name = name or f"{form.lower()}_{exporter_country.lower()}_{importing_country.lower()}_{items}"
     unknown = set(overrides) - _ENVELOPE_FIELDS - _CERTIFICATE_FIELDS
