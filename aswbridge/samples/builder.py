@@ -102,7 +102,7 @@ def co_number(
         return f"VN-{importing_country} {issued:%y}/02/{seq:05d}"
     if issuing_country == "KR":
         return f"{issued:%Y}{tag}{seq:07d}"
-    return f"{prefix}{tag}{issued:%y}-{seq:06d}"
+    return f"{prefix}-{tag}-{issued:%y}-{seq:06d}"
 
 
 def _marks(consignee_name: str, port: str) -> str:
