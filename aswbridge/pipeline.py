@@ -128,10 +128,9 @@ def write(message: Message, *, profile: str, signing: SigningKey | None = None) 
         if signing is not None:
             raise ConfigurationError("canonical JSON cannot be signed")
         return canonical.dumps(message)
-    prof = profiles.get(profile)
-    element = prof.encode(message)
+    data, element = profiles.get(profile).encode_checked(message)
     if signing is None:
-        return _XML_DECLARATION + etree.tostring(element, encoding="utf-8")
+        return _XML_DECLARATION + data
     from aswbridge.security import Signer
 
     signed = Signer().sign(element, key=signing.key, cert=signing.cert, chain=signing.chain)

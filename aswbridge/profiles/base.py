@@ -136,6 +136,12 @@ class Profile:
 
     def encode(self, message: Message, *, validate: bool = True) -> etree._Element:
         """Encode a message as an element, schema-validated unless ``validate=False``."""
+        return self.encode_checked(message, validate=validate)[1]
+
+    def encode_checked(
+        self, message: Message, *, validate: bool = True
+    ) -> tuple[bytes, etree._Element]:
+        """Encode a message; return its bytes and the parsed, schema-validated element."""
         data = self.encode_bytes(message)
         try:
             element = _xml.parse(data)
@@ -149,7 +155,7 @@ class Profile:
                     f"the message cannot be expressed in {self.name}: {exc.message}",
                     path=exc.problems[0].path,
                 ) from None
-        return element
+        return data, element
 
 
 def _find(table: Table, tag: str) -> tuple[list[str], Table | None, bool] | None:

@@ -1,10 +1,11 @@
 """The table-driven codec: XML element ⇄ model object, for any profile's tables.
 
-Tables are compiled once into plans keyed by the namespaced tag, so decoding is a
-single pass over each element's children and encoding is string building with
-escaping (the result is re-parsed and schema-validated by the profile).
+Each table is compiled once into two small Python functions (as attrs does for
+``__init__``): a decoder that makes a single pass over an element's children, and
+an encoder that builds escaped XML text. The profile re-parses and schema-validates
+what the encoder wrote, so a bug here cannot produce an invalid message unnoticed.
 
-Text is read as the concatenation of all text nodes of a leaf element, never just
+Text is read as the concatenation of every text node of a leaf element, never just
 ``.text``: a comment inside a value (``8471<!---->30``) must not truncate it.
 """
 
@@ -18,9 +19,7 @@ from typing import Any
 from lxml import etree
 
 from aswbridge.errors import MappingError
-from aswbridge.profiles.tables import Group, Inline, Leaf, Table
-
-_LEAF, _NODE, _GROUP = 0, 1, 2
+from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table
 
 
 def _parse_datetime(text: str) -> datetime:
@@ -29,7 +28,6 @@ def _parse_datetime(text: str) -> datetime:
 
 
 _PARSERS: dict[type[Any], Callable[[str], Any]] = {
-    str: str,
     int: int,
     Decimal: Decimal,
     date: date.fromisoformat,
@@ -65,149 +63,193 @@ _FORMATTERS: dict[type[Any], Callable[[Any], str]] = {
 }
 
 
-class Plan:
-    """A compiled table: decode actions by tag, and a generated encode function."""
-
-    def __init__(self, table: Table, ns: str) -> None:
-        self.cls = table.cls
-        self.ns = ns
-        self.actions: dict[str, tuple[int, Any, Any, Any, bool, str | None]] = {}
-        self.inline: dict[str, Plan] = {}
-        self._lines: list[str] = []
-        self._env: dict[str, Any] = {"MappingError": MappingError, "_no_spelling": _no_spelling}
-        self._compile(table, owner=None, indent="    ", src="obj")
-        source = "def encode(obj, out, path=''):\n    append = out.append\n" + "\n".join(
-            self._lines or ["    pass"])
-        exec(compile(source, f"<aswbridge encoder {table.cls.__name__}>", "exec"), self._env)
-        self.encode: Callable[[Any, list[str], str], None] = self._env["encode"]
-        """Append the XML text of an object's fields (not its own element) to ``out``."""
-
-    def _name(self, value: Any) -> str:
-        name = f"_v{len(self._env)}"
-        self._env[name] = value
-        return name
-
-    def _compile(self, table: Table, owner: str | None, indent: str, src: str) -> None:
-        info = table.fields()
-        emit = self._lines.append
-        for entry in table.entries:
-            if isinstance(entry, Group):
-                sub = Plan.__new__(Plan)
-                sub.cls, sub.ns, sub.actions, sub.inline = self.cls, self.ns, {}, {}
-                sub._lines, sub._env = self._lines, self._env
-                attr = f' {entry.id_attribute}="{entry.tag}"' if entry.id_attribute else ""
-                emit(f"{indent}append({f'<{entry.tag}{attr}>'!r})")
-                sub._compile(entry.table, owner=owner, indent=indent, src=src)
-                emit(f"{indent}append({f'</{entry.tag}>'!r})")
-                self.actions[self._tag(entry.tag)] = (_GROUP, None, sub, None, False, owner)
-                self.inline.update(sub.inline)
-                continue
-            if isinstance(entry, Inline):
-                if owner is not None:
-                    raise TypeError("inline tables cannot nest")
-                self.inline[entry.field] = plan_for(entry.table, self.ns)
-                var = f"_i_{entry.field}"
-                emit(f"{indent}{var} = {src}.{entry.field}")
-                emit(f"{indent}if {var} is not None:")
-                self._compile(entry.table, owner=entry.field, indent=indent + "    ", src=var)
-                continue
-            fi = info[entry.field]
-            open_, close = f"<{entry.tag}>", f"</{entry.tag}>"
-            emit(f"{indent}v = {src}.{entry.field}")
-            emit(f"{indent}if v is not None:")
-            body = indent + ("        " if fi.many else "    ")
-            if fi.many:
-                emit(f"{indent}    for i, v in enumerate(v):")
-            where = f"f'{{path}}{entry.field}[{{i}}]'" if fi.many else f"path + {entry.field!r}"
-            if isinstance(entry, Leaf):
-                reverse = {v: k for k, v in entry.codes.items()} if entry.codes else None
-                parse = None if fi.base is str else _PARSERS[fi.base]
-                self.actions[self._tag(entry.tag)] = (
-                    _LEAF, entry.field, parse, reverse, fi.many, owner)
-                if entry.codes is not None:
-                    codes = self._name(entry.codes)
-                    emit(f"{body}t = {codes}.get(v)")
-                    emit(f"{body}if t is None: _no_spelling(v, {where})")
-                else:
-                    emit(f"{body}t = {self._name(_FORMATTERS[fi.base])}(v)")
-                emit(f"{body}append({open_!r} + t + {close!r})")
-            else:
-                sub_plan = plan_for(entry.table, self.ns)
-                self.actions[self._tag(entry.tag)] = (
-                    _NODE, entry.field, sub_plan, None, fi.many, owner)
-                sub_path = f"f'{{path}}{entry.field}[{{i}}].'" if fi.many else (
-                    f"path + {entry.field + '.'!r}")
-                emit(f"{body}append({open_!r})")
-                emit(f"{body}{self._name(sub_plan)}.encode(v, out, {sub_path})")
-                emit(f"{body}append({close!r})")
-
-    def _tag(self, tag: str) -> str:
-        return f"{{{self.ns}}}{tag}"
-
-    def decode(self, element: etree._Element) -> Any:
-        """Build the model object from ``element``."""
-        kwargs: dict[str, Any] = {}
-        if self.inline:
-            inlined: dict[str, dict[str, Any]] = {}
-            self._collect(element, kwargs, inlined)
-            for name, sub_kwargs in inlined.items():
-                kwargs[name] = self.inline[name]._build(sub_kwargs)
-        else:
-            self._collect(element, kwargs, {})
-        try:
-            return self.cls(**kwargs)
-        except (TypeError, ValueError, ArithmeticError) as exc:
-            raise MappingError(f"cannot build {self.cls.__name__}: {exc}") from None
-
-    def _collect(self, element: etree._Element, kwargs: dict[str, Any],
-                 inlined: dict[str, dict[str, Any]]) -> None:
-        actions = self.actions
-        for child in element:
-            action = actions.get(child.tag)
-            if action is None:  # comments, processing instructions, ds:Signature
-                continue
-            kind, field, arg, reverse, many, owner = action
-            if owner is None:
-                target = kwargs
-            else:
-                target = inlined.get(owner)  # type: ignore[assignment]
-                if target is None:
-                    target = inlined[owner] = {}
-            if kind == _LEAF:
-                value = child.text if not len(child) else "".join(child.itertext())  # type: ignore[arg-type]
-                if value is None:
-                    value = ""
-                if reverse is not None:
-                    try:
-                        value = reverse[value]
-                    except KeyError:
-                        raise MappingError(f"{child.tag}: unknown code {value!r}",
-                                           path=str(field)) from None
-                if arg is not None:
-                    value = arg(value)
-            elif kind == _NODE:
-                value = arg.decode(child)
-            else:
-                arg._collect(child, target, inlined)
-                continue
-            if many:
-                values = target.get(field)
-                if values is None:
-                    target[field] = [value]
-                else:
-                    values.append(value)
-            else:
-                target[field] = value
-
-    def _build(self, kwargs: dict[str, Any]) -> Any:
-        try:
-            return self.cls(**kwargs)
-        except (TypeError, ValueError, ArithmeticError) as exc:
-            raise MappingError(f"cannot build {self.cls.__name__}: {exc}") from None
+def _text(element: etree._Element) -> str:
+    return "".join(element.itertext())  # type: ignore[arg-type]
 
 
 def _no_spelling(value: Any, path: str) -> None:
     raise MappingError(f"no spelling for {value!r}", path=path)
+
+
+def _unknown_code(tag: str, value: str, field: str) -> None:
+    raise MappingError(f"{tag}: unknown code {value!r}", path=field)
+
+
+def _build(cls: type[Any], kwargs: dict[str, Any]) -> Any:
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        raise MappingError(f"cannot build {cls.__name__}: {exc}") from None
+
+
+class _Source:
+    """Accumulates the generated source and the constants it refers to."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.env: dict[str, Any] = {
+            "_text": _text, "_build": _build, "_no_spelling": _no_spelling,
+            "_unknown_code": _unknown_code,
+        }
+
+    def const(self, value: Any) -> str:
+        name = f"_k{len(self.env)}"
+        self.env[name] = value
+        return name
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    def function(self, name: str, label: str) -> Any:
+        exec(compile("\n".join(self.lines), f"<aswbridge {label}>", "exec"), self.env)
+        return self.env[name]
+
+
+class Plan:
+    """A compiled table: ``decode(element)`` and ``encode(obj, out, path)``."""
+
+    def __init__(self, table: Table, ns: str) -> None:
+        self.table = table
+        self.ns = ns
+        enc = _Source()
+        enc.emit(0, "def encode(obj, out, path=''):")
+        enc.emit(1, "append = out.append")
+        self._encoder(enc, table, 1, "obj")
+        self.encode: Callable[[Any, list[str], str], None] = enc.function(
+            "encode", f"encoder {table.cls.__name__}")
+        """Append the XML text of an object's fields (not its own element) to ``out``."""
+        dec = _Source()
+        dec.emit(0, "def decode(element):")
+        dec.emit(1, "kw = {}")
+        inline, many = self._locals(table)
+        for name in inline:
+            dec.emit(1, f"i_{name} = None")
+        for owner, name in many:
+            dec.emit(1, f"m_{owner}_{name} = []")
+        self._decoder(dec, table, 1, "element", 0, owner=None)
+        for owner, name in many:
+            target = "kw" if owner == "" else f"i_{owner}"
+            dec.emit(1, f"if m_{owner}_{name}:")
+            if owner:
+                dec.emit(2, f"if i_{owner} is None: i_{owner} = {{}}")
+            dec.emit(2, f"{target}[{name!r}] = m_{owner}_{name}")
+        for name, sub in inline.items():
+            dec.emit(1, f"if i_{name} is not None:")
+            dec.emit(2, f"kw[{name!r}] = _build({dec.const(sub.cls)}, i_{name})")
+        dec.emit(1, f"return _build({dec.const(table.cls)}, kw)")
+        self.decode: Callable[[etree._Element], Any] = dec.function(
+            "decode", f"decoder {table.cls.__name__}")
+        """Build the model object from an element holding the table's children."""
+
+    def _tag(self, tag: str) -> str:
+        return f"{{{self.ns}}}{tag}"
+
+    @staticmethod
+    def _locals(table: Table) -> tuple[dict[str, Table], list[tuple[str, str]]]:
+        """Inline tables by field, and (owner, field) of every repeated field."""
+        inline: dict[str, Table] = {}
+        many: list[tuple[str, str]] = []
+
+        def walk(t: Table, owner: str) -> None:
+            info = t.fields()
+            for entry in t.entries:
+                if isinstance(entry, Group):
+                    walk(entry.table, owner)
+                elif isinstance(entry, Inline):
+                    inline[entry.field] = entry.table
+                    walk(entry.table, entry.field)
+                elif info[entry.field].many:
+                    many.append((owner, entry.field))
+
+        walk(table, "")
+        return inline, many
+
+    # --- decoder ----------------------------------------------------------------------
+
+    def _decoder(self, src: _Source, table: Table, ind: int, var: str, depth: int,
+                 owner: str | None) -> None:
+        child = f"c{depth}"
+        src.emit(ind, f"for {child} in {var}:")
+        src.emit(ind + 1, f"t = {child}.tag")
+        first = [True]
+        self._branches(src, table, ind + 1, child, depth, owner, first)
+
+    def _branches(self, src: _Source, table: Table, ind: int, child: str, depth: int,
+                  owner: str | None, first: list[bool]) -> None:
+        info = table.fields()
+        for entry in table.entries:
+            if isinstance(entry, Inline):
+                self._branches(src, entry.table, ind, child, depth, entry.field, first)
+                continue
+            keyword = "if" if first[0] else "elif"
+            first[0] = False
+            src.emit(ind, f"{keyword} t == {self._tag(entry.tag)!r}:")
+            if isinstance(entry, Group):
+                self._decoder(src, entry.table, ind + 1, child, depth + 1, owner)
+                continue
+            fi = info[entry.field]
+            if isinstance(entry, Node):
+                sub = plan_for(entry.table, self.ns)
+                src.emit(ind + 1, f"v = {src.const(sub)}.decode({child})")
+            else:
+                src.emit(ind + 1, f"v = {child}.text if not len({child}) else _text({child})")
+                src.emit(ind + 1, "if v is None: v = ''")
+                if entry.codes is not None:
+                    reverse = src.const({v: k for k, v in entry.codes.items()})
+                    src.emit(ind + 1, f"w = {reverse}.get(v)")
+                    src.emit(ind + 1, f"if w is None: _unknown_code(t, v, {entry.field!r})")
+                    src.emit(ind + 1, "v = w")
+                if fi.base is not str:
+                    src.emit(ind + 1, f"v = {src.const(_PARSERS[fi.base])}(v)")
+            if fi.many:
+                src.emit(ind + 1, f"m_{owner or ''}_{entry.field}.append(v)")
+            elif owner is None:
+                src.emit(ind + 1, f"kw[{entry.field!r}] = v")
+            else:
+                src.emit(ind + 1, f"if i_{owner} is None: i_{owner} = {{}}")
+                src.emit(ind + 1, f"i_{owner}[{entry.field!r}] = v")
+
+    # --- encoder ----------------------------------------------------------------------
+
+    def _encoder(self, src: _Source, table: Table, ind: int, obj: str) -> None:
+        info = table.fields()
+        for entry in table.entries:
+            if isinstance(entry, Group):
+                attr = f' {entry.id_attribute}="{entry.tag}"' if entry.id_attribute else ""
+                src.emit(ind, f"append({f'<{entry.tag}{attr}>'!r})")
+                self._encoder(src, entry.table, ind, obj)
+                src.emit(ind, f"append({f'</{entry.tag}>'!r})")
+                continue
+            if isinstance(entry, Inline):
+                var = f"o_{entry.field}"
+                src.emit(ind, f"{var} = {obj}.{entry.field}")
+                src.emit(ind, f"if {var} is not None:")
+                self._encoder(src, entry.table, ind + 1, var)
+                continue
+            fi = info[entry.field]
+            open_, close = f"<{entry.tag}>", f"</{entry.tag}>"
+            src.emit(ind, f"v = {obj}.{entry.field}")
+            src.emit(ind, "if v is not None:")
+            body = ind + 1
+            if fi.many:
+                src.emit(ind + 1, "for i, v in enumerate(v):")
+                body += 1
+            where = (f"f'{{path}}{entry.field}[{{i}}]'" if fi.many
+                     else f"path + {entry.field!r}")
+            if isinstance(entry, Leaf):
+                if entry.codes is not None:
+                    src.emit(body, f"s = {src.const(entry.codes)}.get(v)")
+                    src.emit(body, f"if s is None: _no_spelling(v, {where})")
+                else:
+                    src.emit(body, f"s = {src.const(_FORMATTERS[fi.base])}(v)")
+                src.emit(body, f"append({open_!r} + s + {close!r})")
+            else:
+                sub = src.const(plan_for(entry.table, self.ns))
+                sub_path = (f"f'{{path}}{entry.field}[{{i}}].'" if fi.many
+                            else f"path + {entry.field + '.'!r}")
+                src.emit(body, f"append({open_!r})")
+                src.emit(body, f"{sub}.encode(v, out, {sub_path})")
+                src.emit(body, f"append({close!r})")
 
 
 _PLANS: dict[tuple[int, str], Plan] = {}
