@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import attrs
-
-T = TypeVar("T")
 
 Form = Literal["FORM_D", "FORM_AK", "FORM_RCEP"]
 Function = Literal["original", "replacement", "cancellation"]
@@ -37,7 +35,7 @@ FLAGS = (
 _FLAG_ORDER = {name: i for i, name in enumerate(FLAGS)}
 
 
-def _tuple(value: Iterable[T]) -> tuple[T, ...]:
+def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     return value if isinstance(value, tuple) else tuple(value)
 
 

@@ -48,7 +48,7 @@ SIMPLE_TYPES: dict[str, tuple[str, str]] = {
     "Uuid": ("xs:string", '<xs:pattern value="[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-'
              '[0-9a-f]{4}-[0-9a-f]{12}"/>'),
     "Fingerprint": ("xs:string", '<xs:pattern value="[0-9a-f]{64}"/>'),
-    "DocumentType": ("xs:string", '<xs:pattern value="[0-9]{3}"/>'),
+    "DocumentType": ("xs:string", '<xs:pattern value="[0-9]{1,3}"/>'),
 }
 
 

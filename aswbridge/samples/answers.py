@@ -29,7 +29,6 @@ from aswbridge.model import (
     VerificationReply,
     VerificationRequest,
 )
-from aswbridge.samples._compat import seq
 from aswbridge.samples.builder import message_id
 from aswbridge.samples.parties import issuer
 
@@ -46,8 +45,8 @@ DOCUMENT_TYPES: dict[str, str] = {
     "certificate": "861",
     "receipt": "767",
     "response": "962",
-    "verification_request": "861",
-    "verification_reply": "861",
+    "verification_request": "21",  # query
+    "verification_reply": "22",  # response to query
 }
 
 _AGREEMENT = {"FORM_D": "ATIGA", "FORM_AK": "AKFTA", "FORM_RCEP": "RCEP"}
@@ -159,7 +158,7 @@ def response_for(
             certificate_id=cert.id,
             issuing_country=cert.issuing_country,
             decision_date=decided,
-            decisions=seq(decisions),
+            decisions=tuple(decisions),
             officer=customs.officer,
             remarks=remarks,
         ),
@@ -206,7 +205,7 @@ def verification_request_for(
             request_date=requested,
             requesting_authority=customs.authority,
             reason=reason,
-            items=seq(wanted),
+            items=tuple(wanted),
         ),
     )
 
@@ -271,7 +270,7 @@ def verification_reply_for(
             reply_date=replied,
             replying_authority=authority.authority,
             result=result,
-            findings=seq(findings),
+            findings=tuple(findings),
             remarks=remarks,
         ),
     )

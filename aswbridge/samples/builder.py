@@ -32,7 +32,6 @@ from aswbridge.model import (
     Quantity,
     Transport,
 )
-from aswbridge.samples._compat import seq
 from aswbridge.samples.goods import Good, catalogue, criterion_for
 from aswbridge.samples.parties import PORTS, Trader, endpoint, issuer, trader, vessel
 
@@ -166,7 +165,7 @@ def make_items(
                 )
                 if with_fob
                 else None,
-                invoices=seq(
+                invoices=tuple(
                     [
                         Invoice(
                             number=f"{exporter_country}{invoice_date:%y%m}-{i // 10 + 1:03d}",
@@ -258,7 +257,7 @@ def certificate(
             port_of_loading=loading,
             port_of_discharge=discharge,
         ),
-        items=seq(built_items),
+        items=tuple(built_items),
         declaration=Declaration(
             place=exporter.city,
             date=issue_date - timedelta(days=1),

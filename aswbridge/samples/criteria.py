@@ -29,7 +29,6 @@ from decimal import Decimal
 
 from aswbridge.errors import ConfigurationError
 from aswbridge.model import OriginCriterion
-from aswbridge.samples._compat import seq
 
 __all__ = ["CRITERIA", "QUALIFIERS", "criterion", "render"]
 
@@ -132,5 +131,5 @@ def criterion(
         code=code,
         text=render(form, code, pct, quals),
         rvc_percent=pct,
-        qualifiers=seq(quals),
+        qualifiers=tuple(quals),
     )

@@ -14,7 +14,6 @@ from aswbridge.model import (
     OriginalCo,
     Party,
 )
-from aswbridge.samples._compat import seq
 from aswbridge.samples.builder import certificate, co_number, envelope
 from aswbridge.samples.criteria import criterion
 from aswbridge.samples.goods import CATALOGUE, good
@@ -122,7 +121,7 @@ def form_rcep_kr_th() -> Message:
     for item, (code, quals) in zip(cert.items, _RCEP_CRITERIA, strict=True):
         crit = criterion("FORM_RCEP", code, qualifiers=quals)
         items.append(attrs.evolve(item, origin_criterion=crit))
-    return attrs.evolve(message, document=attrs.evolve(cert, items=seq(items)))
+    return attrs.evolve(message, document=attrs.evolve(cert, items=tuple(items)))
 
 
 def form_d_th_id() -> Message:
@@ -207,8 +206,8 @@ def third_country_invoicing() -> Message:
     )
     cert = _cert(message)
     invoice = Invoice(number="PRC/INV/26-0917", date=date(2026, 10, 13))
-    items = tuple(attrs.evolve(item, invoices=seq([invoice])) for item in cert.items)
-    return attrs.evolve(message, document=attrs.evolve(cert, items=seq(items)))
+    items = tuple(attrs.evolve(item, invoices=tuple([invoice])) for item in cert.items)
+    return attrs.evolve(message, document=attrs.evolve(cert, items=tuple(items)))
 
 
 def issued_retroactively() -> Message:
