@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import attrs
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from lxml import etree
 
 from aswbridge.security.errors import (
@@ -233,8 +234,12 @@ def _certificates(key_info: etree._Element) -> tuple[x509.Certificate, ...]:
         for item in child.iter(ds("X509Certificate")):
             try:
                 der = base64.b64decode("".join((item.text or "").split()), validate=True)
-                certs.append(x509.load_der_x509_certificate(der))
-            except (binascii.Error, ValueError) as exc:
+                cert = x509.load_der_x509_certificate(der)
+                # cryptography parses lazily: read every field used later, here.
+                _ = (cert.subject, cert.issuer, cert.extensions, cert.public_key())
+                _ = (cert.not_valid_before_utc, cert.not_valid_after_utc, cert.serial_number)
+                certs.append(cert)
+            except (binascii.Error, ValueError, TypeError, UnsupportedAlgorithm) as exc:
                 raise KeyInfoNotAllowed(f"an X509Certificate cannot be read: {exc}") from None
     if not certs:
         raise KeyInfoNotAllowed("the signature carries no KeyInfo/X509Data certificate")

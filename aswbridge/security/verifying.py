@@ -15,13 +15,14 @@ from typing import Any
 
 import attrs
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from lxml import etree
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 from aswbridge import _xml
-from aswbridge.errors import ConfigurationError
+from aswbridge.errors import AswBridgeError, ConfigurationError
 from aswbridge.security import _structure
 from aswbridge.security.errors import (
     CertExpired,
@@ -202,14 +203,19 @@ class Verifier:
     def _validate(
         self, inspected: _structure.Inspected, trust: TrustStore, at: datetime
     ) -> ValidatedChain:
-        return trust.validate(
-            inspected.signer,
-            untrusted=inspected.certificates,
-            at=at,
-            revocation=self.policy.revocation,
-            min_rsa_bits=self.policy.min_rsa_bits,
-            max_chain_depth=self.policy.max_chain_depth,
-        )
+        try:
+            return trust.validate(
+                inspected.signer,
+                untrusted=inspected.certificates,
+                at=at,
+                revocation=self.policy.revocation,
+                min_rsa_bits=self.policy.min_rsa_bits,
+                max_chain_depth=self.policy.max_chain_depth,
+            )
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # unusable certificate
+            if isinstance(exc, AswBridgeError):
+                raise
+            raise CertificateError(f"the signer's certificate cannot be used: {exc}") from None
 
     def _crypto(
         self, root: etree._Element, signer: x509.Certificate, *, location: str, at: datetime
