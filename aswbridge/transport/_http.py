@@ -318,6 +318,15 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+def _reason(exc: BaseException) -> str:
+    """The innermost cause's text, without urllib3's pool and retry wrapping."""
+    text = str(exc)
+    for cause in _chain(exc):
+        if not isinstance(cause, requests.RequestException | urllib3.exceptions.HTTPError):
+            text = str(cause) or type(cause).__name__
+    return text
+
+
 def _classify(exc: BaseException, *, fired: bool, url: str) -> Exception:
     """Map a requests/urllib3/socket fault to a transport error."""
     if fired:
@@ -329,7 +338,9 @@ def _classify(exc: BaseException, *, fired: bool, url: str) -> Exception:
     if isinstance(exc, requests.exceptions.SSLError):
         # Fail closed: a TLS failure is a configuration problem, not a passing fault.
         return RemoteRejected(
-            f"{url}: TLS failure: {exc}", remote_code="TLS_FAILED", remote_text=str(exc)
+            f"{url}: TLS failure: {_reason(exc)}",
+            remote_code="TLS_FAILED",
+            remote_text=_reason(exc),
         )
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return OutcomeUnknown(f"{url}: read timeout", code="READ_TIMEOUT")
@@ -345,7 +356,9 @@ def _classify(exc: BaseException, *, fired: bool, url: str) -> Exception:
         )
         for c in causes
     ):
-        return RetryableTransportError(f"{url}: cannot connect: {exc}", code="CONNECTION_FAILED")
+        return RetryableTransportError(
+            f"{url}: cannot connect: {_reason(exc)}", code="CONNECTION_FAILED"
+        )
     if isinstance(
         exc,
         requests.exceptions.ConnectionError
@@ -353,8 +366,8 @@ def _classify(exc: BaseException, *, fired: bool, url: str) -> Exception:
         | requests.exceptions.ContentDecodingError
         | OSError,
     ):
-        return OutcomeUnknown(f"{url}: connection lost: {exc}", code="CONNECTION_LOST")
-    return RetryableTransportError(f"{url}: {exc}", code="TRANSPORT_RETRYABLE")
+        return OutcomeUnknown(f"{url}: connection lost: {_reason(exc)}", code="CONNECTION_LOST")
+    return RetryableTransportError(f"{url}: {_reason(exc)}", code="TRANSPORT_RETRYABLE")
 
 
 def status_error(answer: HttpAnswer, *, url: str, code: str = "", text: str = "") -> Exception:
