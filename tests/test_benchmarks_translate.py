@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -45,26 +46,28 @@ def generate() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def cases(bench: ModuleType) -> list[object]:
+def cases(bench: ModuleType) -> list[Any]:
     return list(bench.build_cases())
 
 
-def test_cases_are_realistic_certificates_of_1_20_200_items(cases: list[object]) -> None:
-    assert [case.items for case in cases] == [1, 20, 200]  # type: ignore[attr-defined]
+def test_cases_are_realistic_certificates_of_1_20_200_items(cases: list[Any]) -> None:
+    assert [case.items for case in cases] == [1, 20, 200]
     for case in cases:
-        assert len(case.certificate.items) == case.items  # type: ignore[attr-defined]
-        assert case.data.startswith(b"<EFormMessage")  # type: ignore[attr-defined]
+        assert len(case.certificate.items) == case.items
+        assert case.data.startswith(b"<EFormMessage")
 
 
-def test_gate_passes_for_every_pipeline(bench: ModuleType, cases: list[object]) -> None:
+def test_gate_passes_for_every_pipeline(bench: ModuleType, cases: list[Any]) -> None:
     bench.check_gates(cases, bench.xslt_transform())  # raises GateFailed on any difference
     for case in cases:
-        outputs = {name: run() for name, run in bench.pipelines(case, bench.xslt_transform()).items()}
+        outputs = {
+            name: run() for name, run in bench.pipelines(case, bench.xslt_transform()).items()
+        }
         assert set(outputs) == {"baseline", "xslt", "aswbridge"}
-        assert outputs["aswbridge"] == case.expected  # type: ignore[attr-defined]
+        assert outputs["aswbridge"] == case.expected
 
 
-def test_gate_catches_a_stylesheet_that_differs(bench: ModuleType, cases: list[object]) -> None:
+def test_gate_catches_a_stylesheet_that_differs(bench: ModuleType, cases: list[Any]) -> None:
     broken = bench.stylesheet("asw", "unipass").replace(b"<ImpCntyCd>", b"<ImpCntyCd>X", 1)
     with pytest.raises(bench.GateFailed, match="xslt"):
         bench.check_gates(cases[:1], etree.XSLT(_xml.parse(broken)))
