@@ -189,3 +189,15 @@ def test_503_is_retryable_json_error() -> None:
         assert (caught.value.code, caught.value.status) == ("SERVICE_UNAVAILABLE", 503)
         stats = json.loads(json.dumps(mock.stats()))
         assert (stats["received"], stats["failed"]) == (0, 1)
+
+
+def test_a_refused_message_is_refused_again_when_resent(mock: MockNsw, side: NswHttpSide) -> None:
+    """Catalogue T12: an identical resend of a refused message never gets a positive ack."""
+    item = attrs.evolve(outbound(CERTIFICATE), body=b"<EFormMessage/>")
+    codes = []
+    for _ in range(2):
+        with pytest.raises(RemoteRejected) as caught:
+            side.deliver(item)
+        codes.append(caught.value.remote_code)
+    assert codes[0] == codes[1]
+    assert side.track(item.message_id) == "unknown"

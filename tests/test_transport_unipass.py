@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import ssl
 import threading
 from collections.abc import Callable, Iterator
@@ -291,3 +292,42 @@ def test_tls_failure_fails_closed(
     if setting.get("client_cert"):
         assert isinstance(caught.value, RemoteRejected)
         assert caught.value.remote_code == "TLS_FAILED"
+
+
+def _serving(leaf: trustme.LeafCert, folder: Path) -> ssl.SSLContext:
+    path = folder / "leaf.pem"
+    leaf.private_key_and_cert_chain_pem.write_to_path(str(path))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(path))
+    return context
+
+
+@pytest.mark.parametrize(
+    "issue",
+    [
+        pytest.param(lambda ca: ca.issue_cert("unipass.example"), id="wrong-host-name"),
+        pytest.param(
+            lambda ca: ca.issue_cert(
+                "127.0.0.1",
+                not_before=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+                not_after=datetime.datetime(2021, 1, 1, tzinfo=datetime.UTC),
+            ),
+            id="expired",
+        ),
+    ],
+)
+def test_bad_server_certificate_fails_closed(
+    tmp_path: Path, issue: Callable[[trustme.CA], trustme.LeafCert]
+) -> None:
+    from aswbridge.transport._http import HttpPolicy
+
+    ca = trustme.CA()
+    ca_path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_path))
+    context = _serving(issue(ca), tmp_path)
+    with MockUnipass(ssl_context=context) as mock:
+        side = UnipassSide(url=mock.url, policy=HttpPolicy(ca_bundle=str(ca_path)))
+        with pytest.raises(RemoteRejected) as caught:
+            side.deliver(outbound(CERTIFICATE))
+        assert caught.value.remote_code == "TLS_FAILED"
+        assert mock.stats()["requests"] == 0
