@@ -215,8 +215,8 @@ class Certificate:
     exporter: Party
     consignee: Party
     transport: Transport
-    items: tuple[Item, ...] = attrs.field(converter=_tuple)
     declaration: Declaration
+    items: tuple[Item, ...] = attrs.field(default=(), converter=_tuple)
     certification: Certification | None = None
     producer: Party | None = None
     third_party_invoicer: Party | None = None
