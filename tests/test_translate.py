@@ -42,7 +42,7 @@ def sample(profile: str, stem: str) -> bytes:
 
 
 def test_every_scenario_has_a_golden_file() -> None:
-    assert STEMS == sorted(samples.SCENARIOS)
+    assert sorted(samples.SCENARIOS) == STEMS
     assert len(STEMS) >= 16
 
 
