@@ -43,9 +43,8 @@ from _common import measure, rss_mb, table
 from xslt.generate import stylesheet
 
 import aswbridge
-from aswbridge import _xml, profiles, rules
+from aswbridge import _xml, profiles, rules, samples
 from aswbridge.model import Certificate, Message
-from aswbridge.samples import scenarios
 
 __all__ = ["Case", "GateFailed", "build_cases", "check_gates", "main", "pipelines"]
 
@@ -79,15 +78,15 @@ class Case:
 
 def build_cases(sizes: Sequence[int] = SIZES) -> list[Case]:
     """Realistic certificates (the named samples) encoded in the source profile."""
-    samples: dict[int, tuple[str, Callable[[], Message]]] = {
-        1: ("one_item (Form D, VN→PH)", scenarios.one_item),
-        20: ("form_ak_id_kr (Form AK, ID→KR)", scenarios.form_ak_id_kr),
-        200: ("many_items (Form AK, KR→ID)", scenarios.many_items),
+    builders: dict[int, tuple[str, Callable[[], Message]]] = {
+        1: ("one_item (Form D, VN→PH)", samples.one_item),
+        20: ("form_ak_id_kr (Form AK, ID→KR)", samples.form_ak_id_kr),
+        200: ("many_items (Form AK, KR→ID)", samples.many_items),
     }
     source = profiles.get(SOURCE)
     cases = []
     for n in sizes:
-        title, build = samples[n]
+        title, build = builders[n]
         message = build()
         assert isinstance(message.document, Certificate)
         if len(message.document.items) != n:
