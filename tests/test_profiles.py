@@ -94,3 +94,10 @@ def test_wrong_namespace_is_refused(name: str, message: Message) -> None:
     data = profile.encode_bytes(message).replace(profile.namespace.encode(), b"urn:other", 1)
     with pytest.raises(SchemaError):
         profile.validate(etree.fromstring(data))
+
+
+def test_schema_criteria_are_those_some_form_allows() -> None:
+    from aswbridge.rules._base import form_specs
+
+    allowed = {c for spec in form_specs().values() for c in spec.criteria}
+    assert set(xsd.CRITERIA) == allowed

@@ -181,3 +181,63 @@ def test_every_refusal_is_a_message_error() -> None:
     for error in (DtdForbidden, InputTooLarge, MalformedXml, SchemaError):
         assert issubclass(error, MessageError)
         assert issubclass(error, ValueError)
+
+
+# --- well-formed but schema-invalid (series S) ----------------------------------------
+
+ONE_ITEM = (Path(__file__).resolve().parent.parent / "examples" / "messages" / "asw"
+            / "form_ak_id_kr.xml").read_bytes()
+
+
+def _replace_value(tag: str, value: bytes) -> bytes:
+    start = ONE_ITEM.index(b"<" + tag.encode() + b">") + len(tag) + 2
+    return ONE_ITEM[:start] + value + ONE_ITEM[ONE_ITEM.index(b"</" + tag.encode() + b">", start):]
+
+
+def _drop(tag: str) -> bytes:
+    start = ONE_ITEM.index(b"<" + tag.encode() + b">")
+    end = ONE_ITEM.index(b"</" + tag.encode() + b">", start) + len(tag) + 3
+    return ONE_ITEM[:start] + ONE_ITEM[end:]
+
+
+def _duplicate(tag: str) -> bytes:
+    start = ONE_ITEM.index(b"<" + tag.encode() + b">")
+    end = ONE_ITEM.index(b"</" + tag.encode() + b">", start) + len(tag) + 3
+    return ONE_ITEM[:end] + ONE_ITEM[start:end] + ONE_ITEM[end:]
+
+
+SCHEMA_CASES = {
+    "S1-missing-hs-code": _drop("ClassificationCode"),
+    "S1-missing-exporter": _drop("Exporter"),
+    "S2-duplicate-hs-code": _duplicate("ClassificationCode"),
+    "S2-duplicate-fob": _duplicate("FOBValue"),
+    "S3-wrong-namespace": ONE_ITEM.replace(b"urn:aswbridge:reference:asw:1", b"urn:evil:1"),
+    "S4-quantity-not-a-number": _replace_value("Value", b"ten"),
+    "S4-date-format": _replace_value("IssueDate", b"31/12/2025"),
+    "S5-million-digit-amount": _replace_value("Amount", b"9" * 1_000_000),
+    "S5-100kB-name": _replace_value("Name", b"A" * 100_000),
+    "S6-nan-amount": _replace_value("Amount", b"NaN"),
+    "S6-inf-amount": _replace_value("Amount", b"INF"),
+    "S6-exponent-amount": _replace_value("Amount", b"1e309"),
+    "S7-unknown-criterion": _replace_value("CriterionCode", b"XYZ"),
+    "S7-unknown-form": _replace_value("FormTypeCode", b"FORM-Q"),
+    "S8-extra-element": ONE_ITEM.replace(b"</Exporter>", b"<Vendor>x</Vendor></Exporter>", 1),
+    "S8-extra-attribute": ONE_ITEM.replace(b"<Exporter>", b'<Exporter extra="1">', 1),
+}
+
+
+@pytest.mark.parametrize("case", list(SCHEMA_CASES))
+def test_schema_invalid_documents_are_refused(case: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(SchemaError) as refused:
+        aswbridge.translate(SCHEMA_CASES[case], source="asw", target="unipass")
+    assert time.perf_counter() - started < 2.0
+    assert refused.value.code == "SCHEMA_INVALID"
+    assert refused.value.problems
+
+
+def test_schema_error_points_at_the_field() -> None:
+    with pytest.raises(SchemaError) as refused:
+        aswbridge.translate(SCHEMA_CASES["S4-quantity-not-a-number"], source="asw",
+                            target="unipass")
+    assert refused.value.problems[0].path == "items[0].quantity.value"

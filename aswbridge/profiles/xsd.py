@@ -15,6 +15,8 @@ from aswbridge.profiles.base import Profile
 from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table, field_info
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
+CRITERIA = ("WO", "WO-AK", "PE", "CC", "CTH", "CTSH", "CTC", "RVC", "SP", "CR", "PC",
+            "CC+RVC", "CTH+RVC", "CTSH+RVC", "CTC+RVC")
 
 #: Simple types shared by the reference profiles: facets keep every value bounded.
 SIMPLE_TYPES: dict[str, tuple[str, str]] = {
@@ -36,7 +38,8 @@ SIMPLE_TYPES: dict[str, tuple[str, str]] = {
     "HsCode": ("xs:string", '<xs:pattern value="[0-9]{6}([0-9]{2}([0-9]{2})?)?"/>'),
     "HsEdition": ("xs:string", '<xs:enumeration value="HS2017"/>'
                   '<xs:enumeration value="HS2022"/>'),
-    "Criterion": ("xs:string", '<xs:pattern value="[A-Z]{2,4}(-AK)?(\\+RVC)?"/>'),
+    # The union of the criteria Forms D, AK and RCEP allow; the rules check per form.
+    "Criterion": ("xs:string", "".join(f'<xs:enumeration value="{c}"/>' for c in CRITERIA)),
     "Qualifier": ("xs:string", '<xs:enumeration value="ACU"/><xs:enumeration value="DMI"/>'),
     "Percent": ("xs:decimal", '<xs:minInclusive value="0"/><xs:maxInclusive value="100"/>'
                 '<xs:fractionDigits value="2"/>'),
