@@ -128,7 +128,8 @@ class _Watchdog:
                     target=self._run, name="aswbridge-http-deadline", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            elif self._heap[0][2] is watch:
+                self._cond.notify()  # only an earlier deadline changes the thread's wait
 
     def _run(self) -> None:
         while True:
