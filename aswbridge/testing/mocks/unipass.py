@@ -157,7 +157,7 @@ class MockUnipass(MockServer):
             message_id=routing.message_id, kind=routing.kind, sender=routing.sender, body=body
         )
         if not duplicate and self.respond:
-            self._answer(routing)
+            self._queue_response(routing)
         return _element(
             "SubmitResult",
             MessageId=record.message_id,
@@ -166,7 +166,7 @@ class MockUnipass(MockServer):
             Status="Delivered",
         )
 
-    def _answer(self, routing: Peek) -> None:
+    def _queue_response(self, routing: Peek) -> None:
         answer = customs_response(routing, profile="unipass")
         if answer is not None:
             message_id, body = answer
