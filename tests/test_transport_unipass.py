@@ -331,3 +331,32 @@ def test_bad_server_certificate_fails_closed(
             side.deliver(outbound(CERTIFICATE))
         assert caught.value.remote_code == "TLS_FAILED"
         assert mock.stats()["requests"] == 0
+
+
+def test_the_wsdl_is_never_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
+    import requests
+
+    from aswbridge.errors import ConfigurationError
+    from aswbridge.transport import unipass
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the WSDL must come from the package")
+
+    monkeypatch.setattr(requests.Session, "get", no_network)
+    unipass._wsdl_document.cache_clear()
+    side = UnipassSide(url="http://127.0.0.1:9/eco")
+    assert side.name == "unipass"
+    loader = unipass._LocalFiles()
+    with pytest.raises(ConfigurationError):
+        loader.load("http://127.0.0.1:9/evil.xsd")
+    with pytest.raises(ConfigurationError):
+        loader.load("/etc/hostname")
+    assert b"UnipassEcoService" in loader.load(str(unipass._xml.package_file(unipass.WSDL_FILE)))
+
+
+@pytest.mark.parametrize("url", ["ftp://unipass.example/eco", "unipass.example/eco", ""])
+def test_only_http_urls(url: str) -> None:
+    from aswbridge.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError):
+        UnipassSide(url=url)
