@@ -346,3 +346,26 @@ def test_run_forever_returns_when_stopped(bridge: Bridge, sides: tuple[FakeSide,
     stop.set()
     runner.join(timeout=10)
     assert not runner.is_alive() and bridge.store.counts()["done"] == 1
+
+
+def test_an_id_reused_for_other_content_is_refused(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    bridge.run_once()
+    unipass.queue("c-1", sender="KR")  # the same id from the other side, other bytes
+    report = bridge.run_once()
+    assert report.rejected == 1 and unipass.rejected == [("ref-c-1", "MESSAGE_ID_CONFLICT")]
+    assert nsw.received == [] and bridge.store.counts()["done"] == 1
+
+
+def test_an_unexpected_error_leaves_the_message_waiting(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    nsw.ack_faults.append(RuntimeError("bug"))
+    assert bridge.run_once().errors == 1 and "ref-c-1" in nsw.waiting
+    bridge.run_once()
+    assert nsw.acked == ["ref-c-1"] and unipass.distinct == Counter({"c-1": 1})

@@ -40,7 +40,15 @@ from aswbridge.relay.translator import (
     Translator,
     read_routing,
 )
-from aswbridge.store.base import InboxOutcome, OutboxEntry, Outgoing, Store, digest, utcnow
+from aswbridge.store.base import (
+    InboxOutcome,
+    OutboxEntry,
+    Outgoing,
+    Store,
+    StoreConflict,
+    digest,
+    utcnow,
+)
 from aswbridge.transport.base import (
     Inbound,
     Outbound,
@@ -170,6 +178,9 @@ class Bridge:
         except TransportError as exc:
             log.warning("%s: message %s left waiting: %s", side_name, ref, exc.message)
             return "errors"
+        except Exception:  # a bug must not stop the other messages; this one stays waiting
+            log.exception("%s: message %s left waiting after an unexpected error", side_name, ref)
+            return "errors"
 
     def _take(self, side_name: str, side: Side, inbound: Inbound) -> str:
         seen = self.store.get_inbound(sender=inbound.sender, message_id=inbound.message_id)
@@ -242,7 +253,17 @@ class Bridge:
             source=side_name,
             source_message_id=inbound.message_id,
         )
-        new = record(outgoing=(outgoing,))
+        try:
+            new = record(outgoing=(outgoing,))
+        except StoreConflict as exc:  # the id is taken by other content: never replace it
+            log.error(
+                "%s: %s from %s refused: %s",
+                side_name,
+                inbound.message_id,
+                inbound.sender,
+                exc.message,
+            )
+            return record(outcome="rejected", code=exc.code, reason=exc.message)
         if new:
             log.info(
                 "%s: %s %s from %s queued for %s as %s",
@@ -376,7 +397,12 @@ class Bridge:
             self._stop = stop
         log.info("relay for %s started", self.country or "the NSW")
         while not self._stop.is_set():
-            report = self.run_once()
+            try:
+                report = self.run_once()
+            except Exception:  # e.g. the disk is full: keep trying, say so
+                log.exception("relay pass failed; trying again")
+                self._stop.wait(max(poll_interval, 1.0))
+                continue
             if not report.busy:
                 self._stop.wait(poll_interval)
         log.info("relay stopped")
