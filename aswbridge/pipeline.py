@@ -10,7 +10,7 @@ Nothing here does I/O; keys and trust anchors are passed in already loaded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from lxml import etree
 
 from aswbridge import _xml, canonical, profiles, rules
 from aswbridge.errors import AswBridgeError, ConfigurationError, Problem, SchemaError
-from aswbridge.model import Certificate, Message, SignerRef
+from aswbridge.model import Message, SignerRef
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -65,6 +65,8 @@ def read(
     profile: str | None = None,
     trust: TrustStore | None = None,
     verification: VerificationPolicy | None = None,
+    pins: Mapping[str, str] | None = None,
+    bridges: Collection[str] = (),
     max_bytes: int = _xml.DEFAULT_MAX_BYTES,
 ) -> tuple[str, Message]:
     """Parse, (verify,) validate and decode a message; no business rules.
@@ -73,13 +75,17 @@ def read(
         data: the message bytes, in any profile or canonical JSON.
         profile: the expected profile (``None`` detects it from the root element).
         trust: when given, the signature is verified against these anchors and only the
-            signed element is decoded; the signer is bound to the issuing country.
+            signed element is decoded; the signer is bound to the issuing authority.
         verification: the verification policy (default: the secure default).
+        pins: issuing-authority id -> the only certificate (fingerprint or subject)
+            allowed to sign for it.
+        bridges: fingerprints or subjects of trusted bridges, whose signature stands for
+            the original signer named in the envelope.
 
     Returns:
         The profile name and the canonical message.
     """
-    message, name, _ = _read(data, profile, trust, verification, max_bytes)
+    message, name, _ = _read(data, profile, trust, verification, max_bytes, pins, bridges)
     return name, message
 
 
@@ -89,6 +95,8 @@ def _read(
     trust: TrustStore | None,
     verification: VerificationPolicy | None,
     max_bytes: int,
+    pins: Mapping[str, str] | None = None,
+    bridges: Collection[str] = (),
 ) -> tuple[Message, str, Verified | None]:
     if profile == CANONICAL or (profile is None and data[:1] in (b"{", b" ", b"\n")
                                 and data.lstrip()[:1] == b"{"):
@@ -101,19 +109,16 @@ def _read(
         raise SchemaError(f"not a {prof.name} message: root element is {element.tag}")
     verified = None
     if trust is not None:
-        from aswbridge.security import Verifier, check_issuer
+        from aswbridge.security import Verifier
 
         verified = Verifier(verification).verify(element, trust=trust)
-        element = verified.signed
+        element = verified.signed  # decode only what was signed
     prof.validate(element)
     message = prof.decode(element)
     if verified is not None:
-        document = message.document
-        if isinstance(document, Certificate):
-            check_issuer(verified, issuing_country=document.issuing_country,
-                         authority_id=document.issuing_authority.id)
-        else:
-            check_issuer(verified, issuing_country=message.envelope.sender.country)
+        from aswbridge.security.binding import bind_message
+
+        bind_message(verified, message, pins=pins, bridges=bridges)
     return message, prof.name, verified
 
 
@@ -145,6 +150,8 @@ def translate(
     trust: TrustStore | None = None,
     verification: VerificationPolicy | None = None,
     signing: SigningKey | None = None,
+    pins: Mapping[str, str] | None = None,
+    bridges: Collection[str] = (),
     today: date | None = None,
     max_bytes: int = _xml.DEFAULT_MAX_BYTES,
 ) -> bytes:
@@ -162,8 +169,8 @@ def translate(
     """
     if target != CANONICAL:
         profiles.get(target)  # an unknown target fails before any work
-    message, _, verified = _read(data, source, trust, verification, max_bytes)
-    if verified is not None:
+    message, _, verified = _read(data, source, trust, verification, max_bytes, pins, bridges)
+    if verified is not None and message.envelope.original_signer is None:
         signer = SignerRef(subject=verified.subject, fingerprint=verified.fingerprint)
         message = attrs.evolve(message, envelope=attrs.evolve(message.envelope,
                                                               original_signer=signer))

@@ -53,6 +53,11 @@ def register(subparsers: Any) -> None:
         "--require-exporter", action="store_true", help="require the exporter's signature"
     )
     verify.add_argument(
+        "--bridge", action="append", default=[], metavar="FPR",
+        help="a trusted bridge's certificate (SHA-256 fingerprint or subject): its signature "
+        "stands for the original signer named in the envelope (repeatable)",
+    )
+    verify.add_argument(
         "--no-bind",
         action="store_true",
         help="skip decoding and the signer/issuing-authority binding",
@@ -114,10 +119,14 @@ def _verify(args: argparse.Namespace) -> int:
         require_exporter_signature=args.require_exporter,
     )
     verified = Verifier(policy).verify(_read(args.input), trust=trust)
+    original = None
     if not args.no_bind:
-        bind(verified)
+        original = bind(verified, bridges=args.bridge).original_signer
     print(f"subject: {verified.subject}")
     print(f"fingerprint: {verified.fingerprint}")
+    if original is not None:
+        print(f"original signer: {original.subject}")
+        print(f"original fingerprint: {original.fingerprint}")
     if verified.exporter is not None:
         print(f"exporter: {verified.exporter.subject}")
         print(f"exporter fingerprint: {verified.exporter.fingerprint}")

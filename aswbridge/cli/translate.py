@@ -24,6 +24,8 @@ def register(sub: Any) -> None:
     p.add_argument("--trust", action="append", default=[], metavar="T",
                    help="verify the input against these anchors (PEM file or folder)")
     p.add_argument("--crl", action="append", default=[], metavar="F", help="CRL files")
+    p.add_argument("--bridge", action="append", default=[], metavar="FPR",
+                   help="a trusted bridge's certificate fingerprint or subject (repeatable)")
     p.add_argument("--sign-key", metavar="K", help="sign the output with this PEM key")
     p.add_argument("--sign-cert", metavar="C", help="the signing certificate (PEM)")
     p.add_argument("--sign-chain", metavar="F", help="intermediates to include (PEM)")
@@ -81,7 +83,8 @@ def run_translate(args: argparse.Namespace) -> int:
         signing = SigningKey.from_files(key=args.sign_key, cert=args.sign_cert,
                                         chain=args.sign_chain)
     data = read_input(args.input)
-    out = translate(data, source=args.source, target=args.target, trust=trust, signing=signing)
+    out = translate(data, source=args.source, target=args.target, trust=trust, signing=signing,
+                    bridges=args.bridge)
     write_output(args.output, out)
     return 0
 

@@ -9,17 +9,18 @@ chain's validity at the signing time the document claims (its ``created_at``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 import attrs
 from lxml import etree
 
 from aswbridge.errors import ConfigurationError
-from aswbridge.model import Certificate, Message
-from aswbridge.security.verifying import Verified, check_issuer
+from aswbridge.model import Certificate, Message, SignerRef
+from aswbridge.security.errors import SignerNotIssuer
+from aswbridge.security.verifying import Verified, check_issuer, same_pin
 
-__all__ = ["Claims", "bind", "claims_of", "decode_signed"]
+__all__ = ["Claims", "bind", "bind_message", "claims_of", "claims_of_message", "decode_signed"]
 
 
 @attrs.frozen(kw_only=True)
@@ -30,6 +31,7 @@ class Claims:
     authority_id: str | None
     signed_at: datetime | None
     profile: str
+    original_signer: SignerRef | None = None
 
 
 def decode_signed(signed: etree._Element) -> tuple[str, Message]:
@@ -52,26 +54,63 @@ def decode_signed(signed: etree._Element) -> tuple[str, Message]:
 def claims_of(signed: etree._Element) -> Claims:
     """Decode the signed element and return its issuer claims."""
     name, message = decode_signed(signed)
+    return claims_of_message(message, profile=name)
+
+
+def bind(
+    verified: Verified,
+    *,
+    pins: Mapping[str, str] | None = None,
+    bridges: Collection[str] = (),
+) -> Claims:
+    """Decode ``verified.signed`` and check its signer is the issuer it names.
+
+    Raises:
+        SignerNotIssuer, CertExpired, CertNotYetValid: see :func:`bind_message`.
+    """
+    name, message = decode_signed(verified.signed)
+    bind_message(verified, message, pins=pins, bridges=bridges)
+    return claims_of_message(message, profile=name)
+
+
+def claims_of_message(message: Message, *, profile: str) -> Claims:
+    """The issuer claims of a decoded message."""
     document = message.document
     if isinstance(document, Certificate):
         country, authority = document.issuing_country, document.issuing_authority.id
     else:
         country, authority = message.envelope.sender.country, None
-    return Claims(
-        issuing_country=country,
-        authority_id=authority,
-        signed_at=message.envelope.created_at,
-        profile=name,
-    )
+    return Claims(issuing_country=country, authority_id=authority,
+                  signed_at=message.envelope.created_at, profile=profile,
+                  original_signer=message.envelope.original_signer)
 
 
-def bind(verified: Verified, *, pins: Mapping[str, str] | None = None) -> Claims:
-    """Decode ``verified.signed`` and check its signer is the issuer it names.
+def bind_message(
+    verified: Verified,
+    message: Message,
+    *,
+    pins: Mapping[str, str] | None = None,
+    bridges: Collection[str] = (),
+) -> None:
+    """Check the signer of ``message`` (decoded from ``verified.signed``) may sign it.
+
+    The signer must be the issuing authority the message names (its country, its
+    anchor's country scope, its pin), valid at the signing time the message claims.
+    A signer pinned in ``bridges`` (SHA-256 fingerprint or RFC 4514 subject) is a bridge
+    that translated the message: it signs for any issuer, and the message must then
+    name the original signer in its envelope.
 
     Raises:
-        SignerNotIssuer, CertExpired, CertNotYetValid: see :func:`check_issuer`.
+        SignerNotIssuer: the signer is not the issuer (nor a pinned bridge), or a
+            bridge-signed message does not name its original signer.
+        CertExpired, CertNotYetValid: a certificate was not valid at the claimed time.
     """
-    claims = claims_of(verified.signed)
+    claims = claims_of_message(message, profile="")
+    if any(same_pin(pin, verified.authority) for pin in bridges):
+        if message.envelope.original_signer is None:
+            raise SignerNotIssuer(
+                f"bridge {verified.subject} signed a message that names no original signer")
+        return
     check_issuer(
         verified,
         issuing_country=claims.issuing_country,
@@ -79,4 +118,3 @@ def bind(verified: Verified, *, pins: Mapping[str, str] | None = None) -> Claims
         pins=pins,
         signed_at=claims.signed_at,
     )
-    return claims

@@ -246,7 +246,8 @@ class Verifier:
         return signed
 
 
-def _same_pin(pin: str, info: SignerInfo) -> bool:
+def same_pin(pin: str, info: SignerInfo) -> bool:
+    """Whether ``pin`` (SHA-256 fingerprint, colons allowed, or subject) names ``info``."""
     compact = pin.replace(":", "").strip().lower()
     return compact == info.fingerprint or pin.strip() == info.subject
 
@@ -286,7 +287,7 @@ def check_issuer(
             f"signer {info.subject} chains to an anchor trusted for {info.anchor_scope} only"
         )
     pin = (pins or {}).get(authority_id or "")
-    if pin is not None and not _same_pin(pin, info):
+    if pin is not None and not same_pin(pin, info):
         raise SignerNotIssuer(
             f"signer {info.subject} is not the certificate pinned for {authority_id}"
         )
