@@ -12,10 +12,14 @@ import pytest
 import requests
 from lxml import etree
 
-from aswbridge import _xml, profiles, samples
+from aswbridge import _xml, pipeline, profiles, samples
 from aswbridge.errors import ConfigurationError
+from aswbridge.pipeline import SigningKey
+from aswbridge.security import TrustStore, pki
 from aswbridge.testing.mocks import Faults, MockNsw, MockServer, MockUnipass
-from aswbridge.transport.unipass import SERVICE_NS, SOAP_NS
+from aswbridge.transport.base import Outbound, Side
+from aswbridge.transport.nsw import NswHttpSide
+from aswbridge.transport.unipass import SERVICE_NS, SOAP_NS, UnipassSide
 
 KR_CERT = samples.certificate("FORM_AK", "KR", "TH", items=2)
 TH_CERT = samples.certificate("FORM_AK", "TH", "KR", items=2)
@@ -228,6 +232,7 @@ def test_cli_serves_until_sigterm(
         pytest.param(("nsw", "--country", "THA"), id="bad-country"),
         pytest.param(("unipass", "--fail-rate", "2"), id="bad-rate"),
         pytest.param(("unipass", "--tls-key", "k.pem"), id="key-without-cert"),
+        pytest.param(("unipass", "--sign-key", "k.pem"), id="sign-key-without-cert"),
     ],
 )
 def test_cli_refuses_bad_arguments(args: tuple[str, ...]) -> None:
@@ -259,3 +264,39 @@ def test_pulled_payload_is_the_queued_message(session: requests.Session) -> None
             _xml.parse(body), method="c14n", exclusive=True
         )
         assert json.loads(json.dumps(mock.stats()))["pending"] == 1
+
+
+@pytest.fixture(scope="module")
+def test_pki(tmp_path_factory: pytest.TempPathFactory) -> pki.Pki:
+    return pki.create(tmp_path_factory.mktemp("pki"), countries=("TH", "KR"))
+
+
+def signing_key(layout: pki.Pki, country: str) -> SigningKey:
+    key, cert, chain = layout.signer(country)
+    return SigningKey.from_files(key=str(key), cert=str(cert), chain=str(chain))
+
+
+@pytest.mark.parametrize("role", ["nsw", "unipass"])
+def test_customs_responses_can_be_signed(test_pki: pki.Pki, role: str) -> None:
+    if role == "nsw":
+        mock: MockServer = MockNsw(country="TH", signing=signing_key(test_pki, "TH"))
+        message, profile, customs = KR_CERT, "asw", "TH"
+    else:
+        mock = MockUnipass(signing=signing_key(test_pki, "KR"))
+        message, profile, customs = TH_CERT, "unipass", "KR"
+    with mock:
+        side: Side = NswHttpSide(url=mock.url) if role == "nsw" else UnipassSide(url=mock.url)
+        side.deliver(
+            Outbound(
+                message_id=message.envelope.message_id,
+                kind="certificate",
+                sender=message.envelope.sender.country,
+                receiver=customs,
+                body=profiles.get(profile).encode_bytes(message),
+            )
+        )
+        (ref,) = side.pending()
+        trust = TrustStore.from_paths([test_pki.path])
+        _, response = pipeline.read(side.fetch(ref).body, trust=trust)
+        assert response.kind == "response"
+        assert response.envelope.sender.country == customs

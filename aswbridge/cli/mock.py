@@ -57,6 +57,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not answer certificates with a customs response",
     )
+    parser.add_argument("--sign-key", help="sign the customs responses with this key (PEM)")
+    parser.add_argument("--sign-cert", help="the certificate of --sign-key (PEM)")
+    parser.add_argument("--sign-chain", help="intermediate certificates of --sign-cert (PEM)")
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--tls-key", help="the key of --tls-cert (PEM)")
     parser.add_argument("--tls-client-ca", help="require client certificates from this CA")
@@ -76,6 +79,18 @@ def _ssl_context(args: argparse.Namespace) -> ssl.SSLContext | None:
     return context
 
 
+def _signing(args: argparse.Namespace) -> Any:
+    if not (args.sign_key or args.sign_cert):
+        if args.sign_chain:
+            raise ConfigurationError("--sign-chain needs --sign-key and --sign-cert")
+        return None
+    if not (args.sign_key and args.sign_cert):
+        raise ConfigurationError("--sign-key and --sign-cert go together")
+    from aswbridge.pipeline import SigningKey
+
+    return SigningKey.from_files(key=args.sign_key, cert=args.sign_cert, chain=args.sign_chain)
+
+
 def mock_command(args: argparse.Namespace) -> int:
     """Start the mock, print its URL, serve until SIGINT or SIGTERM."""
     from aswbridge.testing.mocks import Faults, MockNsw, MockServer, MockUnipass
@@ -92,6 +107,7 @@ def mock_command(args: argparse.Namespace) -> int:
         "faults": faults,
         "respond": not args.no_respond,
         "ssl_context": _ssl_context(args),
+        "signing": _signing(args),
     }
     server: MockServer
     if args.role == "unipass":

@@ -17,6 +17,7 @@ import ssl
 from urllib.parse import parse_qs, unquote
 
 from aswbridge.errors import MessageError
+from aswbridge.pipeline import SigningKey
 from aswbridge.testing.mocks.answers import customs_response
 from aswbridge.testing.mocks.server import Faults, Mailbox, MockServer, Reply, Request
 from aswbridge.transport._peek import Reader, peek
@@ -40,6 +41,7 @@ class MockNsw(MockServer):
         faults: injected 503s, dropped answers, latency, seed.
         respond: answer each new certificate with a customs response.
         reader: reads routing data from bodies (default: the pipeline, strict).
+        signing: the key the customs responses are signed with (unsigned if ``None``).
         token: when set, every API call needs ``Authorization: Bearer <token>``.
         ssl_context: serve HTTPS.
     """
@@ -53,6 +55,7 @@ class MockNsw(MockServer):
         faults: Faults | None = None,
         respond: bool = True,
         reader: Reader = peek,
+        signing: SigningKey | None = None,
         token: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
@@ -66,6 +69,7 @@ class MockNsw(MockServer):
         self.country = country.upper()
         self.respond = respond
         self._reader = reader
+        self.signing = signing
         self._token = token
 
     def handle(self, request: Request) -> Reply:
@@ -119,7 +123,7 @@ class MockNsw(MockServer):
             message_id=routing.message_id, kind=routing.kind, sender=routing.sender, body=body
         )
         if not duplicate and self.respond:
-            answer = customs_response(routing, profile="asw")
+            answer = customs_response(routing, profile="asw", signing=self.signing)
             if answer is not None:
                 message_id, response = answer
                 self.mailbox.queue(

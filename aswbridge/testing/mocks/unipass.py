@@ -21,6 +21,7 @@ from lxml import etree
 
 from aswbridge import _xml
 from aswbridge.errors import MessageError
+from aswbridge.pipeline import SigningKey
 from aswbridge.testing.mocks.answers import customs_response
 from aswbridge.testing.mocks.server import Faults, Mailbox, MockServer, Queued, Reply, Request
 from aswbridge.transport._peek import Peek, Reader, peek
@@ -52,6 +53,7 @@ class MockUnipass(MockServer):
         faults: injected 503s, dropped answers, latency, seed.
         respond: answer each new certificate with a customs response.
         reader: reads routing data from payloads (default: the pipeline, strict).
+        signing: the key the customs responses are signed with (unsigned if ``None``).
         ssl_context: serve HTTPS (require a client certificate for mutual TLS).
     """
 
@@ -65,6 +67,7 @@ class MockUnipass(MockServer):
         faults: Faults | None = None,
         respond: bool = True,
         reader: Reader = peek,
+        signing: SigningKey | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__(
@@ -76,6 +79,7 @@ class MockUnipass(MockServer):
         )
         self.respond = respond
         self._reader = reader
+        self.signing = signing
 
     # --- HTTP ---------------------------------------------------------------------------
 
@@ -167,7 +171,7 @@ class MockUnipass(MockServer):
         )
 
     def _queue_response(self, routing: Peek) -> None:
-        answer = customs_response(routing, profile="unipass")
+        answer = customs_response(routing, profile="unipass", signing=self.signing)
         if answer is not None:
             message_id, body = answer
             self.mailbox.queue(
