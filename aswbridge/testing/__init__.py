@@ -1,1 +1,69 @@
-"""Tools for testing integrations with aswbridge (mock services)."""
+"""Tools for testing integrations with aswbridge: mock partners, scenarios, a test bridge.
+
+* :mod:`aswbridge.testing.mocks`: the mock UNI-PASS and NSW services (real loopback
+  HTTP servers with fault injection, ``/_mock/stats`` and ``/_mock/outbound``);
+* :class:`ScriptedUnipass`, :class:`ScriptedNsw`: the same, scriptable by scenario,
+  with ``send``, ``received`` and ``refusals``; :class:`UnipassResponses`: UNI-PASS
+  in-process through ``responses`` (imported only when started);
+* the scenarios: :func:`accept`, :func:`refuse_item`, :func:`unavailable`,
+  :func:`timeout`, :func:`dropped_connection`, :func:`reject`;
+* :func:`bridge_between` and :class:`BridgeUnderTest`: a real bridge set up for tests;
+  :class:`ThrowawayPki`: a TEST-ONLY PKI with loaded keys and trust;
+* :mod:`samples <aswbridge.samples>`: the sample certificate builders;
+* the pytest plugin :mod:`aswbridge.testing.plugin` (fixtures ``mock_nsw``,
+  ``mock_unipass``, ``unipass_responses``, ``bridge``, ``test_pki`` ...), loaded by
+  pytest automatically once aswbridge is installed.
+
+Everything here is for tests: nothing verifies what it should not trust in production.
+"""
+
+from aswbridge import samples
+from aswbridge.samples import certificate, response_for
+from aswbridge.testing.harness import (
+    FAST_HTTP,
+    FAST_RETRY,
+    BridgeUnderTest,
+    ThrowawayPki,
+    bridge_between,
+)
+from aswbridge.testing.inprocess import UnipassResponses
+from aswbridge.testing.mocks import Faults, MockNsw, MockServer, MockUnipass
+from aswbridge.testing.scenarios import (
+    Decision,
+    Fault,
+    Scenario,
+    accept,
+    dropped_connection,
+    refuse_item,
+    reject,
+    timeout,
+    unavailable,
+)
+from aswbridge.testing.scripted import ScriptedNsw, ScriptedUnipass
+
+__all__ = [
+    "FAST_HTTP",
+    "FAST_RETRY",
+    "BridgeUnderTest",
+    "Decision",
+    "Fault",
+    "Faults",
+    "MockNsw",
+    "MockServer",
+    "MockUnipass",
+    "Scenario",
+    "ScriptedNsw",
+    "ScriptedUnipass",
+    "ThrowawayPki",
+    "UnipassResponses",
+    "accept",
+    "bridge_between",
+    "certificate",
+    "dropped_connection",
+    "refuse_item",
+    "reject",
+    "response_for",
+    "samples",
+    "timeout",
+    "unavailable",
+]

@@ -1,0 +1,166 @@
+"""The aswbridge pytest plugin: fixtures for testing against mocked partners.
+
+Installed with aswbridge (entry point ``pytest11``), so the fixtures are available in
+every test without an import::
+
+    def test_korea_refuses_item_3(bridge, mock_nsw, mock_unipass):
+        mock_unipass.play(refuse_item(3, "FOB value does not match the invoice"))
+        mock_nsw.send(samples.form_ak_id_kr())
+        bridge.run_until_idle()
+        (response,) = mock_nsw.received("response")
+        assert response.document.decisions[2].preference == "not_given"
+
+Fixtures (function scope unless said):
+
+``mock_nsw``, ``mock_unipass``
+    real loopback servers (:class:`ScriptedNsw` for the country of ``nsw_country``,
+    :class:`ScriptedUnipass`), started for the test and stopped after it;
+``mock_nsw_factory``, ``mock_unipass_factory``
+    make more, with options: ``mock_nsw_factory(country="VN", faults=Faults(...))``;
+``unipass_responses``
+    UNI-PASS in-process (:class:`UnipassResponses`, needs ``responses``): no socket;
+``bridge``
+    a :class:`BridgeUnderTest` between ``mock_nsw`` and ``mock_unipass``, with a SQLite
+    store in ``tmp_path``, unsigned messages allowed;
+``bridge_factory``
+    make bridges: ``bridge_factory(nsw=..., unipass=unipass_responses, pki=test_pki)``
+    (with ``pki`` it verifies against the PKI's roots and signs with its bridge key);
+``test_pki``
+    a throwaway PKI (:class:`ThrowawayPki`), generated once per session;
+``nsw_country``
+    the country of ``mock_nsw`` (``"ID"``); override it in a ``conftest.py``.
+
+Every server is stopped and every bridge closed at the end of the test, pass or fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from aswbridge.testing.harness import BridgeUnderTest, ThrowawayPki
+    from aswbridge.testing.inprocess import UnipassResponses
+    from aswbridge.testing.scripted import ScriptedNsw, ScriptedUnipass
+
+__all__ = [
+    "bridge",
+    "bridge_factory",
+    "mock_nsw",
+    "mock_nsw_factory",
+    "mock_unipass",
+    "mock_unipass_factory",
+    "nsw_country",
+    "test_pki",
+    "unipass_responses",
+]
+
+
+@pytest.fixture(scope="session")
+def test_pki(tmp_path_factory: pytest.TempPathFactory) -> ThrowawayPki:
+    """A TEST-ONLY PKI for every ASEAN country and Korea, made once per session."""
+    from aswbridge.testing.harness import ThrowawayPki
+
+    return ThrowawayPki.create(tmp_path_factory.mktemp("aswbridge-pki"))
+
+
+@pytest.fixture
+def nsw_country() -> str:
+    """The country of :func:`mock_nsw` (override in a conftest.py for another NSW)."""
+    return "ID"
+
+
+@pytest.fixture
+def mock_nsw_factory() -> Iterator[Callable[..., ScriptedNsw]]:
+    """Start scripted NSW mailboxes: ``mock_nsw_factory(country="VN", **options)``."""
+    from aswbridge.testing.scripted import ScriptedNsw
+
+    started: list[ScriptedNsw] = []
+
+    def make(country: str = "ID", **options: Any) -> ScriptedNsw:
+        mock = ScriptedNsw(country=country, **options)
+        mock.start()
+        started.append(mock)
+        return mock
+
+    yield make
+    for mock in reversed(started):
+        mock.stop()
+
+
+@pytest.fixture
+def mock_unipass_factory() -> Iterator[Callable[..., ScriptedUnipass]]:
+    """Start scripted UNI-PASS services: ``mock_unipass_factory(**options)``."""
+    from aswbridge.testing.scripted import ScriptedUnipass
+
+    started: list[ScriptedUnipass] = []
+
+    def make(**options: Any) -> ScriptedUnipass:
+        mock = ScriptedUnipass(**options)
+        mock.start()
+        started.append(mock)
+        return mock
+
+    yield make
+    for mock in reversed(started):
+        mock.stop()
+
+
+@pytest.fixture
+def mock_nsw(mock_nsw_factory: Callable[..., ScriptedNsw], nsw_country: str) -> ScriptedNsw:
+    """A scripted NSW mailbox of ``nsw_country`` on loopback, for this test."""
+    return mock_nsw_factory(country=nsw_country)
+
+
+@pytest.fixture
+def mock_unipass(mock_unipass_factory: Callable[..., ScriptedUnipass]) -> ScriptedUnipass:
+    """A scripted UNI-PASS exchange service on loopback, for this test."""
+    return mock_unipass_factory()
+
+
+@pytest.fixture
+def unipass_responses() -> Iterator[UnipassResponses]:
+    """UNI-PASS answered in-process through ``responses`` (loopback passes through)."""
+    from aswbridge.testing.inprocess import UnipassResponses
+
+    with UnipassResponses() as service:
+        yield service
+
+
+@pytest.fixture
+def bridge_factory(tmp_path: Path) -> Iterator[Callable[..., BridgeUnderTest]]:
+    """Make bridges: ``bridge_factory(nsw=..., unipass=..., pki=None, **options)``.
+
+    ``nsw`` and ``unipass`` are mocks, URLs or sides; ``pki`` (a :class:`ThrowawayPki`)
+    turns on signature checks against its roots and signing with its bridge key;
+    other options go to :func:`~aswbridge.testing.bridge_between`.
+    """
+    from aswbridge.testing.harness import bridge_between
+
+    made: list[BridgeUnderTest] = []
+
+    def make(*, nsw: Any, unipass: Any, pki: ThrowawayPki | None = None, **options: Any) -> Any:
+        if pki is not None:
+            options.setdefault("trust", pki.trust())
+            options.setdefault("signing", pki.bridge_key)
+        options.setdefault("store", tmp_path / f"bridge-{len(made) + 1}.db")
+        made.append(bridge_between(nsw=nsw, unipass=unipass, **options))
+        return made[-1]
+
+    yield make
+    for bridge in reversed(made):
+        bridge.stop()
+        bridge.close()
+
+
+@pytest.fixture
+def bridge(
+    bridge_factory: Callable[..., BridgeUnderTest],
+    mock_nsw: ScriptedNsw,
+    mock_unipass: ScriptedUnipass,
+) -> BridgeUnderTest:
+    """A bridge between :func:`mock_nsw` and :func:`mock_unipass` (unsigned allowed)."""
+    return bridge_factory(nsw=mock_nsw, unipass=mock_unipass)
