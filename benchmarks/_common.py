@@ -1,8 +1,10 @@
 """Timing and memory helpers shared by the benchmarks (standard library only).
 
 * :func:`loops_for` – how many calls make one repeat last at least ``min_time`` seconds;
-* :func:`measure` – the median time per call of several functions, their repeats
-  interleaved so that a noisy neighbour slows every function alike; the clock is the
+* :func:`timings` / :func:`measure` – the times per call of several functions over
+  repeats (or their medians), the repeats interleaved so that a noisy neighbour slows
+  every function alike; :func:`paired_ratio` compares two of them repeat by repeat;
+  the clock is the
   process's CPU time by default, so that time spent preempted on a shared machine is
   not counted (pass ``clock=time.perf_counter`` for wall-clock time);
 * :func:`rss_mb` – the current resident set size (not the peak: ``ru_maxrss`` is kept
@@ -20,7 +22,7 @@ import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["loops_for", "measure", "rss_mb", "table"]
+__all__ = ["loops_for", "measure", "paired_ratio", "rss_mb", "table", "timings"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -42,15 +44,15 @@ def loops_for(func: Callable[[], Any], *, min_time: float, clock: Clock = time.p
         number *= 10
 
 
-def measure(
+def timings(
     funcs: Mapping[K, Callable[[], Any]],
     *,
     repeats: int,
     min_time: float,
     warmup: int = 3,
     clock: Clock = time.process_time,
-) -> dict[K, float]:
-    """Median seconds per call of each function over ``repeats`` interleaved repeats.
+) -> dict[K, list[float]]:
+    """Seconds per call of each function in each of ``repeats`` interleaved repeats.
 
     Each function is warmed up, then given a loop count lasting at least ``min_time``
     seconds; every repeat runs each function once in turn (GC enabled, as in service).
@@ -60,15 +62,33 @@ def measure(
         for _ in range(warmup):
             func()
         loops[key] = loops_for(func, min_time=min_time, clock=clock)
-    samples: dict[K, list[float]] = {key: [] for key in funcs}
+    result: dict[K, list[float]] = {key: [] for key in funcs}
     for _ in range(repeats):
         for key, func in funcs.items():
             n = loops[key]
             start = clock()
             for _ in range(n):
                 func()
-            samples[key].append((clock() - start) / n)
-    return {key: statistics.median(values) for key, values in samples.items()}
+            result[key].append((clock() - start) / n)
+    return result
+
+
+def measure(
+    funcs: Mapping[K, Callable[[], Any]],
+    *,
+    repeats: int,
+    min_time: float,
+    warmup: int = 3,
+    clock: Clock = time.process_time,
+) -> dict[K, float]:
+    """Median seconds per call of each function (see :func:`timings`)."""
+    found = timings(funcs, repeats=repeats, min_time=min_time, warmup=warmup, clock=clock)
+    return {key: statistics.median(values) for key, values in found.items()}
+
+
+def paired_ratio(numerator: Sequence[float], denominator: Sequence[float]) -> float:
+    """The median of the per-repeat ratios: robust to load that drifts between repeats."""
+    return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
 
 
 def rss_mb(*, collect: bool = True) -> float:

@@ -8,7 +8,10 @@ Three pipelines are measured in the same process, on the same input bytes:
   XSLT 1.0 renaming stylesheet (libxslt through lxml, generated from the two profiles'
   tables by ``benchmarks/xslt/generate.py``), validate the output, serialise;
 * **aswbridge** – ``aswbridge.translate(data, source="asw", target="unipass")``: parse,
-  validate, decode, business rules, encode, validate, serialise.
+  validate, decode into the canonical model, business rules, encode, validate, serialise.
+
+Times are CPU time of this process (a shared machine's preemption is not counted), the
+median of interleaved repeats; the ratios are the medians of the per-repeat ratios.
 
 Before any timing, a correctness gate checks that the stylesheet's output is valid
 against the UNI-PASS XSD and equal, after exclusive C14N, to aswbridge's. Then a soak
@@ -27,6 +30,7 @@ Usage: ``python benchmarks/translate.py [--quick] [--stages]``
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -39,7 +43,7 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import measure, rss_mb, table
+from _common import measure, paired_ratio, rss_mb, table, timings
 from xslt.generate import stylesheet
 
 import aswbridge
@@ -247,13 +251,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for case in cases
         for name, func in pipelines(case, transform).items()
     }
-    times = measure(funcs, repeats=repeats, min_time=min_time)
+    runs = timings(funcs, repeats=repeats, min_time=min_time)
+    times = {key: statistics.median(values) for key, values in runs.items()}
     rows = []
     for case in cases:
-        base = times[(case.items, "baseline")]
+        base = runs[(case.items, "baseline")]
         for name in ("baseline", "xslt", "aswbridge"):
             t = times[(case.items, name)]
-            rows.append([f"N={case.items} {name}", _us(t), f"{1 / t:,.0f}", f"{t / base:.2f}"])
+            ratio = paired_ratio(runs[(case.items, name)], base)
+            rows.append([f"N={case.items} {name}", _us(t), f"{1 / t:,.0f}", f"{ratio:.2f}"])
     print(
         f"\nasw → unipass, CPU time per message, median of {repeats} interleaved repeats "
         f"(≥ {min_time} s each), one core:"
@@ -280,8 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"\nrss before soak: {soak_before:.1f} MB, after: {soak_after:.1f} MB "
         f"({soak_count:,} distinct {mid}-item messages after a warm-up of 100)"
     )
-    print(f"ratio vs baseline: {times[(mid, 'aswbridge')] / times[(mid, 'baseline')]:.2f}")
-    print(f"ratio vs xslt: {times[(mid, 'aswbridge')] / times[(mid, 'xslt')]:.2f}")
+    ours = runs[(mid, "aswbridge")]
+    print(f"ratio vs baseline: {paired_ratio(ours, runs[(mid, 'baseline')]):.2f}")
+    print(f"ratio vs xslt: {paired_ratio(ours, runs[(mid, 'xslt')]):.2f}")
     print(f"rss growth over {soak_count} messages: {soak_after - soak_before:.1f} MB")
     return 0
 
