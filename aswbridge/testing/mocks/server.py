@@ -265,8 +265,7 @@ class MockServer:
         """Listen and serve in a daemon thread; returns :attr:`url`."""
         if self._server is not None:
             return self.url
-        server = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
-        server.daemon_threads = True
+        server = _Server((self.host, self.port), _handler_for(self))
         if self._ssl is not None:
             # The handshake runs in each connection's thread, on its first read.
             server.socket = self._ssl.wrap_socket(
@@ -338,6 +337,14 @@ class MockServer:
             return self.unavailable()
         reply = self.handle(request)
         return None if drop else reply
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-request is ordinary here; never print tracebacks.
+        log.debug("connection from %s failed", client_address, exc_info=True)
 
 
 def _handler_for(mock: MockServer) -> type[BaseHTTPRequestHandler]:
