@@ -165,22 +165,26 @@ class Bridge:
             return report
         with ThreadPoolExecutor(max_workers=min(self.workers, len(refs))) as pool:
             outcomes = list(pool.map(lambda ref: self._pull_one(side_name, side, ref), refs))
-        for outcome in outcomes:
+        answered: list[tuple[str, str]] = []
+        for outcome, key in outcomes:
             setattr(report, outcome, getattr(report, outcome) + 1)
+            if key is not None:
+                answered.append(key)
+        self.store.mark_acknowledged_many(answered)  # the journal notes the answers, at once
         return report
 
-    def _pull_one(self, side_name: str, side: Side, ref: str) -> str:
+    def _pull_one(self, side_name: str, side: Side, ref: str) -> tuple[str, tuple[str, str] | None]:
         if self._stop.is_set():
-            return "skipped"
+            return "skipped", None
         try:
             inbound = self._quick.call(lambda: side.fetch(ref), max_attempts=2)
-            return self._take(side_name, side, inbound)
+            return self._take(side_name, side, inbound), (inbound.sender, inbound.message_id)
         except TransportError as exc:
             log.warning("%s: message %s left waiting: %s", side_name, ref, exc.message)
-            return "errors"
+            return "errors", None
         except Exception:  # a bug must not stop the other messages; this one stays waiting
             log.exception("%s: message %s left waiting after an unexpected error", side_name, ref)
-            return "errors"
+            return "errors", None
 
     def _take(self, side_name: str, side: Side, inbound: Inbound) -> str:
         seen = self.store.get_inbound(sender=inbound.sender, message_id=inbound.message_id)
@@ -202,7 +206,6 @@ class Bridge:
             self._quick.call(
                 lambda: side.reject(inbound.ref, code=code, reason=reason), max_attempts=2
             )
-        self.store.mark_acknowledged(sender=inbound.sender, message_id=inbound.message_id)
         return outcome
 
     def _record(self, side_name: str, inbound: Inbound) -> bool:
@@ -286,7 +289,15 @@ class Bridge:
             return report
         with ThreadPoolExecutor(max_workers=min(self.workers, len(rows))) as pool:
             outcomes = list(pool.map(self._deliver_one, rows))
-        for outcome in outcomes:
+        # one commit for the batch: a crash before it only means resends the receiver knows
+        delivered = [
+            (row.message_id, tracking)
+            for row, (outcome, tracking) in zip(rows, outcomes, strict=True)
+            if outcome == "delivered"
+        ]
+        _crash_point("after_send_before_ack")
+        self.store.ack_many(delivered)
+        for outcome, _ in outcomes:
             if outcome == "delivered":
                 report.delivered += 1
             elif outcome == "retry":
@@ -295,17 +306,17 @@ class Bridge:
                 report.dead += 1
         return report
 
-    def _deliver_one(self, row: OutboxEntry) -> Outcome:
+    def _deliver_one(self, row: OutboxEntry) -> tuple[Outcome, str | None]:
+        """Send one claimed row; a success is recorded by the caller, with the batch."""
         if self._stop.is_set():
             self.store.release(row.message_id)
-            return "released"
+            return "released", None
         _crash_point("after_claim_before_send")
         side = self.sides[row.dest]
         try:
             if row.last_code == OutcomeUnknown.code and self._arrived(side, row):
-                self.store.ack(row.message_id, tracking=None)
                 log.info("%s: %s found delivered on lookup", row.dest, row.message_id)
-                return "delivered"
+                return "delivered", None
             result = side.deliver(
                 Outbound(
                     message_id=row.message_id,
@@ -319,19 +330,18 @@ class Bridge:
             detail = f"{exc.message} {exc.remote_text}".strip()
             self.store.fail(row.message_id, code=exc.code, error=detail, next_attempt_at=None)
             log.error("%s: %s rejected (%s), dead-lettered", row.dest, row.message_id, exc.code)
-            return "dead"
+            return "dead", None
         except (RetryableTransportError, ResponseRefused) as exc:
             code = OutcomeUnknown.code if isinstance(exc, ResponseRefused) else exc.code
-            return self._reschedule(row, code, exc.message, getattr(exc, "retry_after", None))
+            retry_after = getattr(exc, "retry_after", None)
+            return self._reschedule(row, code, exc.message, retry_after), None
         except TransportError as exc:
             self.store.fail(row.message_id, code=exc.code, error=exc.message, next_attempt_at=None)
             log.error("%s: %s failed for good (%s)", row.dest, row.message_id, exc.code)
-            return "dead"
+            return "dead", None
         except Exception as exc:  # a bug must not lose the message: keep it scheduled
             log.exception("%s: unexpected error delivering %s", row.dest, row.message_id)
-            return self._reschedule(row, "INTERNAL_ERROR", repr(exc), None)
-        _crash_point("after_send_before_ack")
-        self.store.ack(row.message_id, tracking=result.tracking)
+            return self._reschedule(row, "INTERNAL_ERROR", repr(exc), None), None
         log.info(
             "%s: %s %s delivered%s (tracking %s)",
             row.dest,
@@ -340,7 +350,7 @@ class Bridge:
             " again" if result.duplicate else "",
             result.tracking,
         )
-        return "delivered"
+        return "delivered", result.tracking
 
     def _arrived(self, side: Side, row: OutboxEntry) -> bool:
         try:

@@ -153,6 +153,10 @@ class Store(Protocol):
         """Mark a message delivered (``done``), with the receiver's tracking number."""
         ...
 
+    def ack_many(self, delivered: Sequence[tuple[str, str | None]]) -> None:
+        """:meth:`ack` for several ``(message_id, tracking)`` pairs in one commit."""
+        ...
+
     def fail(
         self,
         message_id: str,
@@ -206,6 +210,10 @@ class Store(Protocol):
 
     def mark_acknowledged(self, *, sender: str, message_id: str) -> None:
         """Note that the acknowledgement (or rejection) of an inbound message was sent."""
+        ...
+
+    def mark_acknowledged_many(self, received: Sequence[tuple[str, str]]) -> None:
+        """:meth:`mark_acknowledged` for several ``(sender, message_id)`` in one commit."""
         ...
 
     def counts(self) -> dict[str, int]:

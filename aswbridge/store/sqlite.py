@@ -284,23 +284,24 @@ class SqliteStore:
 
     def ack(self, message_id: str, *, tracking: str | None = None) -> None:
         """Mark a claimed (or pending) message delivered, with the receiver's tracking."""
+        self.ack_many([(message_id, tracking)])
+
+    def ack_many(self, delivered: Sequence[tuple[str, str | None]]) -> None:
+        """Mark several messages delivered in one commit: ``(message_id, tracking)`` pairs."""
+        if not delivered:
+            return
         now = _ts(self._now())
         with self._write() as conn:
-            self._update(
-                conn,
-                message_id,
-                "state = 'done', lease_until = NULL, tracking = ?",
-                (tracking,),
-                ("in_flight", "pending"),
-            )
-            self._log(
-                conn,
-                now,
-                message_id,
-                "delivered",
-                "done",
-                f"tracking {tracking}" if tracking else "",
-            )
+            for message_id, tracking in delivered:
+                self._update(
+                    conn,
+                    message_id,
+                    "state = 'done', lease_until = NULL, tracking = ?",
+                    (tracking,),
+                    ("in_flight", "pending"),
+                )
+                detail = f"tracking {tracking}" if tracking else ""
+                self._log(conn, now, message_id, "delivered", "done", detail)
 
     def fail(
         self,
@@ -438,14 +439,22 @@ class SqliteStore:
 
     def mark_acknowledged(self, *, sender: str, message_id: str) -> None:
         """Note that the acknowledgement of an inbound message was sent (first time only)."""
+        self.mark_acknowledged_many([(sender, message_id)])
+
+    def mark_acknowledged_many(self, received: Sequence[tuple[str, str]]) -> None:
+        """:meth:`mark_acknowledged` for several ``(sender, message_id)`` in one commit."""
+        if not received:
+            return
         now = _ts(self._now())
         with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE inbox SET acknowledged_at = ? WHERE sender = ? AND message_id = ?"
-                " AND acknowledged_at IS NULL",
-                (now, sender, message_id),
-            )
-            if cur.rowcount == 1:
+            for sender, message_id in received:
+                cur = conn.execute(
+                    "UPDATE inbox SET acknowledged_at = ? WHERE sender = ? AND message_id = ?"
+                    " AND acknowledged_at IS NULL",
+                    (now, sender, message_id),
+                )
+                if cur.rowcount != 1:
+                    continue
                 row = conn.execute(
                     "SELECT outcome, source FROM inbox WHERE sender = ? AND message_id = ?",
                     (sender, message_id),
