@@ -105,3 +105,56 @@ def test_run_with_a_bad_config_names_the_key(
     config.write_text('[bridge]\ncountry = "TH"\nstore = "r.db"\nbatch = "many"\n')
     assert cli.main(["run", "--config", str(config)]) == 2
     assert "bridge.batch: expected an integer" in capsys.readouterr().err
+
+
+def test_run_once_with_quick_start_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_relay_integration import asw_certificates
+
+    from aswbridge.testing.mocks import MockNsw, MockUnipass
+
+    with MockNsw(country="TH") as nsw, MockUnipass() as unipass:
+        for body in asw_certificates(2, prefix="cli"):
+            nsw.outbound(body)
+        argv = [
+            "run",
+            "--side",
+            "TH",
+            "--nsw-url",
+            nsw.url,
+            "--unipass-url",
+            unipass.url,
+            "--store",
+            str(tmp_path / "relay.db"),
+            "--allow-unsigned",
+            "--once",
+        ]
+        assert cli.main(argv) == 0
+        assert unipass.stats()["by_kind"] == {"certificate": 2}
+    assert "allow_unsigned is set: messages are NOT verified" in capsys.readouterr().err
+
+
+def test_run_without_trust_refuses_unsigned(tmp_path: Path) -> None:
+    from test_relay_integration import asw_certificates
+
+    from aswbridge.testing.mocks import MockNsw, MockUnipass
+
+    with MockNsw(country="TH") as nsw, MockUnipass() as unipass:
+        nsw.outbound(asw_certificates(1, prefix="cli-unsigned")[0])
+        argv = [
+            "run",
+            "--side",
+            "TH",
+            "--nsw-url",
+            nsw.url,
+            "--unipass-url",
+            unipass.url,
+            "--store",
+            str(tmp_path / "relay.db"),
+            "--once",
+        ]
+        assert cli.main(argv) == 0
+        assert nsw.stats()["rejected"] == 1 and unipass.stats()["received"] == 0
+        (item,) = nsw.mailbox.queued.values()
+        assert item.code == "SIGNATURE_MISSING"

@@ -252,3 +252,24 @@ def test_readonly_store_reports_counts(tmp_path: Path, store: SqliteStore) -> No
     reader = SqliteStore(store.path, readonly=True)
     assert reader.counts()["pending"] == 1
     reader.close()
+
+
+def test_ack_many_is_one_commit_for_a_batch(store: SqliteStore) -> None:
+    for n in range(3):
+        store.enqueue(item(n))
+    store.claim(limit=3, lease_s=30)
+    store.ack_many([("m-0", "T-0"), ("m-1", None)])
+    assert store.counts()["done"] == 2 and store.counts()["in_flight"] == 1
+    with pytest.raises(UnknownMessage):
+        store.ack_many([("m-2", "T-2"), ("m-0", "T-0")])  # m-0 is done already: all or nothing
+    row = store.get("m-2")
+    assert row is not None and row.state == "in_flight"
+
+
+def test_mark_acknowledged_many(store: SqliteStore) -> None:
+    for n in range(2):
+        store.record_inbound(
+            sender="TH", message_id=f"in-{n}", source="nsw", kind="certificate", digest="d"
+        )
+    store.mark_acknowledged_many([("TH", "in-0"), ("TH", "in-1"), ("TH", "unknown")])
+    assert store.counts()["unacknowledged"] == 0
