@@ -33,6 +33,7 @@ __all__ = [
     "load_schema",
     "package_file",
     "parse",
+    "schema_path",
     "wsdl_dir",
 ]
 
@@ -128,30 +129,50 @@ def package_file(name: str) -> Path:
     return path
 
 
-class _PackageOnly(etree.Resolver):
-    """Resolve schema imports to shipped files only; refuse every URL."""
+def schema_path(schema: str | Path) -> Path:
+    """A shipped schema by file name, or a profile's own schema file by path."""
+    if isinstance(schema, str):
+        return package_file(schema)
+    path = Path(schema).resolve()
+    if not path.is_file():
+        raise ConfigurationError(f"schema file {schema} does not exist")
+    return path
 
-    def __init__(self, root: Path) -> None:
+
+class _LocalOnly(etree.Resolver):
+    """Resolve schema imports to local files under the given folders; refuse every URL.
+
+    An import of a schema shipped with aswbridge (``xmldsig-core-schema.xsd``) from a
+    profile's own folder resolves to the shipped copy.
+    """
+
+    def __init__(self, roots: tuple[Path, ...]) -> None:
         super().__init__()
-        self._root = root
+        self._roots = roots
 
     def resolve(self, system_url: str, public_id: str, context: Any = None) -> Any:
         if "://" in system_url and not system_url.startswith("file:"):
             raise ConfigurationError(f"schema import of a URL refused: {system_url}")
         path = Path(system_url.removeprefix("file://")).resolve()
-        if not path.is_relative_to(self._root) or not path.is_file():
-            raise ConfigurationError(f"schema import outside the package refused: {system_url}")
+        if not path.is_file():
+            shipped = Path(str(wsdl_dir() / path.name)).resolve()
+            path = shipped if shipped.is_file() else path
+        if not path.is_file() or not any(path.is_relative_to(r) for r in self._roots):
+            raise ConfigurationError(f"schema import outside the schema folders: {system_url}")
         return self.resolve_filename(str(path), context)  # type: ignore[attr-defined]
 
 
 @functools.cache
-def load_schema(name: str) -> etree.XMLSchema:
-    """Compile a shipped XSD once (thread-safe to call; the schema object is reusable)."""
-    path = package_file(name)
+def load_schema(schema: str | Path) -> etree.XMLSchema:
+    """Compile an XSD once: a shipped one by file name, or a profile's own by path.
+
+    The compiled schema is reusable and thread-safe to validate with.
+    """
+    path = schema_path(schema)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    parser.resolvers.add(_PackageOnly(path.parent))
+    parser.resolvers.add(_LocalOnly((path.parent, Path(str(wsdl_dir())).resolve())))
     doc = etree.parse(str(path), parser)
     try:
         return etree.XMLSchema(doc)
     except etree.XMLSchemaParseError as exc:
-        raise ConfigurationError(f"schema {name} does not compile: {exc}") from None
+        raise ConfigurationError(f"schema {path.name} does not compile: {exc}") from None

@@ -79,7 +79,7 @@ def test_every_output_is_valid_for_xmllint(target: str, tmp_path: Path) -> None:
         path = tmp_path / f"{stem}.xml"
         path.write_bytes(aswbridge.translate(sample(source, stem), source=source, target=target))
         files.append(str(path))
-    schema = _xml.package_file(profiles.get(target).schema)
+    schema = _xml.schema_path(profiles.get(target).schema)
     done = subprocess.run([XMLLINT, "--noout", "--nonet", "--schema", str(schema), *files],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

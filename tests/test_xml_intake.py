@@ -15,6 +15,7 @@ import pytest
 import aswbridge
 from aswbridge import _xml
 from aswbridge.errors import (
+    ConfigurationError,
     DtdForbidden,
     InputTooLarge,
     MalformedXml,
@@ -241,3 +242,30 @@ def test_schema_error_points_at_the_field() -> None:
         aswbridge.translate(SCHEMA_CASES["S4-quantity-not-a-number"], source="asw",
                             target="unipass")
     assert refused.value.problems[0].path == "items[0].quantity.value"
+
+
+def test_a_profile_can_bring_its_own_schema(tmp_path: Path) -> None:
+    own = tmp_path / "own.xsd"
+    own.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:own" '
+        'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" elementFormDefault="qualified">'
+        '<xs:import namespace="http://www.w3.org/2000/09/xmldsig#" '
+        'schemaLocation="xmldsig-core-schema.xsd"/>'
+        '<xs:element name="r"><xs:complexType><xs:sequence>'
+        '<xs:element ref="ds:Signature" minOccurs="0"/></xs:sequence></xs:complexType>'
+        "</xs:element></xs:schema>")
+    schema = _xml.load_schema(own)  # the xmldsig import resolves to the shipped copy
+    assert schema.validate(_xml.parse(b'<r xmlns="urn:own"/>'))
+    assert not schema.validate(_xml.parse(b'<r xmlns="urn:own"><x/></r>'))
+
+
+def test_schema_imports_of_urls_are_refused(tmp_path: Path,
+                                            listener: tuple[str, list[int]]) -> None:
+    url, hits = listener
+    evil = tmp_path / "evil.xsd"
+    evil.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:e">'
+        f'<xs:import namespace="urn:x" schemaLocation="{url}/x.xsd"/></xs:schema>')
+    with pytest.raises(ConfigurationError, match="does not compile"):  # never silently dropped
+        _xml.load_schema(evil)
+    assert hits == []

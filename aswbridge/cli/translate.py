@@ -110,5 +110,5 @@ def run_schema(args: argparse.Namespace) -> int:
     """Print the installed path of a profile's root XSD."""
     from aswbridge import _xml, profiles
 
-    print(_xml.package_file(profiles.get(args.profile).schema))
+    print(_xml.schema_path(profiles.get(args.profile).schema))
     return 0

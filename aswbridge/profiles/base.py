@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cached_property
+from pathlib import Path
 from typing import Any, cast
 
 import attrs
@@ -30,7 +31,8 @@ class Profile:
     root_tag: str
     header_tag: str
     body_tag: str
-    schema: str
+    schema: str | Path
+    """The XSD: a file name shipped in aswbridge's ``wsdl/``, or a path to the profile's own."""
     envelope: Table
     documents: Mapping[str, Table]
     reference: bool = True
