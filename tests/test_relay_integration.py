@@ -171,3 +171,35 @@ def test_a_restart_picks_up_where_the_last_run_stopped(
     assert nsw.stats()["by_kind"] == {"response": 10}
     assert (counts["done"], counts["dead"]) == (20, 0)
     second.store.close()
+
+
+def test_a_folder_mailbox_nsw(tmp_path: Path) -> None:
+    box = tmp_path / "nsw-box"
+    (box / "in").mkdir(parents=True)
+    for n, body in enumerate(asw_certificates(3, prefix="folder")):
+        (box / "in" / f"cert-{n}.xml").write_bytes(body)
+    with MockUnipass(faults=Faults(drop_rate=0.3, seed=9)) as unipass:
+        config = parse_config(
+            {
+                "bridge": {
+                    "country": "TH",
+                    "store": str(tmp_path / "relay.db"),
+                    "allow_unsigned": True,
+                },
+                "nsw": {"mailbox": str(box)},
+                "unipass": {"url": unipass.url},
+                "retry": FAST_RETRY,
+            }
+        )
+        bridge = build_bridge(config)
+        counts = drain(bridge, done=6)
+        assert unipass.stats()["by_kind"] == {"certificate": 3}
+    assert (counts["done"], counts["dead"]) == (6, 0)
+    assert sorted(p.name for p in (box / "processed").iterdir()) == [
+        "cert-0.xml",
+        "cert-1.xml",
+        "cert-2.xml",
+    ]
+    responses = [read(p.read_bytes())[1] for p in (box / "out").iterdir() if p.is_file()]
+    assert sorted(m.kind for m in responses) == ["response"] * 3
+    bridge.store.close()
