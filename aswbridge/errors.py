@@ -55,7 +55,8 @@ class Problem:
         }
 
     def __str__(self) -> str:
-        return f"{self.code} {self.path}: {self.message}"
+        where = f" {self.path}" if self.path else ""
+        return f"{self.code}{where}: {self.message}"
 
 
 class AswBridgeError(Exception):

@@ -49,8 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except AswBridgeError as exc:
         for problem in exc.problems:
-            print(str(problem) if problem.path else f"{problem.code}: {problem.message}",
-                  file=sys.stderr)
+            print(problem, file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         logging.getLogger("aswbridge").warning("interrupted")

@@ -19,8 +19,10 @@ def register(sub: Any) -> None:
                        description="Translate a message; input and output are both validated.")
     p.add_argument("--from", dest="source", required=True, metavar="P", help=PROFILE_CHOICES)
     p.add_argument("--to", dest="target", required=True, metavar="Q", help=PROFILE_CHOICES)
-    p.add_argument("input", nargs="?", default="-", help="input file, or - for stdin")
-    p.add_argument("-o", "--output", help="output file (default: stdout)")
+    p.add_argument("input", nargs="?", default="-",
+                   help="input file, a folder of messages, or - for stdin")
+    p.add_argument("-o", "--output",
+                   help="output file (default: stdout); the output folder for a folder input")
     p.add_argument("--trust", action="append", default=[], metavar="T",
                    help="verify the input against these anchors (PEM file or folder)")
     p.add_argument("--crl", action="append", default=[], metavar="F", help="CRL files")
@@ -82,10 +84,18 @@ def run_translate(args: argparse.Namespace) -> int:
             raise ConfigurationError("--sign-key and --sign-cert go together")
         signing = SigningKey.from_files(key=args.sign_key, cert=args.sign_cert,
                                         chain=args.sign_chain)
-    data = read_input(args.input)
-    out = translate(data, source=args.source, target=args.target, trust=trust, signing=signing,
-                    bridges=args.bridge)
-    write_output(args.output, out)
+    def one(data: bytes) -> bytes:
+        return translate(data, source=args.source, target=args.target, trust=trust,
+                         signing=signing, bridges=args.bridge)
+
+    if args.input != "-" and Path(args.input).is_dir():
+        from aswbridge.cli.batch import translate_folder
+
+        if not args.output:
+            raise ConfigurationError("a folder input needs -o OUTPUT_FOLDER")
+        suffix = ".json" if args.target == "canonical" else ".xml"
+        return translate_folder(Path(args.input), Path(args.output), one, suffix=suffix)
+    write_output(args.output, one(read_input(args.input)))
     return 0
 
 
