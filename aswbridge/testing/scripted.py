@@ -226,6 +226,7 @@ class ScriptedUnipass(_Scripted, MockUnipass):
             faults=faults,
             respond=False,
             reader=reader,
+            signing=signing,
             ssl_context=ssl_context,
         )
         self._setup(answer=answer, signing=signing)
@@ -290,6 +291,7 @@ class ScriptedNsw(_Scripted, MockNsw):
             faults=faults,
             respond=False,
             reader=reader,
+            signing=signing,
             token=token,
             ssl_context=ssl_context,
         )
