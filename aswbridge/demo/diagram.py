@@ -20,11 +20,11 @@ __all__ = ["LIFELINES", "sequence_svg"]
 LIFELINES = ("NSW-ID", "Bridge-ID", "UNI-PASS", "Bridge-VN", "NSW-VN")
 
 _LEFT = 64  # the time column
-_GAP = 270  # between lifelines
+_GAP = 250  # between lifelines
 _TOP = 56  # below the lifeline heads
 _LINE = 13  # text line height
-_CHARS = 44  # characters per label line
-_NOTE_W = 250
+_CHARS = 40  # characters per label line
+_NOTE_W = 236
 _COLOURS = {"ok": "#1f3b57", "info": "#5b6770", "failed": "#b3261e", "refused": "#b3261e"}
 _FILL = {"ok": "#e8f3ea", "info": "#eef1f4", "failed": "#fbe9e7", "refused": "#fbe9e7"}
 
@@ -85,7 +85,7 @@ def sequence_svg(
             y += 32
         colour = _COLOURS[event.status]
         if event.target is None:
-            lines = _lines(event.text, 40, 4)
+            lines = _lines(event.text, 34, 6)
             height = 8 + _LINE * len(lines)
             x = _x(event.actor, lifelines)
             body.append(

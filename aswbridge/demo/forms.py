@@ -108,6 +108,7 @@ CSS = """
 .form .stack>.box{border-right:0;border-bottom:1px solid #222}
 .form .stack>.box:last-child{border-bottom:0}
 .form .stack{border-right:1px solid #222}
+.form .stack:last-child{border-right:0}
 .form .n{font:600 11px sans-serif;color:#444}
 .form .title{text-align:center;padding:10px}
 .form .title .ref{text-align:left;font:600 13px sans-serif}
@@ -203,7 +204,8 @@ def _goods(item: Item, *, with_hs: bool) -> str:
 def _quantity(item: Item) -> str:
     text = f"{_amount(item.quantity.value)} {escape(item.quantity.unit)}"
     if item.fob_value is not None:
-        text += f"<br>FOB {escape(item.fob_value.currency)} {_amount(item.fob_value.amount)}"
+        money = f"{item.fob_value.amount:,.2f}"
+        text += f"<br>FOB {escape(item.fob_value.currency)} {money}"
     return text
 
 
@@ -353,7 +355,11 @@ def certificate_html(message: Message, *, decision: Message | None = None) -> st
         )
     parts.append(
         '<div class="row">'
-        + _box(boxes["declaration"], "Declaration by the exporter", _declaration(cert, agreement))
+        + _box(
+            boxes["declaration"],
+            "Declaration by the exporter" + (" or producer" if "producer" in boxes else ""),
+            _declaration(cert, agreement),
+        )
         + _box(boxes["certification"], "Certification", _certification(cert, message))
         + "</div>"
     )

@@ -26,7 +26,7 @@ __all__ = ["render_report", "write_report"]
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d242b;margin:0;
  background:#f6f7f9}
-main{max-width:1400px;margin:0 auto;padding:24px 32px 48px}
+main{max-width:1440px;margin:0 auto;padding:24px 32px 48px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:34px 0 10px;
  border-bottom:2px solid #1f3b57;padding-bottom:4px}
 h3{font-size:15px;margin:22px 0 4px}
@@ -35,6 +35,7 @@ h3{font-size:15px;margin:22px 0 4px}
 table.steps{border-collapse:collapse;background:#fff;width:100%}
 table.steps td,table.steps th{border:1px solid #d5dbe1;padding:5px 8px;text-align:left;
  vertical-align:top}
+td.t{white-space:nowrap}
 .ok{color:#1f7a35;font-weight:600}.bad{color:#b3261e;font-weight:600}
 .diagram{overflow-x:auto;background:#fff;border:1px solid #d5dbe1;padding:8px}
 .card{background:#fff;border:1px solid #d5dbe1;border-radius:4px;padding:8px 12px;margin:8px 0}
@@ -54,7 +55,7 @@ def _steps(timeline: Timeline) -> str:
         mark = '<span class="ok">✓</span>' if step.ok else '<span class="bad">✗</span>'
         rows.append(
             f"<tr><td>{step.number}</td><td>{escape(step.title)}</td><td>{mark} "
-            f"{escape(step.outcome)}</td><td>{step.seconds:.2f} s</td></tr>"
+            f'{escape(step.outcome)}</td><td class="t">{step.seconds:.2f} s</td></tr>'
         )
     return (
         '<table class="steps"><tr><th>#</th><th>Step</th><th>What happened</th>'
@@ -104,21 +105,21 @@ def render_report(*, timeline: Timeline, story: Story, seconds: float) -> str:
         '<div class="banner">The partners are mock services on loopback and every key and '
         "certificate comes from a throwaway <b>TEST ONLY</b> PKI made for this run. "
         "The bridges, their stores, transports and checks are the real ones.</div>",
-        "<h2>The story</h2>",
+        '<h2 id="story">The story</h2>',
         _steps(timeline),
-        "<h2>The exchange</h2>",
+        '<h2 id="exchange">The exchange</h2>',
         "<p>Solid arrows carry messages, dashed ones answers (acknowledgements, look-ups); "
         "boxes on a bridge's lifeline say what it checked. Red: a failure or a refusal. "
         "Hover for the full text.</p>",
         f'<div class="diagram">{sequence_svg(timeline.events, timeline.steps)}</div>',
-        "<h2>The certificates, as an officer reads them</h2>",
+        '<h2 id="certificates">The certificates, as an officer reads them</h2>',
     ]
     for exhibit in story.exhibits:
         parts.append(f"<h3>{escape(exhibit.title)}</h3>")
         parts.append(f"<div>Message file: {_link(exhibit.file)}</div>")
         parts.append(certificate_html(exhibit.message, decision=exhibit.decision))
         parts.extend(_related(m) for m in exhibit.related)
-    parts.append("<h2>Refused</h2>")
+    parts.append('<h2 id="refused">Refused</h2>')
     if story.refusals:
         rows = "".join(
             f"<tr><td>{escape(r.title)}</td><td><code>{escape(r.code)}</code></td>"
@@ -131,7 +132,7 @@ def render_report(*, timeline: Timeline, story: Story, seconds: float) -> str:
         )
     else:
         parts.append("<p>Nothing was refused.</p>")
-    parts.append("<h2>Every message exchanged</h2>")
+    parts.append('<h2 id="messages">Every message exchanged</h2>')
     files = "".join(f"<li>{_link(f)}</li>" for f in story.stage.archive.files)
     parts.append(f'<ul class="files">{files}</ul>')
     parts.append(
