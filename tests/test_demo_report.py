@@ -1,0 +1,121 @@
+"""The demo's report pieces on their own: the paper form, the sequence diagram, the
+timeline lines, and the exit status when a step does not happen."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import attrs
+import pytest
+from lxml import etree
+
+from aswbridge import _xml, samples
+from aswbridge.cli import main
+from aswbridge.demo import story
+from aswbridge.demo.diagram import sequence_svg
+from aswbridge.demo.forms import certificate_html
+from aswbridge.demo.timeline import Event, Step, Timeline, format_event
+
+HOSTILE = '<script>alert("x")</script> & Co'
+
+
+def boxes(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'(?:class="n">|<th>)(\d+)\. ', html)]
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        pytest.param(samples.form_ak_id_kr, list(range(1, 14)), id="form-AK"),
+        pytest.param(samples.form_d_th_id, list(range(1, 14)), id="form-D"),
+        pytest.param(samples.form_rcep_kr_th, list(range(1, 18)), id="RCEP"),
+    ],
+)
+def test_a_certificate_shows_every_numbered_box_of_its_form(
+    build: object, expected: list[int]
+) -> None:
+    assert callable(build)
+    html = certificate_html(build())
+    assert sorted(boxes(html)) == expected
+
+
+def test_rcep_numbers_its_own_boxes() -> None:
+    html = certificate_html(samples.form_rcep_kr_th())
+    assert "3. Producer" in html and "9. HS code" in html and "11. RCEP country" in html
+    assert "14. Remarks" in html and "17. Tick" in html
+
+
+def test_box_4_shows_the_customs_decision_and_marks_the_refused_item() -> None:
+    cert = samples.form_ak_id_kr()
+    decision = samples.response_for(cert, refuse={3: "FOB value differs from the invoice"})
+    html = certificate_html(cert, decision=decision)
+    assert "☒ Preferential Treatment Given Under AKFTA" in html
+    assert "☒ Preferential Treatment Not Given" in html
+    assert "item 3: FOB value differs from the invoice" in html
+    assert html.count('class="refused"') == 1
+
+
+@pytest.mark.parametrize(
+    ("build", "ticks"),
+    [
+        pytest.param(samples.form_d_th_id, 7, id="form-D"),
+        pytest.param(samples.form_ak_id_kr, 3, id="form-AK"),
+        pytest.param(samples.form_rcep_kr_th, 3, id="RCEP"),
+    ],
+)
+def test_each_form_has_its_own_tick_boxes(build: object, ticks: int) -> None:
+    assert callable(build)
+    html = certificate_html(build())  # no decision: box 4 has no tick boxes of its own
+    assert html.count("☐") + html.count("☒") == ticks
+
+
+def test_every_text_in_a_form_is_escaped() -> None:
+    cert = samples.form_ak_id_kr()
+    doc = cert.document
+    exporter = attrs.evolve(doc.exporter, name=HOSTILE)  # type: ignore[union-attr]
+    html = certificate_html(attrs.evolve(cert, document=attrs.evolve(doc, exporter=exporter)))
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in html
+
+
+def test_the_diagram_is_well_formed_svg_with_escaped_labels() -> None:
+    events = [
+        Event(at=0.5, step=1, actor="NSW-ID", target="Bridge-ID", text=HOSTILE),
+        Event(at=0.6, step=1, actor="Bridge-ID", target=None, text="checked " + HOSTILE),
+        Event(at=0.7, step=1, actor="Bridge-ID", target="UNI-PASS", text="x", status="failed"),
+        Event(at=0.0, step=0, actor="Demo", target=None, text="set-up, not drawn"),
+    ]
+    svg = sequence_svg(events, [Step(number=1, title="A <step>", started=0.0, ok=True)])
+    root = _xml.parse(svg.encode())
+    assert etree.QName(root).localname == "svg"
+    texts = " ".join(root.itertext())
+    assert HOSTILE in texts and "A <step>" in texts and "set-up" not in texts
+    assert "<script>" not in svg
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}line")) == 5 + 2  # lifelines, arrows
+
+
+def test_a_timeline_line_says_when_who_what_and_how_long() -> None:
+    lines: list[str] = []
+    timeline = Timeline(echo=lines.append, clock=iter([0.0, 1.25, 1.5]).__next__)
+    timeline.begin("Step one")
+    timeline.event(actor="NSW-ID", target="Bridge-ID", text="certificate X", duration_ms=12.4)
+    assert re.fullmatch(r" +1\.50s  NSW-ID → Bridge-ID +certificate X  \[12 ms\]", lines[-1])
+    note = Event(at=2.0, step=1, actor="Bridge-ID", target=None, text="no", status="refused")
+    assert re.fullmatch(r" +2\.00s  Bridge-ID: +✗ no", format_event(note))
+
+
+def test_a_step_that_does_not_happen_fails_the_demo_and_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(story.Story, "kr_to_vn", lambda self: None)
+    status = main(["--log-json", "demo", "--out", str(tmp_path), "--no-report"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "step 3 A Korean Form AK certificate travels to Viet Nam" in captured.err
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert next(s["number"] for s in summary["steps"] if not s["ok"]) == 3
+    assert not (tmp_path / "report.html").exists()
+    lines = (tmp_path / "demo.log").read_text().splitlines()
+    assert lines and all(json.loads(line)["logger"].startswith("aswbridge") for line in lines)
