@@ -16,7 +16,6 @@ request. ``GET /_mock/stats`` and ``POST /_mock/outbound`` are never faulted.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import logging
 import random
@@ -26,11 +25,12 @@ import threading
 import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 
 from aswbridge.errors import ConfigurationError
+from aswbridge.testing.mocks.mailbox import Mailbox, Queued, Received
 
 __all__ = ["Faults", "Mailbox", "MockServer", "Queued", "Received", "Reply", "Request"]
 
@@ -81,124 +81,6 @@ class Reply:
     def json(cls, data: Any, *, status: int = 200) -> Reply:
         """A JSON answer."""
         return cls(status=status, body=json.dumps(data).encode())
-
-
-@attrs.frozen(kw_only=True)
-class Received:
-    """A message delivered to the mock (first delivery; repeats are counted only)."""
-
-    message_id: str
-    kind: str
-    sender: str
-    tracking: str
-    body: bytes = attrs.field(repr=False)
-
-
-@attrs.define(kw_only=True)
-class Queued:
-    """A message the mock holds for the bridge to pull."""
-
-    ref: str
-    message_id: str
-    kind: str
-    sender: str
-    receiver: str
-    body: bytes = attrs.field(repr=False)
-    state: Literal["pending", "acknowledged", "rejected"] = "pending"
-    code: str = ""
-    reason: str = ""
-
-
-class Mailbox:
-    """The state of one mock: what it received and what it queued. Thread-safe."""
-
-    def __init__(self, *, tracking_prefix: str) -> None:
-        self.lock = threading.RLock()
-        self.received: dict[str, Received] = {}
-        self.queued: dict[str, Queued] = {}
-        self.deliveries = 0
-        self._prefix = tracking_prefix
-        self._numbers = itertools.count(1)
-
-    def next_number(self) -> str:
-        """A fresh tracking number."""
-        with self.lock:
-            return f"{self._prefix}{next(self._numbers):012d}"
-
-    def receive(
-        self, *, message_id: str, kind: str, sender: str, body: bytes
-    ) -> tuple[Received, bool]:
-        """Record a delivery; returns the record and whether it is a repeat."""
-        with self.lock:
-            self.deliveries += 1
-            seen = self.received.get(message_id)
-            if seen is not None:
-                return seen, True
-            record = Received(
-                message_id=message_id,
-                kind=kind,
-                sender=sender,
-                tracking=self.next_number(),
-                body=body,
-            )
-            self.received[message_id] = record
-            return record, False
-
-    def queue(
-        self, *, message_id: str, kind: str, sender: str, receiver: str, body: bytes
-    ) -> Queued:
-        """Queue a message for the bridge to pull (a queued message id is kept once)."""
-        with self.lock:
-            for item in self.queued.values():
-                if item.message_id == message_id:
-                    return item
-            item = Queued(
-                ref=self.next_number(),
-                message_id=message_id,
-                kind=kind,
-                sender=sender,
-                receiver=receiver,
-                body=body,
-            )
-            self.queued[item.ref] = item
-            return item
-
-    def pending(self, limit: int) -> list[Queued]:
-        """Queued messages not yet acknowledged or rejected, oldest first."""
-        with self.lock:
-            return [q for q in self.queued.values() if q.state == "pending"][:limit]
-
-    def settle(
-        self,
-        ref: str,
-        *,
-        state: Literal["acknowledged", "rejected"],
-        code: str = "",
-        reason: str = "",
-    ) -> Queued | None:
-        """Acknowledge or reject a queued message (a second settle keeps the first)."""
-        with self.lock:
-            item = self.queued.get(ref)
-            if item is not None and item.state == "pending":
-                item.state, item.code, item.reason = state, code, reason
-            return item
-
-    def stats(self) -> dict[str, Any]:
-        """The ``/_mock/stats`` document."""
-        with self.lock:
-            by_kind: dict[str, int] = {}
-            for record in self.received.values():
-                by_kind[record.kind] = by_kind.get(record.kind, 0) + 1
-            states = [q.state for q in self.queued.values()]
-            return {
-                "received": self.deliveries,
-                "distinct": len(self.received),
-                "by_kind": by_kind,
-                "queued": len(states),
-                "pending": states.count("pending"),
-                "acknowledged": states.count("acknowledged"),
-                "rejected": states.count("rejected"),
-            }
 
 
 class MockServer:
