@@ -119,3 +119,14 @@ def test_a_step_that_does_not_happen_fails_the_demo_and_is_named(
     assert not (tmp_path / "report.html").exists()
     lines = (tmp_path / "demo.log").read_text().splitlines()
     assert lines and all(json.loads(line)["logger"].startswith("aswbridge") for line in lines)
+
+
+def test_a_second_run_into_the_same_folder_plays_the_story_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(story.Story, "outage", lambda self: None)
+    assert main(["demo", "--out", str(tmp_path), "--no-report"]) == 1
+    monkeypatch.undo()
+    assert main(["demo", "--out", str(tmp_path), "--no-report"]) == 0, capsys.readouterr().err
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["ok"] and summary["stats"]["UNI-PASS"]["distinct"] == 3

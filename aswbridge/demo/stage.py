@@ -10,6 +10,8 @@ build it, with a short retry policy so that the demo's outage lasts seconds.
 from __future__ import annotations
 
 import contextlib
+import re
+import shutil
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -67,6 +69,9 @@ sign_cert = "../pki/bridge/bridge.pem"
 """
 
 
+_STEP_FOLDER = re.compile(r"\d\d-[a-z-]+")
+
+
 class DemoError(AswBridgeError):
     """The demo could not set its stage up (a port, a file, a partner that never came)."""
 
@@ -110,8 +115,20 @@ class Stage:
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
+    def _clear(self) -> None:
+        """Remove what an earlier run left (its stores would remember every message)."""
+        for cc in ("id", "vn"):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                (self.out / "store" / f"bridge-{cc}.db{suffix}").unlink(missing_ok=True)
+        messages = self.out / "messages"
+        if messages.is_dir():
+            for folder in messages.iterdir():
+                if folder.is_dir() and _STEP_FOLDER.fullmatch(folder.name):
+                    shutil.rmtree(folder)
+
     def _setup(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
+        self._clear()
         started = time.perf_counter()
         self.pki = pki.create(self.out / "pki")
         # an impostor's PKI: the same names, but no bridge trusts its roots
