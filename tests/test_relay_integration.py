@@ -13,6 +13,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from test_store import postgres_dsn  # noqa: F401  (the throwaway PostgreSQL fixture)
 
 from aswbridge.config import parse_config
 from aswbridge.pipeline import read, write
@@ -44,7 +45,7 @@ def unipass_certificates(count: int, prefix: str = "kr") -> list[bytes]:
     ]
 
 
-def relay(nsw: MockNsw, unipass: MockUnipass, store: Path, **bridge: object) -> Bridge:
+def relay(nsw: MockNsw, unipass: MockUnipass, store: Path | str, **bridge: object) -> Bridge:
     config = parse_config(
         {
             "bridge": {"country": "TH", "store": str(store), "allow_unsigned": True, **bridge},
@@ -202,4 +203,25 @@ def test_a_folder_mailbox_nsw(tmp_path: Path) -> None:
     ]
     responses = [read(p.read_bytes())[1] for p in (box / "out").iterdir() if p.is_file()]
     assert sorted(m.kind for m in responses) == ["response"] * 3
+    bridge.store.close()
+
+
+@pytest.mark.parametrize("mocks", [pytest.param(Faults(drop_rate=0.2), id="drops")], indirect=True)
+def test_the_relay_on_a_postgresql_store(
+    mocks: tuple[MockNsw, MockUnipass], request: pytest.FixtureRequest
+) -> None:
+    nsw, unipass = mocks
+    dsn: str = request.getfixturevalue("postgres_dsn")
+    for body in asw_certificates(5, prefix="pg"):
+        nsw.outbound(body)
+    params = dict(part.split("=", 1) for part in dsn.split())
+    url = (
+        f"postgresql://{params['user']}@/{params['dbname']}"
+        f"?host={params['host']}&port={params['port']}"
+    )
+    bridge = relay(nsw, unipass, url)
+    counts = drain(bridge, done=10)
+    assert unipass.stats()["by_kind"] == {"certificate": 5}
+    assert nsw.stats()["by_kind"] == {"response": 5}
+    assert (counts["done"], counts["dead"], counts["pending"]) == (10, 0, 0)
     bridge.store.close()

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
 import sqlite3
+import subprocess
+import tempfile
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,8 +44,65 @@ def clock() -> Clock:
     return Clock()
 
 
+def _as_postgres_user(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run its tools as ``nobody`` then."""
+    return ["runuser", "-u", "nobody", "--", *command] if os.geteuid() == 0 else command
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on a Unix socket, for the whole session."""
+    pytest.importorskip("psycopg", reason="the [postgres] extra is not installed")
+    pg_ctl, initdb = shutil.which("pg_ctl"), shutil.which("initdb")
+    if pg_ctl is None or initdb is None:
+        pytest.skip("PostgreSQL server binaries (pg_ctl, initdb) are not installed")
+    folder = Path(tempfile.mkdtemp(prefix="aswbridge-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, "nobody", "nogroup")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = folder / "data"
+    run = {"check": True, "capture_output": True, "timeout": 120}
+    subprocess.run(
+        _as_postgres_user([initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync"]),
+        **run,
+    )  # type: ignore[call-overload]
+    options = f"-k {folder} -p {port} -c listen_addresses='' -c fsync=on"
+    subprocess.run(
+        _as_postgres_user(
+            [pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(folder / "log"), "start"]
+        ),
+        **run,
+    )  # type: ignore[call-overload]
+    try:
+        yield f"host={folder} port={port} user=postgres dbname=postgres"
+    finally:
+        subprocess.run(
+            _as_postgres_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
+            check=False,
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Store]:
+    """Each protocol test runs on both backends."""
+    if request.param == "sqlite":
+        with SqliteStore(tmp_path / "relay.db", now=clock) as s:
+            yield s
+        return
+    from aswbridge.store.postgres import PostgresStore
+
+    dsn = request.getfixturevalue("postgres_dsn")
+    with PostgresStore(dsn, schema=f"t_{uuid.uuid4().hex[:12]}", now=clock) as pg:
+        yield pg
+
+
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[SqliteStore]:
+def sqlite_store(tmp_path: Path, clock: Clock) -> Iterator[SqliteStore]:
     with SqliteStore(tmp_path / "relay.db", now=clock) as s:
         yield s
 
@@ -50,24 +113,24 @@ def item(n: int = 1, body: bytes | None = None, dest: str = "unipass") -> Outgoi
     )
 
 
-def test_satisfies_protocol(store: SqliteStore) -> None:
+def test_satisfies_protocol(store: Store) -> None:
     assert isinstance(store, Store)
 
 
-def test_durability_settings_at_open(store: SqliteStore) -> None:
-    conn = sqlite3.connect(store.path)
+def test_durability_settings_at_open(sqlite_store: SqliteStore) -> None:
+    conn = sqlite3.connect(sqlite_store.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
-    assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert sqlite_store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
-def test_enqueue_is_idempotent_by_message_id(store: SqliteStore) -> None:
+def test_enqueue_is_idempotent_by_message_id(store: Store) -> None:
     assert store.enqueue(item(1)) is True
     assert store.enqueue(item(1)) is False
     assert store.counts()["pending"] == 1
 
 
-def test_enqueue_same_id_other_bytes_is_a_conflict(store: SqliteStore) -> None:
+def test_enqueue_same_id_other_bytes_is_a_conflict(store: Store) -> None:
     store.enqueue(item(1))
     with pytest.raises(StoreConflict) as info:
         store.enqueue(item(1, body=b"<other/>"))
@@ -76,7 +139,7 @@ def test_enqueue_same_id_other_bytes_is_a_conflict(store: SqliteStore) -> None:
     assert stored is not None and stored.body == b"<x n='1'/>"
 
 
-def test_claim_leases_and_counts_an_attempt(store: SqliteStore) -> None:
+def test_claim_leases_and_counts_an_attempt(store: Store) -> None:
     for n in range(3):
         store.enqueue(item(n))
     rows = store.claim(limit=2, lease_s=30)
@@ -87,13 +150,13 @@ def test_claim_leases_and_counts_an_attempt(store: SqliteStore) -> None:
     assert store.counts()["in_flight"] == 3
 
 
-def test_claim_filters_by_destination(store: SqliteStore) -> None:
+def test_claim_filters_by_destination(store: Store) -> None:
     store.enqueue(item(1, dest="unipass"))
     store.enqueue(item(2, dest="nsw"))
     assert [r.message_id for r in store.claim(limit=10, lease_s=30, dest="nsw")] == ["m-2"]
 
 
-def test_expired_lease_returns_the_row(store: SqliteStore, clock: Clock) -> None:
+def test_expired_lease_returns_the_row(store: Store, clock: Clock) -> None:
     store.enqueue(item(1))
     store.claim(limit=1, lease_s=30)
     clock.advance(29)
@@ -104,7 +167,7 @@ def test_expired_lease_returns_the_row(store: SqliteStore, clock: Clock) -> None
     assert "lease_expired_reclaimed" in [e.event for e in store.journal(message_id="m-1")]
 
 
-def test_resend_is_byte_identical(store: SqliteStore, clock: Clock) -> None:
+def test_resend_is_byte_identical(store: Store, clock: Clock) -> None:
     body = b"<EcoMsg>\n  <a>\xc3\xa9</a>\r\n</EcoMsg>"
     store.enqueue(item(1, body=body))
     first = store.claim(limit=1, lease_s=30)[0]
@@ -114,7 +177,7 @@ def test_resend_is_byte_identical(store: SqliteStore, clock: Clock) -> None:
     assert second.digest == digest(body)
 
 
-def test_ack_marks_done_with_tracking(store: SqliteStore) -> None:
+def test_ack_marks_done_with_tracking(store: Store) -> None:
     store.enqueue(item(1))
     store.claim(limit=1, lease_s=30)
     store.ack("m-1", tracking="TRK-1")
@@ -124,7 +187,7 @@ def test_ack_marks_done_with_tracking(store: SqliteStore) -> None:
         store.ack("m-1")
 
 
-def test_fail_schedules_next_attempt(store: SqliteStore, clock: Clock) -> None:
+def test_fail_schedules_next_attempt(store: Store, clock: Clock) -> None:
     store.enqueue(item(1))
     store.claim(limit=1, lease_s=30)
     due = clock.now + timedelta(seconds=60)
@@ -134,7 +197,7 @@ def test_fail_schedules_next_attempt(store: SqliteStore, clock: Clock) -> None:
     assert [r.message_id for r in store.claim(limit=1, lease_s=30)] == ["m-1"]
 
 
-def test_fail_without_next_attempt_dead_letters(store: SqliteStore) -> None:
+def test_fail_without_next_attempt_dead_letters(store: Store) -> None:
     store.enqueue(item(1))
     store.claim(limit=1, lease_s=30)
     assert store.fail("m-1", code="E123", error="refused", next_attempt_at=None) == "dead"
@@ -144,7 +207,7 @@ def test_fail_without_next_attempt_dead_letters(store: SqliteStore) -> None:
     assert store.counts()["dead"] == 1
 
 
-def test_retry_dead_puts_it_back(store: SqliteStore) -> None:
+def test_retry_dead_puts_it_back(store: Store) -> None:
     store.enqueue(item(1))
     store.claim(limit=1, lease_s=30)
     store.fail("m-1", code="E1", error="x", next_attempt_at=None)
@@ -155,7 +218,7 @@ def test_retry_dead_puts_it_back(store: SqliteStore) -> None:
         store.retry_dead("m-1")
 
 
-def test_release_does_not_count_the_attempt(store: SqliteStore) -> None:
+def test_release_does_not_count_the_attempt(store: Store) -> None:
     store.enqueue(item(1))
     store.claim(limit=1, lease_s=30)
     store.release("m-1")
@@ -163,7 +226,7 @@ def test_release_does_not_count_the_attempt(store: SqliteStore) -> None:
     assert row is not None and (row.state, row.attempts) == ("pending", 0)
 
 
-def test_record_inbound_dedups_by_sender_and_id(store: SqliteStore) -> None:
+def test_record_inbound_dedups_by_sender_and_id(store: Store) -> None:
     args = {"message_id": "in-1", "source": "nsw", "kind": "certificate", "digest": "d"}
     assert store.record_inbound(sender="TH", outgoing=[item(9)], **args) is True
     assert store.record_inbound(sender="TH", outgoing=[item(10)], **args) is False
@@ -173,7 +236,7 @@ def test_record_inbound_dedups_by_sender_and_id(store: SqliteStore) -> None:
     assert seen is not None and seen.outcome == "accepted" and seen.acknowledged_at is None
 
 
-def test_record_inbound_is_atomic_with_its_outgoing(store: SqliteStore) -> None:
+def test_record_inbound_is_atomic_with_its_outgoing(store: Store) -> None:
     store.enqueue(item(5))
     with pytest.raises(StoreConflict):
         store.record_inbound(
@@ -187,7 +250,7 @@ def test_record_inbound_is_atomic_with_its_outgoing(store: SqliteStore) -> None:
     assert store.get_inbound(sender="TH", message_id="in-1") is None
 
 
-def test_rejected_inbound_keeps_its_code(store: SqliteStore) -> None:
+def test_rejected_inbound_keeps_its_code(store: Store) -> None:
     store.record_inbound(
         sender="TH",
         message_id="in-2",
@@ -203,7 +266,7 @@ def test_rejected_inbound_keeps_its_code(store: SqliteStore) -> None:
     assert store.counts()["rejected"] == 1
 
 
-def test_mark_acknowledged_journals_once(store: SqliteStore) -> None:
+def test_mark_acknowledged_journals_once(store: Store) -> None:
     store.record_inbound(sender="TH", message_id="in-1", source="nsw", kind="receipt", digest="d")
     store.mark_acknowledged(sender="TH", message_id="in-1")
     store.mark_acknowledged(sender="TH", message_id="in-1")
@@ -212,7 +275,7 @@ def test_mark_acknowledged_journals_once(store: SqliteStore) -> None:
     assert store.counts()["unacknowledged"] == 0
 
 
-def test_journal_tells_the_whole_story(store: SqliteStore, clock: Clock) -> None:
+def test_journal_tells_the_whole_story(store: Store, clock: Clock) -> None:
     store.enqueue(item(1))
     store.claim(limit=1, lease_s=30)
     clock.advance(1)
@@ -247,14 +310,14 @@ def test_committed_rows_survive_reopen(tmp_path: Path, clock: Clock) -> None:
     first.close()
 
 
-def test_readonly_store_reports_counts(tmp_path: Path, store: SqliteStore) -> None:
-    store.enqueue(item(1))
-    reader = SqliteStore(store.path, readonly=True)
+def test_readonly_store_reports_counts(sqlite_store: SqliteStore) -> None:
+    sqlite_store.enqueue(item(1))
+    reader = SqliteStore(sqlite_store.path, readonly=True)
     assert reader.counts()["pending"] == 1
     reader.close()
 
 
-def test_ack_many_is_one_commit_for_a_batch(store: SqliteStore) -> None:
+def test_ack_many_is_one_commit_for_a_batch(store: Store) -> None:
     for n in range(3):
         store.enqueue(item(n))
     store.claim(limit=3, lease_s=30)
@@ -266,10 +329,45 @@ def test_ack_many_is_one_commit_for_a_batch(store: SqliteStore) -> None:
     assert row is not None and row.state == "in_flight"
 
 
-def test_mark_acknowledged_many(store: SqliteStore) -> None:
+def test_mark_acknowledged_many(store: Store) -> None:
     for n in range(2):
         store.record_inbound(
             sender="TH", message_id=f"in-{n}", source="nsw", kind="certificate", digest="d"
         )
     store.mark_acknowledged_many([("TH", "in-0"), ("TH", "in-1"), ("TH", "unknown")])
     assert store.counts()["unacknowledged"] == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_concurrent_claims_never_lease_a_row_twice(
+    backend: str, tmp_path: Path, clock: Clock, request: pytest.FixtureRequest
+) -> None:
+    import threading
+
+    def open_one() -> Store:
+        if backend == "sqlite":
+            return SqliteStore(tmp_path / "relay.db", now=clock)
+        from aswbridge.store.postgres import PostgresStore
+
+        return PostgresStore(request.getfixturevalue("postgres_dsn"), schema=schema, now=clock)
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    stores = [open_one() for _ in range(4)]
+    for n in range(60):
+        stores[0].enqueue(item(n))
+    claimed: list[str] = []
+    lock = threading.Lock()
+
+    def worker(store: Store) -> None:
+        while rows := store.claim(limit=3, lease_s=600):
+            with lock:
+                claimed.extend(r.message_id for r in rows)
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(claimed) == sorted(f"m-{n}" for n in range(60))
+    for s in stores:
+        s.close()

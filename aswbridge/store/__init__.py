@@ -1,4 +1,8 @@
-"""Durable storage for the relay: outbox, inbox, journal (SQLite by default)."""
+"""Durable storage for the relay: outbox, inbox, journal.
+
+:class:`SqliteStore` (one file, the default) and :class:`~aswbridge.store.postgres.PostgresStore`
+(``postgresql://`` URLs, several relays on one database; needs the ``[postgres]`` extra).
+"""
 
 from __future__ import annotations
 
@@ -37,5 +41,7 @@ __all__ = [
 def open_store(location: str, *, readonly: bool = False) -> Store:
     """Open the store at ``location``: a SQLite file path, or a ``postgresql://`` URL."""
     if location.startswith(("postgres://", "postgresql://")):
-        raise StoreError("the PostgreSQL store is not available in this version")
+        from aswbridge.store.postgres import PostgresStore
+
+        return PostgresStore(location)
     return SqliteStore(location, readonly=readonly)

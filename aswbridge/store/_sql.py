@@ -1,0 +1,448 @@
+"""The SQL core shared by the SQLite and PostgreSQL stores (portable SQL, ``?`` markers).
+
+A backend supplies the connection, the transaction (:meth:`SqlStore._write`), the
+parameter marker and the row-locking clause of claims; everything else is here, so both
+backends keep the same states, journal and guarantees.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from aswbridge.store.base import (
+    STATES,
+    InboxEntry,
+    InboxOutcome,
+    JournalEntry,
+    OutboxEntry,
+    OutboxState,
+    Outgoing,
+    StoreConflict,
+    UnknownMessage,
+    digest,
+)
+
+_OUTBOX_COLUMNS = (
+    "message_id, dest, kind, body, state, attempts, created_at, next_attempt_at, lease_until,"
+    " tracking, last_code, last_error, sender, receiver, source, source_message_id"
+)
+
+
+def _ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+def _dt(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def _outbox(row: Any) -> OutboxEntry:
+    return OutboxEntry(
+        message_id=row["message_id"],
+        dest=row["dest"],
+        kind=row["kind"],
+        body=bytes(row["body"]),
+        state=row["state"],
+        attempts=row["attempts"],
+        created_at=datetime.fromtimestamp(row["created_at"], UTC),
+        next_attempt_at=datetime.fromtimestamp(row["next_attempt_at"], UTC),
+        lease_until=_dt(row["lease_until"]),
+        tracking=row["tracking"],
+        last_code=row["last_code"],
+        last_error=row["last_error"],
+        sender=row["sender"],
+        receiver=row["receiver"],
+        source=row["source"],
+        source_message_id=row["source_message_id"],
+    )
+
+
+class SqlStore:
+    """The store's logic on a DB-API connection; see the backends for the details.
+
+    Subclasses set ``_conn``, ``_now``, ``_lock`` and ``marker``, and implement
+    :meth:`_write` (one transaction holding the write lock) and :meth:`close`.
+    """
+
+    #: The backend's parameter marker (``?`` for sqlite3, ``%s`` for psycopg).
+    marker = "?"
+    #: Appended to the claim's SELECT to lock the rows it takes.
+    lock_rows = ""
+    _conn: Any
+    _now: Callable[[], datetime]
+    _lock: threading.RLock
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def _x(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Execute with the backend's parameter marker; returns the cursor."""
+        if self.marker != "?":
+            sql = sql.replace("?", self.marker)
+        return conn.execute(sql, params)
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return list(self._x(self._conn, sql, params).fetchall())
+
+    def _log(
+        self,
+        conn: Any,
+        at: float,
+        message_id: str,
+        event: str,
+        state: str,
+        detail: str = "",
+    ) -> None:
+        self._x(
+            conn,
+            "INSERT INTO journal (at, message_id, event, state, detail) VALUES (?, ?, ?, ?, ?)",
+            (at, message_id, event, state, detail),
+        )
+
+    def _insert(self, conn: Any, at: float, item: Outgoing) -> bool:
+        body_digest = digest(item.body)
+        row = self._x(
+            conn, "SELECT digest FROM outbox WHERE message_id = ?", (item.message_id,)
+        ).fetchone()
+        if row is not None:
+            if row["digest"] != body_digest:
+                raise StoreConflict(
+                    f"message id {item.message_id} is already stored with different bytes"
+                )
+            return False
+        self._x(
+            conn,
+            "INSERT INTO outbox (message_id, dest, kind, body, digest, sender, receiver, state,"
+            " attempts, created_at, next_attempt_at, source, source_message_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
+            (
+                item.message_id,
+                item.dest,
+                item.kind,
+                item.body,
+                body_digest,
+                item.sender,
+                item.receiver,
+                at,
+                at,
+                item.source,
+                item.source_message_id,
+            ),
+        )
+        origin = f" from {item.source} {item.source_message_id}" if item.source else ""
+        self._log(
+            conn,
+            at,
+            item.message_id,
+            "enqueued",
+            "pending",
+            f"{item.kind} to {item.dest}{origin}, sha256 {body_digest[:16]}",
+        )
+        return True
+
+    # --- outbox --------------------------------------------------------------------------
+
+    def enqueue(self, outgoing: Outgoing) -> bool:
+        """Store a message to send; True if new, False if already stored with these bytes."""
+        with self._write() as conn:
+            return self._insert(conn, _ts(self._now()), outgoing)
+
+    def claim(self, *, limit: int, lease_s: float, dest: str | None = None) -> list[OutboxEntry]:
+        """Lease up to ``limit`` due rows; each claim counts one attempt."""
+        now = _ts(self._now())
+        where = (
+            "((state = 'pending' AND next_attempt_at <= ?)"
+            " OR (state = 'in_flight' AND lease_until <= ?))"
+        )
+        params: list[Any] = [now, now]
+        if dest is not None:
+            where += " AND dest = ?"
+            params.append(dest)
+        with self._write() as conn:
+            rows = self._x(
+                conn,
+                f"SELECT message_id, state FROM outbox WHERE {where}"
+                f" ORDER BY next_attempt_at, created_at LIMIT ?{self.lock_rows}",
+                (*params, limit),
+            ).fetchall()
+            for row in rows:
+                self._x(
+                    conn,
+                    "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1,"
+                    " lease_until = ? WHERE message_id = ?",
+                    (now + lease_s, row["message_id"]),
+                )
+                event = "lease_expired_reclaimed" if row["state"] == "in_flight" else "claimed"
+                self._log(conn, now, row["message_id"], event, "in_flight")
+            ids = [row["message_id"] for row in rows]
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            found = self._x(
+                conn, f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE message_id IN ({marks})", ids
+            ).fetchall()
+        by_id = {row["message_id"]: _outbox(row) for row in found}
+        return [by_id[i] for i in ids]
+
+    def _update(
+        self,
+        conn: Any,
+        message_id: str,
+        sql: str,
+        params: Sequence[Any],
+        states: tuple[str, ...] = ("in_flight",),
+    ) -> None:
+        marks = ",".join("?" * len(states))
+        cur = self._x(
+            conn,
+            f"UPDATE outbox SET {sql} WHERE message_id = ? AND state IN ({marks})",
+            (*params, message_id, *states),
+        )
+        if cur.rowcount != 1:
+            raise UnknownMessage(f"no outbox row {message_id} in state {'/'.join(states)}")
+
+    def ack(self, message_id: str, *, tracking: str | None = None) -> None:
+        """Mark a claimed (or pending) message delivered, with the receiver's tracking."""
+        self.ack_many([(message_id, tracking)])
+
+    def ack_many(self, delivered: Sequence[tuple[str, str | None]]) -> None:
+        """Mark several messages delivered in one commit: ``(message_id, tracking)`` pairs."""
+        if not delivered:
+            return
+        now = _ts(self._now())
+        with self._write() as conn:
+            for message_id, tracking in delivered:
+                self._update(
+                    conn,
+                    message_id,
+                    "state = 'done', lease_until = NULL, tracking = ?",
+                    (tracking,),
+                    ("in_flight", "pending"),
+                )
+                detail = f"tracking {tracking}" if tracking else ""
+                self._log(conn, now, message_id, "delivered", "done", detail)
+
+    def fail(
+        self,
+        message_id: str,
+        *,
+        code: str,
+        error: str,
+        next_attempt_at: datetime | None,
+    ) -> OutboxState:
+        """Record a failed attempt: pending again at ``next_attempt_at``, or dead if None."""
+        now = _ts(self._now())
+        state: OutboxState = "pending" if next_attempt_at is not None else "dead"
+        due = _ts(next_attempt_at) if next_attempt_at is not None else now
+        with self._write() as conn:
+            self._update(
+                conn,
+                message_id,
+                "state = ?, lease_until = NULL, next_attempt_at = ?, last_code = ?, last_error = ?",
+                (state, due, code, error[:2000]),
+                ("in_flight", "pending"),
+            )
+            if state == "dead":
+                self._log(conn, now, message_id, "dead_lettered", "dead", f"{code}: {error}")
+            else:
+                when = datetime.fromtimestamp(due, UTC).isoformat(timespec="seconds")
+                self._log(
+                    conn,
+                    now,
+                    message_id,
+                    "retry_scheduled",
+                    "pending",
+                    f"{code}: {error}; next attempt {when}",
+                )
+        return state
+
+    def release(self, message_id: str) -> None:
+        """Give a claimed row back unsent; its attempt is not counted."""
+        now = _ts(self._now())
+        with self._write() as conn:
+            self._update(
+                conn,
+                message_id,
+                "state = 'pending', lease_until = NULL, attempts = attempts - 1,"
+                " next_attempt_at = ?",
+                (now,),
+            )
+            self._log(conn, now, message_id, "released", "pending", "shutdown before sending")
+
+    def dead_letters(self) -> list[OutboxEntry]:
+        """Every dead-lettered row, oldest first."""
+        rows = self._read(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'dead' ORDER BY created_at"
+        )
+        return [_outbox(row) for row in rows]
+
+    def retry_dead(self, message_id: str) -> None:
+        """Put a dead-lettered row back to pending now, attempts reset to zero."""
+        now = _ts(self._now())
+        with self._write() as conn:
+            self._update(
+                conn,
+                message_id,
+                "state = 'pending', attempts = 0, next_attempt_at = ?, created_at = ?",
+                (now, now),
+                ("dead",),
+            )
+            self._log(conn, now, message_id, "dead_letter_retried", "pending")
+
+    def get(self, message_id: str) -> OutboxEntry | None:
+        """The outbox row of a message id, if any."""
+        rows = self._read(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE message_id = ?", (message_id,)
+        )
+        return _outbox(rows[0]) if rows else None
+
+    # --- inbox ---------------------------------------------------------------------------
+
+    def record_inbound(
+        self,
+        *,
+        sender: str,
+        message_id: str,
+        source: str,
+        kind: str,
+        digest: str,
+        outcome: InboxOutcome = "accepted",
+        code: str | None = None,
+        reason: str | None = None,
+        outgoing: Sequence[Outgoing] = (),
+    ) -> bool:
+        """Record a received message and enqueue its outgoing messages atomically.
+
+        Returns False, changing nothing, when ``(sender, message_id)`` was seen before.
+        """
+        now = _ts(self._now())
+        with self._write() as conn:
+            seen = self._x(
+                conn,
+                "SELECT 1 FROM inbox WHERE sender = ? AND message_id = ?",
+                (sender, message_id),
+            ).fetchone()
+            if seen is not None:
+                return False
+            self._x(
+                conn,
+                "INSERT INTO inbox (sender, message_id, source, kind, digest, outcome, code,"
+                " reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sender, message_id, source, kind, digest, outcome, code, reason, now),
+            )
+            detail = f"{kind} from {sender} via {source}"
+            if outcome == "rejected":
+                detail += f"; rejected {code}: {reason}"
+            self._log(conn, now, message_id, "received", outcome, detail)
+            for item in outgoing:
+                self._insert(conn, now, item)
+        return True
+
+    def get_inbound(self, *, sender: str, message_id: str) -> InboxEntry | None:
+        """The inbox row of a received message, if seen."""
+        rows = self._read(
+            "SELECT * FROM inbox WHERE sender = ? AND message_id = ?", (sender, message_id)
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return InboxEntry(
+            sender=row["sender"],
+            message_id=row["message_id"],
+            source=row["source"],
+            kind=row["kind"],
+            digest=row["digest"],
+            outcome=row["outcome"],
+            code=row["code"],
+            reason=row["reason"],
+            received_at=datetime.fromtimestamp(row["received_at"], UTC),
+            acknowledged_at=_dt(row["acknowledged_at"]),
+        )
+
+    def mark_acknowledged(self, *, sender: str, message_id: str) -> None:
+        """Note that the acknowledgement of an inbound message was sent (first time only)."""
+        self.mark_acknowledged_many([(sender, message_id)])
+
+    def mark_acknowledged_many(self, received: Sequence[tuple[str, str]]) -> None:
+        """:meth:`mark_acknowledged` for several ``(sender, message_id)`` in one commit."""
+        if not received:
+            return
+        now = _ts(self._now())
+        with self._write() as conn:
+            for sender, message_id in received:
+                cur = self._x(
+                    conn,
+                    "UPDATE inbox SET acknowledged_at = ? WHERE sender = ? AND message_id = ?"
+                    " AND acknowledged_at IS NULL",
+                    (now, sender, message_id),
+                )
+                if cur.rowcount != 1:
+                    continue
+                row = self._x(
+                    conn,
+                    "SELECT outcome, source FROM inbox WHERE sender = ? AND message_id = ?",
+                    (sender, message_id),
+                ).fetchone()
+                event = "acknowledged" if row["outcome"] == "accepted" else "rejection_sent"
+                self._log(conn, now, message_id, event, row["outcome"], f"to {row['source']}")
+
+    # --- reporting -----------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Outbox rows by state, and inbox totals ``received`` and ``rejected``."""
+        result: dict[str, int] = dict.fromkeys(STATES, 0)
+        for row in self._read("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state"):
+            result[row["state"]] = row["n"]
+        inbox = self._read(
+            "SELECT COUNT(*) AS n,"
+            " COALESCE(SUM(CASE WHEN outcome = 'rejected' THEN 1 ELSE 0 END), 0) AS r,"
+            " COALESCE(SUM(CASE WHEN acknowledged_at IS NULL THEN 1 ELSE 0 END), 0) AS u"
+            " FROM inbox"
+        )[0]
+        result["received"] = inbox["n"]
+        result["rejected"] = inbox["r"]
+        result["unacknowledged"] = inbox["u"]
+        return result
+
+    def journal(
+        self, *, message_id: str | None = None, limit: int | None = None
+    ) -> list[JournalEntry]:
+        """The journal, oldest first, of one message or of all (the last ``limit`` rows)."""
+        where, params = ("WHERE message_id = ?", [message_id]) if message_id else ("", [])
+        sql = f"SELECT * FROM journal {where} ORDER BY seq"
+        if limit is not None:
+            sql = (
+                f"SELECT * FROM ({sql.replace('ORDER BY seq', 'ORDER BY seq DESC')}"
+                f" LIMIT {int(limit)}) AS recent ORDER BY seq"
+            )
+        return [
+            JournalEntry(
+                seq=row["seq"],
+                at=datetime.fromtimestamp(row["at"], UTC),
+                message_id=row["message_id"],
+                event=row["event"],
+                state=row["state"],
+                detail=row["detail"],
+            )
+            for row in self._read(sql, params)
+        ]
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
