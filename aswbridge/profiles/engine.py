@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import attrs
 from lxml import etree
 
 from aswbridge.errors import MappingError
@@ -119,95 +120,20 @@ class Plan:
             "encode", f"encoder {table.cls.__name__}")
         """Append the XML text of an object's fields (not its own element) to ``out``."""
         dec = _Source()
+        dec.env["_MISSING"] = _MISSING
         dec.emit(0, "def decode(element):")
-        dec.emit(1, "kw = {}")
-        inline, many = self._locals(table)
-        for name in inline:
-            dec.emit(1, f"i_{name} = None")
-        for owner, name in many:
-            dec.emit(1, f"m_{owner}_{name} = []")
-        self._decoder(dec, table, 1, "element", 0, owner=None)
-        for owner, name in many:
-            target = "kw" if owner == "" else f"i_{owner}"
-            dec.emit(1, f"if m_{owner}_{name}:")
-            if owner:
-                dec.emit(2, f"if i_{owner} is None: i_{owner} = {{}}")
-            dec.emit(2, f"{target}[{name!r}] = m_{owner}_{name}")
-        for name, sub in inline.items():
-            dec.emit(1, f"if i_{name} is not None:")
-            dec.emit(2, f"kw[{name!r}] = _build({dec.const(sub.cls)}, i_{name})")
-        dec.emit(1, f"return _build({dec.const(table.cls)}, kw)")
+        dec.emit(1, "try:")
+        result = _DecoderWriter(dec, ns).object(table, 2, "element", "o_", 0)
+        dec.emit(2, f"return {result}")
+        dec.emit(1, "except (TypeError, ValueError, ArithmeticError) as exc:")
+        dec.emit(2, f"raise MappingError(f'cannot build {table.cls.__name__}: {{exc}}') from None")
+        dec.env["MappingError"] = MappingError
         self.decode: Callable[[etree._Element], Any] = dec.function(
             "decode", f"decoder {table.cls.__name__}")
         """Build the model object from an element holding the table's children."""
 
     def _tag(self, tag: str) -> str:
         return f"{{{self.ns}}}{tag}"
-
-    @staticmethod
-    def _locals(table: Table) -> tuple[dict[str, Table], list[tuple[str, str]]]:
-        """Inline tables by field, and (owner, field) of every repeated field."""
-        inline: dict[str, Table] = {}
-        many: list[tuple[str, str]] = []
-
-        def walk(t: Table, owner: str) -> None:
-            info = t.fields()
-            for entry in t.entries:
-                if isinstance(entry, Group):
-                    walk(entry.table, owner)
-                elif isinstance(entry, Inline):
-                    inline[entry.field] = entry.table
-                    walk(entry.table, entry.field)
-                elif info[entry.field].many:
-                    many.append((owner, entry.field))
-
-        walk(table, "")
-        return inline, many
-
-    # --- decoder ----------------------------------------------------------------------
-
-    def _decoder(self, src: _Source, table: Table, ind: int, var: str, depth: int,
-                 owner: str | None) -> None:
-        child = f"c{depth}"
-        src.emit(ind, f"for {child} in {var}:")
-        src.emit(ind + 1, f"t = {child}.tag")
-        first = [True]
-        self._branches(src, table, ind + 1, child, depth, owner, first)
-
-    def _branches(self, src: _Source, table: Table, ind: int, child: str, depth: int,
-                  owner: str | None, first: list[bool]) -> None:
-        info = table.fields()
-        for entry in table.entries:
-            if isinstance(entry, Inline):
-                self._branches(src, entry.table, ind, child, depth, entry.field, first)
-                continue
-            keyword = "if" if first[0] else "elif"
-            first[0] = False
-            src.emit(ind, f"{keyword} t == {self._tag(entry.tag)!r}:")
-            if isinstance(entry, Group):
-                self._decoder(src, entry.table, ind + 1, child, depth + 1, owner)
-                continue
-            fi = info[entry.field]
-            if isinstance(entry, Node):
-                sub = plan_for(entry.table, self.ns)
-                src.emit(ind + 1, f"v = {src.const(sub)}.decode({child})")
-            else:
-                src.emit(ind + 1, f"v = {child}.text if not len({child}) else _text({child})")
-                src.emit(ind + 1, "if v is None: v = ''")
-                if entry.codes is not None:
-                    reverse = src.const({v: k for k, v in entry.codes.items()})
-                    src.emit(ind + 1, f"w = {reverse}.get(v)")
-                    src.emit(ind + 1, f"if w is None: _unknown_code(t, v, {entry.field!r})")
-                    src.emit(ind + 1, "v = w")
-                if fi.base is not str:
-                    src.emit(ind + 1, f"v = {src.const(_PARSERS[fi.base])}(v)")
-            if fi.many:
-                src.emit(ind + 1, f"m_{owner or ''}_{entry.field}.append(v)")
-            elif owner is None:
-                src.emit(ind + 1, f"kw[{entry.field!r}] = v")
-            else:
-                src.emit(ind + 1, f"if i_{owner} is None: i_{owner} = {{}}")
-                src.emit(ind + 1, f"i_{owner}[{entry.field!r}] = v")
 
     # --- encoder ----------------------------------------------------------------------
 
@@ -250,6 +176,155 @@ class Plan:
                 src.emit(body, f"append({open_!r})")
                 src.emit(body, f"{sub}.encode(v, out, {sub_path})")
                 src.emit(body, f"append({close!r})")
+
+
+_MISSING = object()
+
+
+class _DecoderWriter:
+    """Writes one decoder function: nested objects are decoded inline, into locals.
+
+    Every field of an object gets a local initialised to its default (or a marker if
+    it is required); one pass over the children sets them; the object is built with
+    keyword arguments at the end. Required fields still missing raise MappingError.
+    """
+
+    def __init__(self, src: _Source, ns: str) -> None:
+        self.src = src
+        self.ns = ns
+
+    def object(self, table: Table, ind: int, var: str, prefix: str, depth: int) -> str:
+        """Emit code decoding ``var`` with ``table``; return the local holding the object."""
+        src = self.src
+        owned = self._fields(table)  # owner ("" = the object itself) -> {field: info}
+        for owner, fields in owned.items():
+            for name, fi in fields.items():
+                initial = self._initial(table, owner, name, fi)
+                src.emit(ind, f"{self._var(prefix, owner, name)} = {initial}")
+            if owner:
+                src.emit(ind, f"{prefix}{owner}__seen = False")
+        self._loop(table, ind, var, prefix, depth, owner="")
+        args = []
+        for owner, fields in owned.items():
+            if owner:
+                sub = self._inline_table(table, owner)
+                src.emit(ind, f"if {prefix}{owner}__seen:")
+                built = self._build(sub.cls, fields, ind + 1, prefix, owner)
+                src.emit(ind + 1, f"{prefix}{owner} = {built}")
+                src.emit(ind, "else:")
+                src.emit(ind + 1, f"{prefix}{owner} = None")
+                args.append(f"{owner}={prefix}{owner}")
+            else:
+                for name in fields:
+                    args.append(f"{name}={self._var(prefix, '', name)}")
+        result = f"{prefix}obj"
+        missing = [self._var(prefix, "", n) for n, fi in owned.get("", {}).items()
+                   if self._required(table.cls, n, fi)]
+        for name in missing:
+            src.emit(ind, f"if {name} is _MISSING: raise TypeError('missing {name[len(prefix):]}')")
+        src.emit(ind, f"{result} = {src.const(table.cls)}({', '.join(args)})")
+        return result
+
+    def _build(self, cls: type[Any], fields: dict[str, Any], ind: int, prefix: str,
+               owner: str) -> str:
+        for name, fi in fields.items():
+            if self._required(cls, name, fi):
+                var = self._var(prefix, owner, name)
+                self.src.emit(ind, f"if {var} is _MISSING: raise TypeError('missing {name}')")
+        args = ", ".join(f"{n}={self._var(prefix, owner, n)}" for n in fields)
+        return f"{self.src.const(cls)}({args})"
+
+    @staticmethod
+    def _var(prefix: str, owner: str, name: str) -> str:
+        return f"{prefix}{owner}__{name}" if owner else f"{prefix}{name}"
+
+    @staticmethod
+    def _required(cls: type[Any], name: str, fi: Any) -> bool:
+        return not fi.many and attrs.fields_dict(cls)[name].default is attrs.NOTHING
+
+    def _initial(self, table: Table, owner: str, name: str, fi: Any) -> str:
+        if fi.many:
+            return "[]"
+        cls = self._inline_table(table, owner).cls if owner else table.cls
+        default = attrs.fields_dict(cls)[name].default
+        if default is attrs.NOTHING:
+            return "_MISSING"
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            raise TypeError(f"{cls.__name__}.{name}: factory defaults are not supported")
+        return self.src.const(default)
+
+    def _fields(self, table: Table) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {"": {}}
+
+        def walk(t: Table, owner: str) -> None:
+            info = t.fields()
+            for entry in t.entries:
+                if isinstance(entry, Group):
+                    walk(entry.table, owner)
+                elif isinstance(entry, Inline):
+                    out.setdefault(entry.field, {})
+                    walk(entry.table, entry.field)
+                else:
+                    out.setdefault(owner, {})[entry.field] = info[entry.field]
+
+        walk(table, "")
+        return out
+
+    @staticmethod
+    def _inline_table(table: Table, owner: str) -> Table:
+        for entry in table.entries:
+            if isinstance(entry, Inline) and entry.field == owner:
+                return entry.table
+            if isinstance(entry, Group):
+                try:
+                    return _DecoderWriter._inline_table(entry.table, owner)
+                except KeyError:
+                    continue
+        raise KeyError(owner)
+
+    def _loop(self, table: Table, ind: int, var: str, prefix: str, depth: int,
+              owner: str) -> None:
+        child = f"c{depth}"
+        self.src.emit(ind, f"for {child} in {var}:")
+        self.src.emit(ind + 1, "t = " + child + ".tag")
+        self._branches(table, ind + 1, child, prefix, depth, owner, [True])
+
+    def _branches(self, table: Table, ind: int, child: str, prefix: str, depth: int,
+                  owner: str, first: list[bool]) -> None:
+        src = self.src
+        info = table.fields()
+        for entry in table.entries:
+            if isinstance(entry, Inline):
+                self._branches(entry.table, ind, child, prefix, depth, entry.field, first)
+                continue
+            keyword = "if" if first[0] else "elif"
+            first[0] = False
+            src.emit(ind, f"{keyword} t == {f'{{{self.ns}}}{entry.tag}'!r}:")
+            if isinstance(entry, Group):
+                self._loop(entry.table, ind + 1, child, prefix, depth + 1, owner)
+                continue
+            fi = info[entry.field]
+            if isinstance(entry, Node):
+                value = self.object(entry.table, ind + 1, child,
+                                    f"{prefix}{entry.field}_", depth + 1)
+            else:
+                value = "v"
+                src.emit(ind + 1, f"v = ({child}.text or '') if not len({child}) "
+                                  f"else _text({child})")
+                if entry.codes is not None:
+                    reverse = src.const({v: k for k, v in entry.codes.items()})
+                    src.emit(ind + 1, f"w = {reverse}.get(v)")
+                    src.emit(ind + 1, f"if w is None: _unknown_code(t, v, {entry.field!r})")
+                    src.emit(ind + 1, "v = w")
+                if fi.base is not str:
+                    src.emit(ind + 1, f"v = {src.const(_PARSERS[fi.base])}(v)")
+            target = self._var(prefix, owner, entry.field)
+            if fi.many:
+                src.emit(ind + 1, f"{target}.append({value})")
+            else:
+                src.emit(ind + 1, f"{target} = {value}")
+            if owner:
+                src.emit(ind + 1, f"{prefix}{owner}__seen = True")
 
 
 _PLANS: dict[tuple[int, str], Plan] = {}
