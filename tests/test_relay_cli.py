@@ -32,6 +32,16 @@ def db(tmp_path: Path) -> Path:
         store.claim(limit=3, lease_s=600)
         store.ack("m-0", tracking="T-0")
         store.fail("m-1", code="E_REFUSED", error="duplicate CO number", next_attempt_at=None)
+        store.record_inbound(
+            sender="TH",
+            message_id="in-9",
+            source="nsw",
+            kind="certificate",
+            digest="d",
+            outcome="rejected",
+            code="SCHEMA_INVALID",
+            reason="box 7 missing",
+        )
     return path
 
 
@@ -75,12 +85,22 @@ def test_status_of_a_missing_store_is_a_usage_error(
 def test_dead_letter_list_and_retry(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["dead-letter", "list", "--store", str(db), "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [(d["message_id"], d["code"]) for d in listed] == [("m-1", "E_REFUSED")]
+    assert [(d["stage"], d["message_id"], d["code"]) for d in listed] == [
+        ("delivery", "m-1", "E_REFUSED"),
+        ("receipt", "in-9", "SCHEMA_INVALID"),
+    ]
     assert cli.main(["dead-letter", "retry", "--store", str(db), "m-1"]) == 0
     assert "m-1  queued again" in capsys.readouterr().out
     with SqliteStore(db) as store:
         row = store.get("m-1")
         assert row is not None and (row.state, row.attempts) == ("pending", 0)
+
+
+def test_a_message_refused_on_receipt_cannot_be_retried_here(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["dead-letter", "retry", "--store", str(db), "in-9"]) == 2
+    assert "refused on receipt (SCHEMA_INVALID)" in capsys.readouterr().err
 
 
 def test_dead_letter_retry_of_an_unknown_id_fails(

@@ -264,6 +264,7 @@ def test_rejected_inbound_keeps_its_code(store: Store) -> None:
     seen = store.get_inbound(sender="TH", message_id="in-2")
     assert seen is not None and (seen.outcome, seen.code) == ("rejected", "SCHEMA_INVALID")
     assert store.counts()["rejected"] == 1
+    assert [(e.message_id, e.reason) for e in store.rejected()] == [("in-2", "bad box 7")]
 
 
 def test_mark_acknowledged_journals_once(store: Store) -> None:

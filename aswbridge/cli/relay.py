@@ -14,7 +14,7 @@ import attrs
 
 from aswbridge.config import RelayConfig, load_config, parse_config
 from aswbridge.errors import ConfigurationError
-from aswbridge.store import OutboxEntry, Store, open_store
+from aswbridge.store import InboxEntry, OutboxEntry, Store, open_store
 
 log = logging.getLogger("aswbridge.relay")
 
@@ -207,6 +207,7 @@ def status_command(args: argparse.Namespace) -> int:
 
 def _entry(row: OutboxEntry) -> dict[str, Any]:
     return {
+        "stage": "delivery",
         "message_id": row.message_id,
         "kind": row.kind,
         "dest": row.dest,
@@ -218,22 +219,43 @@ def _entry(row: OutboxEntry) -> dict[str, Any]:
     }
 
 
+def _refused(entry: InboxEntry) -> dict[str, Any]:
+    return {
+        "stage": "receipt",
+        "message_id": entry.message_id,
+        "kind": entry.kind,
+        "sender": entry.sender,
+        "source": entry.source,
+        "code": entry.code,
+        "error": entry.reason,
+        "received_at": entry.received_at.isoformat(),
+        "sha256": entry.digest,
+    }
+
+
 def dead_list_command(args: argparse.Namespace) -> int:
-    """List dead-lettered messages with their last error."""
+    """List dead-lettered messages: refused by the receiver or out of attempts (delivery),
+    and refused on receipt (their source was told, with the code)."""
     store = _open_existing_store(args)
     try:
         rows = store.dead_letters()
+        refused = store.rejected()
     finally:
         store.close()
     if args.format == "json":
-        print(json.dumps([_entry(r) for r in rows], indent=2))
+        print(json.dumps([_entry(r) for r in rows] + [_refused(e) for e in refused], indent=2))
         return 0
     for row in rows:
         print(
             f"{row.message_id}  {row.kind} to {row.dest}  after {row.attempts} attempt(s)"
             f"  {row.last_code}: {row.last_error}"
         )
-    if not rows:
+    for entry in refused:
+        print(
+            f"{entry.message_id}  {entry.kind} from {entry.sender} via {entry.source}"
+            f"  refused on receipt  {entry.code}: {entry.reason}"
+        )
+    if not rows and not refused:
         print("no dead letters")
     return 0
 
@@ -245,7 +267,14 @@ def dead_retry_command(args: argparse.Namespace) -> int:
     store = _open_existing_store(args)
     try:
         ids = [r.message_id for r in store.dead_letters()] if args.all else args.message_ids
+        refused = {e.message_id: e for e in store.rejected()}
         for message_id in ids:
+            if store.get(message_id) is None and message_id in refused:
+                entry = refused[message_id]
+                raise ConfigurationError(
+                    f"{message_id} was refused on receipt ({entry.code}) and its sender was"
+                    " told: it must be sent again, corrected, by the sender"
+                )
             store.retry_dead(message_id)
             print(f"{message_id}  queued again")
     finally:

@@ -61,6 +61,21 @@ def _outbox(row: Any) -> OutboxEntry:
     )
 
 
+def _inbox(row: Any) -> InboxEntry:
+    return InboxEntry(
+        sender=row["sender"],
+        message_id=row["message_id"],
+        source=row["source"],
+        kind=row["kind"],
+        digest=row["digest"],
+        outcome=row["outcome"],
+        code=row["code"],
+        reason=row["reason"],
+        received_at=datetime.fromtimestamp(row["received_at"], UTC),
+        acknowledged_at=_dt(row["acknowledged_at"]),
+    )
+
+
 class SqlStore:
     """The store's logic on a DB-API connection; see the backends for the details.
 
@@ -352,21 +367,12 @@ class SqlStore:
         rows = self._read(
             "SELECT * FROM inbox WHERE sender = ? AND message_id = ?", (sender, message_id)
         )
-        if not rows:
-            return None
-        row = rows[0]
-        return InboxEntry(
-            sender=row["sender"],
-            message_id=row["message_id"],
-            source=row["source"],
-            kind=row["kind"],
-            digest=row["digest"],
-            outcome=row["outcome"],
-            code=row["code"],
-            reason=row["reason"],
-            received_at=datetime.fromtimestamp(row["received_at"], UTC),
-            acknowledged_at=_dt(row["acknowledged_at"]),
-        )
+        return _inbox(rows[0]) if rows else None
+
+    def rejected(self) -> list[InboxEntry]:
+        """Every message refused on receipt (its source was told), oldest first."""
+        rows = self._read("SELECT * FROM inbox WHERE outcome = 'rejected' ORDER BY received_at")
+        return [_inbox(row) for row in rows]
 
     def mark_acknowledged(self, *, sender: str, message_id: str) -> None:
         """Note that the acknowledgement of an inbound message was sent (first time only)."""

@@ -208,6 +208,10 @@ class Store(Protocol):
         """The inbox row of a received message, if it was seen."""
         ...
 
+    def rejected(self) -> list[InboxEntry]:
+        """Every message refused on receipt (its source was told), oldest first."""
+        ...
+
     def mark_acknowledged(self, *, sender: str, message_id: str) -> None:
         """Note that the acknowledgement (or rejection) of an inbound message was sent."""
         ...
