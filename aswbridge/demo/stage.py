@@ -251,7 +251,7 @@ class Stage:
                 time.sleep(0.02)
         return done()
 
-    def idle(self) -> Iterator[str]:
+    def busy(self) -> Iterator[str]:
         """Names of the bridges with work left (pending or in flight)."""
         for cc, bridge in self.bridges.items():
             counts = bridge.store.counts()

@@ -87,6 +87,8 @@ class Story:
         self.related: list[Message] = []
         self.failed: list[str] = []
         self.stats: dict[str, dict[str, Any]] = {}
+        self.cert_id_kr: Message | None = None
+        self.cert_kr_vn: Message | None = None
 
     @property
     def steps(self) -> list[tuple[str, str, Callable[[], str | None]]]:
@@ -122,6 +124,7 @@ class Story:
     # --- the steps ------------------------------------------------------------------------
 
     def id_to_kr(self) -> str | None:
+        """Indonesia's signed Form AK, pulled, verified, translated, signed, delivered."""
         stage = self.stage
         cert = samples.form_ak_id_kr()
         self.cert_id_kr = cert
@@ -143,7 +146,10 @@ class Story:
         return f"UNI-PASS has it (tracking {record.tracking}); NSW-ID got the acknowledgement"
 
     def decision(self) -> str | None:
+        """Korea Customs' signed decision (item 3 refused) back to Indonesia's NSW."""
         stage = self.stage
+        if self.cert_id_kr is None:
+            return None
         response = samples.response_for(self.cert_id_kr, refuse={3: samples.REFUSAL_REASON})
         mid = response.envelope.message_id
         stage.inject(
@@ -160,6 +166,7 @@ class Story:
         return "NSW-ID has Korea's decision (box 4): preference given to 19 of 20 items"
 
     def kr_to_vn(self) -> str | None:
+        """Korea's signed Form AK to Viet Nam, taken only by Viet Nam's bridge."""
         stage = self.stage
         cert = samples.form_ak_kr_vn()
         self.cert_kr_vn = cert
@@ -179,7 +186,10 @@ class Story:
         return f"NSW-VN has it (tracking {record.tracking}); only Bridge-VN took it"
 
     def verification(self) -> str | None:
+        """Viet Nam's verification request to Korea, and Korea's reply back."""
         stage = self.stage
+        if self.cert_kr_vn is None:
+            return None
         request = samples.verification_request_for(self.cert_kr_vn)
         rid = request.envelope.message_id
         stage.inject(
@@ -203,12 +213,13 @@ class Story:
         got = pipeline.read(stage.nsw_vn.mailbox.received[pid].body)[1]
         sent = pipeline.read(stage.unipass.mailbox.received[rid].body)[1]
         for exhibit_index, exhibit in enumerate(self.exhibits):
-            if exhibit.message.envelope.message_id == self.cert_kr_vn.envelope.message_id:
+            if exhibit.message.envelope.message_id == request.envelope.correlation_id:
                 self.exhibits[exhibit_index] = attrs.evolve(exhibit, related=(sent, got))
         result = getattr(got.document, "result", "?")
         return f"UNI-PASS has the request; NSW-VN has Korea's reply: {result}"
 
     def forged(self) -> str | None:
+        """An altered and an impostor-signed certificate: refused, never delivered."""
         stage = self.stage
         altered = samples.certificate(
             exporter_country="ID", importing_country="KR", items=3, name="demo-forged-altered"
@@ -249,6 +260,7 @@ class Story:
         return f"both refused ({', '.join(codes)}), sent back to NSW-ID, none reached UNI-PASS"
 
     def outage(self) -> str | None:
+        """503s, then a lost answer: the bridge retries and UNI-PASS takes it once."""
         stage = self.stage
         unipass = stage.unipass
         cert = samples.certificate(
@@ -303,6 +315,7 @@ class Story:
         )
 
     def once(self) -> str | None:
+        """Each partner holds each message id once; nothing waiting, no dead letters."""
         stage = self.stage
         self.stats = {
             "NSW-ID": stage.nsw_id.stats(),
@@ -327,7 +340,7 @@ class Story:
             # ids: a resend after a lost answer is recognised, never taken twice
             good = stats["by_kind"] == expected[name] and stats["pending"] == 0
             ok = ok and good
-        busy = list(stage.idle())
+        busy = list(stage.busy())
         dead = sum(len(b.store.dead_letters()) for b in stage.bridges.values())
         if busy or dead or not ok:
             return None
