@@ -114,9 +114,8 @@ def main(work: Path) -> None:
         )
         first = received.envelope.original_signer
         check(first is not None and "C=VN" in first.subject, "the original signer named")
-        print(
-            f"UNI-PASS verified {received.document.id}, first signed by {first and first.subject}"
-        )
+        sender = received.envelope.sender.country
+        print(f"UNI-PASS verified the {received.kind} from {sender}: first signed by {first}")
     print("OK: Korea -> Viet Nam and Viet Nam -> Korea, with both customs decisions back")
 
 
