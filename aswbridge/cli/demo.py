@@ -7,6 +7,7 @@ See :mod:`aswbridge.demo`. Exit 0 when every step happened as expected, 1 otherw
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,10 @@ def run(args: argparse.Namespace) -> int:
     from aswbridge.demo import run_demo
 
     def echo(line: str) -> None:
-        print(line, flush=True)
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:  # the reader went away (| head): play on, silently
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
     result = run_demo(
         Path(args.out),

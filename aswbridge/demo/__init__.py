@@ -134,7 +134,8 @@ def run_demo(
         timeline.say(f"every step happened as expected in {seconds:.1f} s")
     else:
         timeline.say(f"FAILED: {'; '.join(result.failed)}")
-    timeline.say(f"messages: {out}/messages/   log: {out}/demo.log")
+    timeline.say(f"messages: {out}/messages/")
+    timeline.say(f"log:      {out}/demo.log (the library's own log; --log-json for JSON lines)")
     if page is not None:
         timeline.say(f"report:   {page}")
     return result
