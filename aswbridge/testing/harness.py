@@ -36,9 +36,9 @@ __all__ = [
     "bridge_between",
 ]
 
-#: Retries after a millisecond or so, five attempts in all: a fault is ridden out
+#: Retries after a millisecond or so, ten attempts in all: a fault is ridden out
 #: within a few passes.
-FAST_RETRY = RetryPolicy(max_attempts=5, initial=0.001, maximum=0.01, jitter=0.0, horizon=300)
+FAST_RETRY = RetryPolicy(max_attempts=10, initial=0.001, maximum=0.01, jitter=0.0, horizon=300)
 #: Timeouts for loopback partners: an answer held back is a timeout within a second.
 FAST_HTTP = HttpPolicy(connect_timeout=1.0, read_timeout=1.0, deadline=5.0)
 
