@@ -201,3 +201,42 @@ def test_a_refused_message_is_refused_again_when_resent(mock: MockNsw, side: Nsw
         codes.append(caught.value.remote_code)
     assert codes[0] == codes[1]
     assert side.track(item.message_id) == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            profiles.get("asw").encode_bytes(CERTIFICATE),
+            (CERTIFICATE.envelope.message_id, "certificate", "KR"),
+            id="read-from-the-body",
+        ),
+        pytest.param(b"<not-closed>", ("unreadable:r1", "unknown", ""), id="unreadable"),
+    ],
+)
+def test_gateway_without_routing_headers(body: bytes, expected: tuple[str, str, str]) -> None:
+    """A gateway that sends only the message: routing data comes from the body."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Bare(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Bare)
+    Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        side = NswHttpSide(url=f"http://127.0.0.1:{server.server_address[1]}")
+        inbound = side.fetch("r1")
+        assert (inbound.message_id, inbound.kind, inbound.sender) == expected
+        assert inbound.body == body
+    finally:
+        server.shutdown()
+        server.server_close()

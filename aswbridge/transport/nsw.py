@@ -26,8 +26,9 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from aswbridge.errors import ConfigurationError
+from aswbridge.errors import ConfigurationError, MessageError
 from aswbridge.transport._http import HttpAnswer, HttpClient, HttpPolicy, status_error
+from aswbridge.transport._peek import Reader, peek
 from aswbridge.transport.base import (
     Delivered,
     Inbound,
@@ -50,16 +51,26 @@ class NswHttpSide:
         url: base URL of the mailbox API (``https://gateway.example/asw/v1``).
         policy: timeouts, deadline, TLS and byte cap; put an ``Authorization``
             header into ``policy.headers`` if the gateway wants one.
+        reader: reads routing data from a fetched body when the gateway sends no
+            ``X-Message-Id`` and ``X-Sender`` headers (default: the pipeline).
         name: the side's name in logs and the store.
     """
 
-    def __init__(self, *, url: str, policy: HttpPolicy | None = None, name: str = "nsw") -> None:
+    def __init__(
+        self,
+        *,
+        url: str,
+        policy: HttpPolicy | None = None,
+        reader: Reader = peek,
+        name: str = "nsw",
+    ) -> None:
         if not url.startswith(("http://", "https://")):
             raise ConfigurationError(f"NSW mailbox url must be http(s): {url!r}")
         self.name = name
         self.url = url.rstrip("/")
         self.policy = policy or HttpPolicy()
         self._http = HttpClient(policy=self.policy)
+        self._reader = reader
 
     def deliver(self, item: Outbound) -> Delivered:
         """Deliver one message into the NSW's inbox; a repeated message id is recognised."""
@@ -100,14 +111,31 @@ class NswHttpSide:
             raise self._error(answer)
         if not answer.body:
             raise OutcomeUnknown(f"mailbox sent an empty body for {ref}", code="BAD_ANSWER")
-        message_id = answer.headers.get("x-message-id", "")
-        if not message_id:
-            raise OutcomeUnknown(f"mailbox sent {ref} without X-Message-Id", code="BAD_ANSWER")
+        headers = answer.headers
+        if headers.get("x-message-id") and headers.get("x-sender"):
+            return Inbound(
+                ref=ref,
+                message_id=headers["x-message-id"],
+                kind=headers.get("x-message-kind", ""),
+                sender=headers["x-sender"],
+                body=answer.body,
+            )
+        # A gateway that does not say: read the routing data from the message itself.
+        try:
+            routing = self._reader(answer.body)
+        except MessageError:
+            return Inbound(
+                ref=ref,
+                message_id=f"unreadable:{ref}",
+                kind="unknown",
+                sender="",
+                body=answer.body,
+            )
         return Inbound(
             ref=ref,
-            message_id=message_id,
-            kind=answer.headers.get("x-message-kind", ""),
-            sender=answer.headers.get("x-sender", ""),
+            message_id=routing.message_id,
+            kind=routing.kind,
+            sender=routing.sender,
             body=answer.body,
         )
 
