@@ -360,3 +360,20 @@ def test_only_http_urls(url: str) -> None:
 
     with pytest.raises(ConfigurationError):
         UnipassSide(url=url)
+
+
+def test_a_signed_payload_survives_the_envelope(tmp_path: Path) -> None:
+    """zeep moves the payload into its envelope; the receiver's copy still verifies."""
+    from aswbridge.pipeline import SigningKey, write
+    from aswbridge.security import TrustStore, pki
+
+    layout = pki.create(tmp_path / "pki", countries=("TH",))
+    key, cert, chain = layout.signer("TH")
+    signing = SigningKey.from_files(key=str(key), cert=str(cert), chain=str(chain))
+    body = write(CERTIFICATE, profile="unipass", signing=signing)
+    with MockUnipass() as mock:
+        side = UnipassSide(url=mock.url)
+        side.deliver(attrs.evolve(outbound(CERTIFICATE), body=body))
+        received = mock.mailbox.received[CERTIFICATE.envelope.message_id].body
+    trust = TrustStore.from_paths([layout.path])
+    assert pipeline.read(received, trust=trust)[1].document == CERTIFICATE.document
