@@ -3,6 +3,7 @@ bridge, the throwaway PKI and the plugin's fixtures."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from collections.abc import Callable
@@ -299,3 +300,40 @@ def test_the_kit_imports_without_responses() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert "refused:" in result.stdout and "responses" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        pytest.param({"fail_rate": 1.0}, {"failed": 1, "dropped": 0}, id="fail-rate"),
+        pytest.param({"drop_rate": 1.0, "seed": 3}, {"failed": 0, "dropped": 1}, id="drop-rate"),
+    ],
+)
+def test_factories_take_fault_options(
+    mock_nsw_factory: Callable[..., ScriptedNsw], options: dict[str, Any], expected: dict[str, int]
+) -> None:
+    import requests
+
+    mock = mock_nsw_factory(country="ID", **options)
+    with contextlib.suppress(requests.ConnectionError):
+        requests.get(f"{mock.url}/outbox", timeout=5)
+    stats = mock.stats()
+    assert {k: stats[k] for k in expected} == expected and mock.faults.seed == options.get("seed")
+
+
+def test_fault_options_and_faults_do_not_mix(mock_nsw_factory: Callable[..., ScriptedNsw]) -> None:
+    from aswbridge.testing import Faults
+
+    with pytest.raises(TypeError, match="not both"):
+        mock_nsw_factory(country="ID", faults=Faults(), fail_rate=0.5)
+
+
+def test_in_process_calls_are_listed(
+    bridge_factory: Factory, mock_nsw: ScriptedNsw, unipass_responses: UnipassResponses
+) -> None:
+    bridge = bridge_factory(nsw=mock_nsw, unipass=unipass_responses)
+    mock_nsw.send(samples.form_ak_id_kr())
+    bridge.run_until_idle()
+    urls = {call.request.url for call in unipass_responses.calls}
+    assert urls == {unipass_responses.url}  # the NSW calls passed through to loopback
+    assert len(mock_nsw.received("response")) == 1

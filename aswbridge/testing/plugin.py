@@ -16,7 +16,8 @@ Fixtures (function scope unless said):
     real loopback servers (:class:`ScriptedNsw` for the country of ``nsw_country``,
     :class:`ScriptedUnipass`), started for the test and stopped after it;
 ``mock_nsw_factory``, ``mock_unipass_factory``
-    make more, with options: ``mock_nsw_factory(country="VN", faults=Faults(...))``;
+    make more, with options: ``mock_nsw_factory(country="VN", fail_rate=0.2, seed=7)``
+    (``fail_rate``, ``drop_rate``, ``latency_ms``, ``seed`` make the mock's ``Faults``);
 ``unipass_responses``
     UNI-PASS in-process (:class:`UnipassResponses`, needs ``responses``): no socket;
 ``bridge``
@@ -59,6 +60,21 @@ __all__ = [
 ]
 
 
+_FAULT_OPTIONS = ("fail_rate", "drop_rate", "latency_ms", "seed")
+
+
+def _with_faults(options: dict[str, Any]) -> dict[str, Any]:
+    """Options with ``fail_rate=`` and friends gathered into one ``Faults``."""
+    given = {k: options.pop(k) for k in _FAULT_OPTIONS if k in options}
+    if given:
+        from aswbridge.testing.mocks import Faults
+
+        if "faults" in options:
+            raise TypeError(f"give faults= or {', '.join(given)}=, not both")
+        options["faults"] = Faults(**given)
+    return options
+
+
 @pytest.fixture(scope="session")
 def test_pki(tmp_path_factory: pytest.TempPathFactory) -> ThrowawayPki:
     """A TEST-ONLY PKI for every ASEAN country and Korea, made once per session."""
@@ -75,13 +91,17 @@ def nsw_country() -> str:
 
 @pytest.fixture
 def mock_nsw_factory() -> Iterator[Callable[..., ScriptedNsw]]:
-    """Start scripted NSW mailboxes: ``mock_nsw_factory(country="VN", **options)``."""
+    """Start scripted NSW mailboxes: ``mock_nsw_factory(country="VN", **options)``.
+
+    Options are those of :class:`ScriptedNsw`, and ``fail_rate``, ``drop_rate``,
+    ``latency_ms``, ``seed`` for its :class:`Faults`.
+    """
     from aswbridge.testing.scripted import ScriptedNsw
 
     started: list[ScriptedNsw] = []
 
     def make(country: str = "ID", **options: Any) -> ScriptedNsw:
-        mock = ScriptedNsw(country=country, **options)
+        mock = ScriptedNsw(country=country, **_with_faults(options))
         mock.start()
         started.append(mock)
         return mock
@@ -93,13 +113,17 @@ def mock_nsw_factory() -> Iterator[Callable[..., ScriptedNsw]]:
 
 @pytest.fixture
 def mock_unipass_factory() -> Iterator[Callable[..., ScriptedUnipass]]:
-    """Start scripted UNI-PASS services: ``mock_unipass_factory(**options)``."""
+    """Start scripted UNI-PASS services: ``mock_unipass_factory(**options)``.
+
+    Options are those of :class:`ScriptedUnipass`, and ``fail_rate``, ``drop_rate``,
+    ``latency_ms``, ``seed`` for its :class:`Faults`.
+    """
     from aswbridge.testing.scripted import ScriptedUnipass
 
     started: list[ScriptedUnipass] = []
 
     def make(**options: Any) -> ScriptedUnipass:
-        mock = ScriptedUnipass(**options)
+        mock = ScriptedUnipass(**_with_faults(options))
         mock.start()
         started.append(mock)
         return mock
