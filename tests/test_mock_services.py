@@ -7,9 +7,11 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
+import trustme
 from lxml import etree
 
 from aswbridge import _xml, pipeline, profiles, samples
@@ -17,6 +19,7 @@ from aswbridge.errors import ConfigurationError
 from aswbridge.pipeline import SigningKey
 from aswbridge.security import TrustStore, pki
 from aswbridge.testing.mocks import Faults, MockNsw, MockServer, MockUnipass
+from aswbridge.transport._http import HttpPolicy
 from aswbridge.transport.base import Outbound, Side
 from aswbridge.transport.nsw import NswHttpSide
 from aswbridge.transport.unipass import SERVICE_NS, SOAP_NS, UnipassSide
@@ -300,3 +303,18 @@ def test_customs_responses_can_be_signed(test_pki: pki.Pki, role: str) -> None:
         _, response = pipeline.read(side.fetch(ref).body, trust=trust)
         assert response.kind == "response"
         assert response.envelope.sender.country == customs
+
+
+def test_cli_serves_https(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    server_pem, ca_pem = tmp_path / "server.pem", tmp_path / "ca.pem"
+    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(server_pem))
+    ca.cert_pem.write_to_path(str(ca_pem))
+    process, url = start_cli("unipass", "--tls-cert", str(server_pem))
+    try:
+        assert url.startswith("https://127.0.0.1:")
+        side = UnipassSide(url=url, policy=HttpPolicy(ca_bundle=str(ca_pem)))
+        assert side.track("never-sent") == "unknown"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
