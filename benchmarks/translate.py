@@ -24,7 +24,7 @@ The last three lines printed are, for 20 items::
     ratio vs xslt: X.XX
     rss growth over 10000 messages: X.X MB
 
-Usage: ``python benchmarks/translate.py [--quick] [--stages]``
+Usage: ``python benchmarks/translate.py [--quick] [--stages] [--profile]``
 """
 
 from __future__ import annotations
@@ -208,6 +208,23 @@ def stages(case: Case) -> dict[str, Callable[[], Any]]:
     }
 
 
+def profile(case: Case, *, count: int, top: int = 25) -> str:
+    """cProfile's ``top`` functions by own time over ``count`` translations of ``case``."""
+    import cProfile
+    import io
+    import pstats
+
+    data, today = case.data, case.today
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        aswbridge.translate(data, source=SOURCE, target=TARGET, today=today)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
 def _us(seconds: float) -> str:
     return f"{seconds * 1e6:,.1f}"
 
@@ -220,6 +237,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--stages",
         action="store_true",
         help="also time aswbridge's stages one by one (default in a full run)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help=f"also print cProfile's busiest functions of translate() at N={RATIO_SIZE}",
     )
     parser.add_argument("--repeats", type=int, help="repeats per measurement (median taken)")
     parser.add_argument("--min-time", type=float, help="seconds per repeat, at least")
@@ -280,6 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print("\naswbridge stage by stage, µs/message (CPU time, same repeats):")
         print(table(["stage", *(f"N={c.items}" for c in cases)], stage_rows))
+
+    if args.profile:
+        print(f"\ncProfile of translate() at N={RATIO_SIZE} (inflates small calls):")
+        print(profile(by_size[RATIO_SIZE], count=500 if args.quick else 2_000), end="")
 
     mid = RATIO_SIZE
     print(
