@@ -302,6 +302,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print("\naswbridge stage by stage, µs/message (CPU time, same repeats):")
         print(table(["stage", *(f"N={c.items}" for c in cases)], stage_rows))
+        for c in cases:
+            mapping = stage_times[(c.items, "decode")] + stage_times[(c.items, "encode (text)")]
+            base, xslt = times[(c.items, "baseline")], times[(c.items, "xslt")]
+            print(
+                f"N={c.items}: decode + encode {_us(mapping)} µs = {mapping / base:.2f}× baseline;"
+                f" the XSLT transform (xslt − baseline) ≈ {_us(xslt - base)} µs"
+                f" = {(xslt - base) / base:.2f}× baseline"
+            )
 
     if args.profile:
         print(f"\ncProfile of translate() at N={RATIO_SIZE} (inflates small calls):")
