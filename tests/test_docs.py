@@ -178,3 +178,42 @@ def test_relative_links_resolve(name: str) -> None:
         if not (page.parent / file).resolve().exists():
             broken.append(target)
     assert broken == [], f"{name}: broken links {broken}"
+
+
+def _table_paths(page: Path, heading: str) -> list[str]:
+    """The backticked paths of the first column of the table under ``heading``."""
+    text = page.read_text(encoding="utf-8").split(heading, 1)[1]
+    rows = [line for line in text.split("\n\n", 2)[1].splitlines() if line.startswith("| `")]
+    paths: list[str] = []
+    for row in rows:
+        for cell in re.findall(r"`([^`]+)`", row.split("|")[1]):
+            head, _, braces = cell.partition("{")
+            names = braces.rstrip("}").split(",") if braces else [""]
+            paths += [head + name for name in names]
+    return paths
+
+
+def test_the_canonical_paths_in_concepts_match_the_model() -> None:
+    import attrs
+
+    from aswbridge.model import Certificate
+    from aswbridge.profiles.tables import field_info
+
+    paths = _table_paths(ROOT / "docs" / "concepts.md", "### Certificate paths")
+    assert len(paths) > 40
+    for path in paths:
+        cls: type = Certificate
+        for name in path.replace("[]", "").split("."):
+            info = field_info(cls)
+            assert name in info, f"concepts.md names {path}, the model has no {name}"
+            cls = info[name].base
+        if "." in path:  # a {a,b,c} group names every field of its class
+            parent = path.rsplit(".", 1)[0]
+            group = {p[len(parent) + 1:].split(".")[0].removesuffix("[]")
+                     for p in paths if p.startswith(parent + ".")}
+            owner: type = Certificate
+            for name in parent.replace("[]", "").split("."):
+                owner = field_info(owner)[name].base
+            assert group == set(attrs.fields_dict(owner)), f"{parent}: {sorted(group)}"
+    top = {p.split(".")[0].removesuffix("[]") for p in paths}
+    assert top == set(attrs.fields_dict(Certificate))
