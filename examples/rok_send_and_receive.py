@@ -114,8 +114,8 @@ def main(work: Path) -> None:
         )
         first = received.envelope.original_signer
         check(first is not None and "C=VN" in first.subject, "the original signer named")
-        sender = received.envelope.sender.country
-        print(f"UNI-PASS verified the {received.kind} from {sender}: first signed by {first}")
+        sender, subject = received.envelope.sender.country, first and first.subject
+        print(f"UNI-PASS verified the {received.kind} from {sender}: first signed by {subject}")
     print("OK: Korea -> Viet Nam and Viet Nam -> Korea, with both customs decisions back")
 
 
