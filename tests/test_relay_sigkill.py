@@ -132,6 +132,10 @@ def arrived(nsw: MockNsw, unipass: MockUnipass, *, from_nsw: int, from_unipass: 
     )
 
 
+def progress(nsw: MockNsw, unipass: MockUnipass) -> int:
+    return int(nsw.stats()["distinct"]) + int(unipass.stats()["distinct"])
+
+
 def wait_until_settled(relay: Relay, total: int, timeout: float = 240) -> dict[str, int]:
     deadline = time.monotonic() + timeout
     store = SqliteStore(relay.folder / "relay.db")
@@ -155,6 +159,10 @@ def check_exactly_once(
 ) -> None:
     total = 2 * (from_nsw + from_unipass)
     wait_until_settled(relay, total)
+    polls = nsw.stats()["requests"]
+    deadline = time.monotonic() + 30
+    while nsw.stats()["requests"] == polls and time.monotonic() < deadline:
+        time.sleep(0.01)  # the last relay started is up and polling
     assert relay.terminate() == 0  # SIGTERM: a clean exit
     at_unipass, at_nsw = unipass.stats(), nsw.stats()
     assert at_unipass["by_kind"] == kinds(certificate=from_nsw, response=from_unipass)
@@ -210,18 +218,23 @@ def test_sigkill_several_times_under_failures(
     for body in unipass_certificates(SOAK_UNIPASS, prefix="soak-kr"):
         unipass.outbound(body)
     chance = random.Random(2026)
-    kills = 0
+    mid_run_kills = 0
     for _ in range(4):
+        before = progress(nsw, unipass)
         relay.start()
-        time.sleep(chance.uniform(0.8, 2.0))
-        relay.kill()
-        kills += 1
+        deadline = time.monotonic() + 60
+        while progress(nsw, unipass) == before and time.monotonic() < deadline:
+            time.sleep(0.01)  # the relay is up and working
+        time.sleep(chance.uniform(0.0, 0.5))
         if arrived(nsw, unipass, from_nsw=SOAK_NSW, from_unipass=SOAK_UNIPASS):
+            relay.kill()
             break
+        relay.kill()
+        mid_run_kills += 1
     relay.start()
     check_exactly_once(relay, nsw, unipass, from_nsw=SOAK_NSW, from_unipass=SOAK_UNIPASS)
-    print(f"relay killed {kills} time(s) with SIGKILL")
-    assert kills >= 1
+    print(f"relay killed {mid_run_kills} time(s) with SIGKILL in the middle of its work")
+    assert mid_run_kills >= 2
 
 
 def test_sigterm_leaves_nothing_in_flight(relay: Relay, mocks: tuple[MockNsw, MockUnipass]) -> None:

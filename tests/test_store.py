@@ -273,7 +273,7 @@ def test_mark_acknowledged_journals_once(store: Store) -> None:
     store.mark_acknowledged(sender="TH", message_id="in-1")
     events = [e.event for e in store.journal(message_id="in-1")]
     assert events == ["received", "acknowledged"]
-    assert store.counts()["unacknowledged"] == 0
+    assert store.counts()["ack_unconfirmed"] == 0
 
 
 def test_journal_tells_the_whole_story(store: Store, clock: Clock) -> None:
@@ -336,7 +336,7 @@ def test_mark_acknowledged_many(store: Store) -> None:
             sender="TH", message_id=f"in-{n}", source="nsw", kind="certificate", digest="d"
         )
     store.mark_acknowledged_many([("TH", "in-0"), ("TH", "in-1"), ("TH", "unknown")])
-    assert store.counts()["unacknowledged"] == 0
+    assert store.counts()["ack_unconfirmed"] == 0
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])

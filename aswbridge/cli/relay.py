@@ -132,6 +132,15 @@ def _quick_config(args: argparse.Namespace) -> RelayConfig:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the relay until SIGTERM/SIGINT (or one pass with ``--once``)."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.warning("signal %d: finishing in-flight work, then stopping", signum)
+        stop.set()
+
+    if not args.once:  # a SIGTERM while starting up stops the relay cleanly too
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
     from aswbridge.relay.factory import build_bridge
 
     if args.config:
@@ -146,14 +155,6 @@ def run_command(args: argparse.Namespace) -> int:
         log.info("one pass: %s", report)
         bridge.store.close()
         return 0
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        log.warning("signal %d: finishing in-flight work, then stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     interval = args.poll_interval if args.poll_interval is not None else config.poll_interval
     try:
         bridge.run_forever(stop, poll_interval=interval)

@@ -404,7 +404,7 @@ class SqlStore:
     # --- reporting -----------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        """Outbox rows by state, and inbox totals ``received`` and ``rejected``."""
+        """Outbox rows by state; inbox totals ``received``, ``rejected``, ``ack_unconfirmed``."""
         result: dict[str, int] = dict.fromkeys(STATES, 0)
         for row in self._read("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state"):
             result[row["state"]] = row["n"]
@@ -416,7 +416,7 @@ class SqlStore:
         )[0]
         result["received"] = inbox["n"]
         result["rejected"] = inbox["r"]
-        result["unacknowledged"] = inbox["u"]
+        result["ack_unconfirmed"] = inbox["u"]
         return result
 
     def journal(

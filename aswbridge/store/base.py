@@ -222,7 +222,7 @@ class Store(Protocol):
 
     def counts(self) -> dict[str, int]:
         """Outbox rows by state (``pending``, ``in_flight``, ``done``, ``dead``) and inbox
-        totals (``received``, ``rejected``)."""
+        totals (``received``, ``rejected``, ``ack_unconfirmed``)."""
         ...
 
     def journal(
