@@ -369,3 +369,25 @@ def test_an_unexpected_error_leaves_the_message_waiting(
     assert bridge.run_once().errors == 1 and "ref-c-1" in nsw.waiting
     bridge.run_once()
     assert nsw.acked == ["ref-c-1"] and unipass.distinct == Counter({"c-1": 1})
+
+
+def test_a_poison_message_does_not_hold_up_the_others(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide], clock: Clock
+) -> None:
+    nsw, unipass = sides
+    for n in range(20):
+        nsw.queue(f"c-{n}")
+    original = unipass.deliver
+
+    def deliver(item: Outbound) -> Delivered:
+        if item.message_id == "c-7":
+            raise RetryableTransportError("502 from a proxy", status=502)
+        return original(item)
+
+    unipass.deliver = deliver  # type: ignore[method-assign]
+    for _ in range(6):
+        bridge.run_once()
+        clock.advance(60)
+    assert set(unipass.distinct) == {f"c-{n}" for n in range(20)} - {"c-7"}
+    assert [d.message_id for d in bridge.store.dead_letters()] == ["c-7"]
+    assert bridge.store.counts()["done"] == 19
