@@ -35,15 +35,11 @@ Factory = Callable[..., BridgeUnderTest]
 
 
 @pytest.fixture(params=["loopback", "in-process"])
-def unipass(
-    request: pytest.FixtureRequest,
-    mock_unipass_factory: Callable[..., ScriptedUnipass],
-    unipass_responses: UnipassResponses,
-) -> ScriptedUnipass | UnipassResponses:
-    """UNI-PASS, as a real loopback server or answered in-process."""
-    if request.param == "loopback":
-        return mock_unipass_factory()
-    return unipass_responses
+def unipass(request: pytest.FixtureRequest) -> ScriptedUnipass | UnipassResponses:
+    """UNI-PASS, as a real loopback server or answered in-process (only one is started)."""
+    name = "mock_unipass" if request.param == "loopback" else "unipass_responses"
+    service: ScriptedUnipass | UnipassResponses = request.getfixturevalue(name)
+    return service
 
 
 @pytest.fixture
