@@ -2,13 +2,13 @@
 
 The bridge reads the NSW's messages from ``in/``, moves each to ``processed/`` once recorded
 (or to ``failed/`` with a ``.reason.json`` when refused) and writes what arrives for the NSW
-into ``out/``. Here Indonesia's NSW:
+into ``out/``. With Indonesia's NSW:
 
-1. the bridge's ``bridge.toml``: a folder mailbox, UNI-PASS's URL, the trust anchors and the
+1. ``bridge.toml`` names the folder mailbox, UNI-PASS's URL, the trust anchors and the
    bridge's signing key;
-2. the NSW drops a signed Form AK for Korea into ``in/`` and writes it atomically (a temporary
-   name, then a rename). It also drops an unsigned one, which the bridge refuses;
-3. the bridge delivers the certificate to UNI-PASS, and Korea Customs' decision arrives in ``out/``.
+2. the NSW drops a signed Form AK for Korea into ``in/``, atomically (a temporary name, then
+   a rename), and an unsigned one, which the bridge refuses;
+3. the bridge delivers the certificate to UNI-PASS; Korea Customs' decision arrives in ``out/``.
 
 UNI-PASS is a mock service on loopback. The PKI is a throwaway TEST-ONLY one.
 
@@ -16,7 +16,9 @@ Run: ``.venv/bin/python examples/asw_filesystem_mailbox.py``
 """
 
 import json
+import logging
 import os
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -73,6 +75,7 @@ def check(condition: bool, what: str) -> None:
 
 
 def main(work: Path) -> None:
+    logging.basicConfig(stream=sys.stdout, format="%(levelname)s %(name)s: %(message)s")
     test_pki = pki.create(work / "pki", countries=("ID", "KR"))  # TEST ONLY
     with MockUnipass(signing=signer(test_pki, "KR")) as unipass:  # Korea Customs signs
         (work / "bridge.toml").write_text(BRIDGE_TOML.format(unipass=unipass.url))
@@ -81,11 +84,8 @@ def main(work: Path) -> None:
 
         # The NSW issues a signed Form AK for Korea, and an unsigned certificate by mistake.
         certificate = samples.form_ak_id_kr()
-        drop(
-            mailbox / "in",
-            "form-ak.xml",
-            aswbridge.write(certificate, profile="asw", signing=signer(test_pki, "ID")),
-        )
+        signed = aswbridge.write(certificate, profile="asw", signing=signer(test_pki, "ID"))
+        drop(mailbox / "in", "form-ak.xml", signed)
         unsigned = samples.certificate("FORM_AK", "ID", "KR", 2, name="unsigned")
         drop(mailbox / "in", "unsigned.xml", aswbridge.write(unsigned, profile="asw"))
 
@@ -94,6 +94,8 @@ def main(work: Path) -> None:
             print(f"pass: pulled={report.pulled} refused={report.rejected} sent={report.delivered}")
             if any((mailbox / "out").glob("*.xml")):
                 break
+        for side in bridge.sides.values():
+            side.close()
         bridge.store.close()
 
     for folder in ("in", "processed", "failed", "out"):
@@ -108,19 +110,18 @@ def main(work: Path) -> None:
 
     # Korea Customs' decision in out/: an ASW message signed by the bridge, which the NSW
     # verifies against the bridge's certificate (the bridge signs for Korea Customs).
-    check(any((mailbox / "out").glob("*.xml")), "a file in out/")
-    (answer,) = (mailbox / "out").glob("*.xml")
+    answers = sorted((mailbox / "out").glob("*.xml"))
+    check(len(answers) == 1, "one file in out/")
     bridge_cert = load_certificates(test_pki.bridge[1])[0]
+    trust = TrustStore.from_paths([test_pki.path / "bridge"])
     _, decision = aswbridge.read(
-        answer.read_bytes(),
-        trust=TrustStore.from_paths([test_pki.path / "bridge"]),
-        bridges=[fingerprint(bridge_cert)],
+        answers[0].read_bytes(), trust=trust, bridges=[fingerprint(bridge_cert)]
     )
     if not isinstance(decision.document, Response):
         raise SystemExit(f"FAILED: a {decision.kind} in out/, not a customs decision")
     check(decision.envelope.correlation_id == certificate.envelope.message_id, "it answers ours")
     given = Counter(d.preference for d in decision.document.decisions)
-    print(f"out/{answer.name}: decision on {decision.envelope.correlation_id}: {dict(given)}")
+    print(f"out/{answers[0].name}: decision on {decision.envelope.correlation_id}: {dict(given)}")
     print("OK: certificate delivered to UNI-PASS, decision in out/, unsigned file in failed/")
 
 

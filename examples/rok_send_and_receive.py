@@ -95,6 +95,8 @@ def main(work: Path) -> None:
             print(f"pass: pulled={report.pulled} delivered={report.delivered}")
             if len(unipass.mailbox.received) == 2 and len(nsw.mailbox.received) == 2:
                 break
+        for side in bridge.sides.values():
+            side.close()
         bridge.store.close()
         print(f"UNI-PASS received {unipass.stats()['by_kind']}, NSW {nsw.stats()['by_kind']}")
         check(korean.envelope.message_id in nsw.mailbox.received, "Korea's certificate at the NSW")
