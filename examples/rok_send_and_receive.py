@@ -28,6 +28,9 @@ from aswbridge.security import TrustStore, fingerprint, load_certificates, pki
 from aswbridge.testing.mocks import MockNsw, MockUnipass
 from aswbridge.transport.retry import RetryPolicy
 
+#: Plain HTTP to the mocks on loopback, never through a proxy from the environment.
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
 
 def signer(test_pki: pki.Pki, country: str) -> SigningKey:
     """The issuing authority's key of ``country`` in the test PKI (TEST ONLY)."""
@@ -39,7 +42,7 @@ def inject(root_url: str, body: bytes) -> None:
     """Queue ``body`` on a mock as if that partner system had sent it (``/_mock/outbound``)."""
     request = urllib.request.Request(f"{root_url}/_mock/outbound", data=body, method="POST")
     try:
-        urllib.request.urlopen(request, timeout=5).close()
+        LOOPBACK.open(request, timeout=5).close()
     except urllib.error.HTTPError as exc:
         raise SystemExit(f"the mock refused the message: {exc.read().decode()}") from None
 
