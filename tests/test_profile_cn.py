@@ -37,7 +37,10 @@ def install_profile_cn(target: Path) -> Path:
          "--no-build-isolation", "--no-index", "--target", str(site), str(source)],
         capture_output=True, text=True, check=False,
     )
-    assert done.returncode == 0, f"pip install of the example failed:\n{done.stderr}"
+    assert done.returncode == 0, (
+        "pip install of the example failed (building it offline needs setuptools>=77 in "
+        f"this environment, which the test extras install):\n{done.stderr}"
+    )
     return site
 
 
