@@ -279,6 +279,27 @@ def test_servers_stop_after_the_test(mock_nsw_factory: Callable[..., ScriptedNsw
         _ = mock.url
 
 
+def test_every_listed_name_loads() -> None:
+    import aswbridge.testing as kit
+
+    loaded = {name: getattr(kit, name) for name in kit.__all__}
+    assert loaded["samples"] is samples and loaded["ScriptedNsw"] is ScriptedNsw
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = kit.nothing
+
+
+def test_the_plugin_loads_little() -> None:
+    code = (
+        "import sys, aswbridge.testing.plugin\n"
+        "heavy = ('aswbridge.relay', 'aswbridge.samples', 'aswbridge.testing.scripted', 'zeep')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_the_kit_imports_without_responses() -> None:
     code = (
         "import sys; sys.modules['responses'] = None\n"

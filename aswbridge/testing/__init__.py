@@ -15,31 +15,68 @@
   pytest automatically once aswbridge is installed.
 
 Everything here is for tests: nothing verifies what it should not trust in production.
+
+The names load on first use, so that pytest, which imports the plugin in every run,
+does not pay for (or depend on) the relay, the transports and the samples until a test
+asks for them.
 """
 
-from aswbridge import samples
-from aswbridge.samples import certificate, response_for
-from aswbridge.testing.harness import (
-    FAST_HTTP,
-    FAST_RETRY,
-    BridgeUnderTest,
-    ThrowawayPki,
-    bridge_between,
-)
-from aswbridge.testing.inprocess import UnipassResponses
-from aswbridge.testing.mocks import Faults, MockNsw, MockServer, MockUnipass
-from aswbridge.testing.scenarios import (
-    Decision,
-    Fault,
-    Scenario,
-    accept,
-    dropped_connection,
-    refuse_item,
-    reject,
-    timeout,
-    unavailable,
-)
-from aswbridge.testing.scripted import ScriptedNsw, ScriptedUnipass
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aswbridge import samples
+    from aswbridge.samples import certificate, response_for
+    from aswbridge.testing.harness import (
+        FAST_HTTP,
+        FAST_RETRY,
+        BridgeUnderTest,
+        ThrowawayPki,
+        bridge_between,
+    )
+    from aswbridge.testing.inprocess import UnipassResponses
+    from aswbridge.testing.mocks import Faults, MockNsw, MockServer, MockUnipass
+    from aswbridge.testing.scenarios import (
+        Decision,
+        Fault,
+        Scenario,
+        accept,
+        dropped_connection,
+        refuse_item,
+        reject,
+        timeout,
+        unavailable,
+    )
+    from aswbridge.testing.scripted import ScriptedNsw, ScriptedUnipass
+
+_HOME = {
+    "samples": "aswbridge",
+    "certificate": "aswbridge.samples",
+    "response_for": "aswbridge.samples",
+    **dict.fromkeys(
+        ("FAST_HTTP", "FAST_RETRY", "BridgeUnderTest", "ThrowawayPki", "bridge_between"),
+        "aswbridge.testing.harness",
+    ),
+    "UnipassResponses": "aswbridge.testing.inprocess",
+    **dict.fromkeys(("Faults", "MockNsw", "MockServer", "MockUnipass"), "aswbridge.testing.mocks"),
+    **dict.fromkeys(
+        (
+            "Decision",
+            "Fault",
+            "Scenario",
+            "accept",
+            "dropped_connection",
+            "refuse_item",
+            "reject",
+            "timeout",
+            "unavailable",
+        ),
+        "aswbridge.testing.scenarios",
+    ),
+    **dict.fromkeys(("ScriptedNsw", "ScriptedUnipass"), "aswbridge.testing.scripted"),
+}
 
 __all__ = [
     "FAST_HTTP",
@@ -67,3 +104,16 @@ __all__ = [
     "timeout",
     "unavailable",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
