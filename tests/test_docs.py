@@ -166,16 +166,32 @@ def test_api_reference_is_current() -> None:
     )
 
 
+def _anchors(page: Path) -> set[str]:
+    """The heading anchors of a Markdown page, as GitHub makes them."""
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    seen: dict[str, int] = {}
+    out = set()
+    for heading in re.findall(r"^#{1,6} +(.+?) *$", text, flags=re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        out.add(slug if n == 0 else f"{slug}-{n}")
+    return out
+
+
 @pytest.mark.parametrize("name", LINK_CHECKED)
 def test_relative_links_resolve(name: str) -> None:
     page = ROOT / name
     text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
     broken = []
     for target in re.findall(r"\]\(([^)\s]+)\)", text):
-        if "://" in target or target.startswith(("#", "mailto:")):
+        if "://" in target or target.startswith("mailto:"):
             continue
-        file = target.split("#", 1)[0]
-        if not (page.parent / file).resolve().exists():
+        file, _, anchor = target.partition("#")
+        path = (page.parent / file).resolve() if file else page
+        missing_anchor = bool(anchor) and path.suffix == ".md" and (
+            not path.exists() or anchor not in _anchors(path))
+        if not path.exists() or missing_anchor:
             broken.append(target)
     assert broken == [], f"{name}: broken links {broken}"
 
