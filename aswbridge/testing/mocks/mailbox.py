@@ -44,6 +44,7 @@ class Mailbox:
         self.lock = threading.RLock()
         self.received: dict[str, Received] = {}
         self.queued: dict[str, Queued] = {}
+        self._queued_ids: dict[str, str] = {}
         self.deliveries = 0
         self._prefix = tracking_prefix
         self._numbers = itertools.count(1)
@@ -77,9 +78,9 @@ class Mailbox:
     ) -> Queued:
         """Queue a message for the bridge to pull (a queued message id is kept once)."""
         with self.lock:
-            for item in self.queued.values():
-                if item.message_id == message_id:
-                    return item
+            known = self._queued_ids.get(message_id)
+            if known is not None:
+                return self.queued[known]
             item = Queued(
                 ref=self.next_number(),
                 message_id=message_id,
@@ -89,12 +90,19 @@ class Mailbox:
                 body=body,
             )
             self.queued[item.ref] = item
+            self._queued_ids[message_id] = item.ref
             return item
 
     def pending(self, limit: int) -> list[Queued]:
         """Queued messages not yet acknowledged or rejected, oldest first."""
         with self.lock:
-            return [q for q in self.queued.values() if q.state == "pending"][:limit]
+            found: list[Queued] = []
+            for item in self.queued.values():
+                if item.state == "pending":
+                    found.append(item)
+                    if len(found) >= limit:
+                        break
+            return found
 
     def settle(
         self,
