@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from test_relay_integration import asw_certificates, unipass_certificates
 
-from aswbridge.relay.bridge import CRASH_ENV
+from aswbridge.relay.crash import CRASH_ENV
 from aswbridge.store import SqliteStore
 from aswbridge.testing.mocks import Faults, MockNsw, MockUnipass
 

@@ -22,8 +22,6 @@ sent again, byte-identical, under the same message id, which the receiver recogn
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +31,7 @@ from typing import Literal
 import attrs
 
 from aswbridge.errors import AswBridgeError, ConfigurationError, MessageError, SecurityError
+from aswbridge.relay.crash import crash_point
 from aswbridge.relay.translator import (
     OTHER_SIDE,
     PROFILE_OF,
@@ -63,20 +62,7 @@ from aswbridge.transport.retry import RetryPolicy
 
 log = logging.getLogger("aswbridge.relay")
 
-#: Environment variable naming a point where the process kills itself (crash tests only).
-CRASH_ENV = "ASWBRIDGE_CRASH_AT"
-CRASH_POINTS = (
-    "after_record_before_ack",  # inbox + outbox committed, source not acknowledged
-    "after_claim_before_send",  # outbox row leased, nothing sent
-    "after_send_before_ack",  # receiver has it, the row is not marked done
-)
-
 Outcome = Literal["delivered", "retry", "dead", "released"]
-
-
-def _crash_point(name: str) -> None:
-    if os.environ.get(CRASH_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @attrs.define
@@ -196,7 +182,7 @@ class Bridge:
                 raise AswBridgeError(f"inbound {inbound.message_id} not recorded")
             if recorded:
                 outcome = "pulled" if seen.outcome == "accepted" else "rejected"
-            _crash_point("after_record_before_ack")
+            crash_point("after_record_before_ack")
         else:
             log.info("%s: duplicate %s %s answered again", side_name, seen.kind, seen.message_id)
         if seen.outcome == "accepted":
@@ -295,7 +281,7 @@ class Bridge:
             for row, (outcome, tracking) in zip(rows, outcomes, strict=True)
             if outcome == "delivered"
         ]
-        _crash_point("after_send_before_ack")
+        crash_point("after_send_before_ack")
         self.store.ack_many(delivered)
         for outcome, _ in outcomes:
             if outcome == "delivered":
@@ -311,7 +297,7 @@ class Bridge:
         if self._stop.is_set():
             self.store.release(row.message_id)
             return "released", None
-        _crash_point("after_claim_before_send")
+        crash_point("after_claim_before_send")
         side = self.sides[row.dest]
         try:
             if row.last_code == OutcomeUnknown.code and self._arrived(side, row):

@@ -13,6 +13,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Self
 
+from aswbridge.store._rows import (
+    OUTBOX_COLUMNS,
+    inbox_entry,
+    journal_entry,
+    outbox_entry,
+    ts,
+)
 from aswbridge.store.base import (
     STATES,
     InboxEntry,
@@ -25,55 +32,6 @@ from aswbridge.store.base import (
     UnknownMessage,
     digest,
 )
-
-_OUTBOX_COLUMNS = (
-    "message_id, dest, kind, body, state, attempts, created_at, next_attempt_at, lease_until,"
-    " tracking, last_code, last_error, sender, receiver, source, source_message_id"
-)
-
-
-def _ts(value: datetime) -> float:
-    return value.timestamp()
-
-
-def _dt(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
-
-
-def _outbox(row: Any) -> OutboxEntry:
-    return OutboxEntry(
-        message_id=row["message_id"],
-        dest=row["dest"],
-        kind=row["kind"],
-        body=bytes(row["body"]),
-        state=row["state"],
-        attempts=row["attempts"],
-        created_at=datetime.fromtimestamp(row["created_at"], UTC),
-        next_attempt_at=datetime.fromtimestamp(row["next_attempt_at"], UTC),
-        lease_until=_dt(row["lease_until"]),
-        tracking=row["tracking"],
-        last_code=row["last_code"],
-        last_error=row["last_error"],
-        sender=row["sender"],
-        receiver=row["receiver"],
-        source=row["source"],
-        source_message_id=row["source_message_id"],
-    )
-
-
-def _inbox(row: Any) -> InboxEntry:
-    return InboxEntry(
-        sender=row["sender"],
-        message_id=row["message_id"],
-        source=row["source"],
-        kind=row["kind"],
-        digest=row["digest"],
-        outcome=row["outcome"],
-        code=row["code"],
-        reason=row["reason"],
-        received_at=datetime.fromtimestamp(row["received_at"], UTC),
-        acknowledged_at=_dt(row["acknowledged_at"]),
-    )
 
 
 class SqlStore:
@@ -169,11 +127,11 @@ class SqlStore:
     def enqueue(self, outgoing: Outgoing) -> bool:
         """Store a message to send; True if new, False if already stored with these bytes."""
         with self._write() as conn:
-            return self._insert(conn, _ts(self._now()), outgoing)
+            return self._insert(conn, ts(self._now()), outgoing)
 
     def claim(self, *, limit: int, lease_s: float, dest: str | None = None) -> list[OutboxEntry]:
         """Lease up to ``limit`` due rows; each claim counts one attempt."""
-        now = _ts(self._now())
+        now = ts(self._now())
         where = (
             "((state = 'pending' AND next_attempt_at <= ?)"
             " OR (state = 'in_flight' AND lease_until <= ?))"
@@ -203,9 +161,9 @@ class SqlStore:
                 return []
             marks = ",".join("?" * len(ids))
             found = self._x(
-                conn, f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE message_id IN ({marks})", ids
+                conn, f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE message_id IN ({marks})", ids
             ).fetchall()
-        by_id = {row["message_id"]: _outbox(row) for row in found}
+        by_id = {row["message_id"]: outbox_entry(row) for row in found}
         return [by_id[i] for i in ids]
 
     def _update(
@@ -233,7 +191,7 @@ class SqlStore:
         """Mark several messages delivered in one commit: ``(message_id, tracking)`` pairs."""
         if not delivered:
             return
-        now = _ts(self._now())
+        now = ts(self._now())
         with self._write() as conn:
             for message_id, tracking in delivered:
                 self._update(
@@ -255,9 +213,9 @@ class SqlStore:
         next_attempt_at: datetime | None,
     ) -> OutboxState:
         """Record a failed attempt: pending again at ``next_attempt_at``, or dead if None."""
-        now = _ts(self._now())
+        now = ts(self._now())
         state: OutboxState = "pending" if next_attempt_at is not None else "dead"
-        due = _ts(next_attempt_at) if next_attempt_at is not None else now
+        due = ts(next_attempt_at) if next_attempt_at is not None else now
         with self._write() as conn:
             self._update(
                 conn,
@@ -282,7 +240,7 @@ class SqlStore:
 
     def release(self, message_id: str) -> None:
         """Give a claimed row back unsent; its attempt is not counted."""
-        now = _ts(self._now())
+        now = ts(self._now())
         with self._write() as conn:
             self._update(
                 conn,
@@ -296,13 +254,13 @@ class SqlStore:
     def dead_letters(self) -> list[OutboxEntry]:
         """Every dead-lettered row, oldest first."""
         rows = self._read(
-            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'dead' ORDER BY created_at"
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'dead' ORDER BY created_at"
         )
-        return [_outbox(row) for row in rows]
+        return [outbox_entry(row) for row in rows]
 
     def retry_dead(self, message_id: str) -> None:
         """Put a dead-lettered row back to pending now, attempts reset to zero."""
-        now = _ts(self._now())
+        now = ts(self._now())
         with self._write() as conn:
             self._update(
                 conn,
@@ -316,9 +274,9 @@ class SqlStore:
     def get(self, message_id: str) -> OutboxEntry | None:
         """The outbox row of a message id, if any."""
         rows = self._read(
-            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE message_id = ?", (message_id,)
+            f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE message_id = ?", (message_id,)
         )
-        return _outbox(rows[0]) if rows else None
+        return outbox_entry(rows[0]) if rows else None
 
     # --- inbox ---------------------------------------------------------------------------
 
@@ -339,7 +297,7 @@ class SqlStore:
 
         Returns False, changing nothing, when ``(sender, message_id)`` was seen before.
         """
-        now = _ts(self._now())
+        now = ts(self._now())
         with self._write() as conn:
             seen = self._x(
                 conn,
@@ -367,12 +325,12 @@ class SqlStore:
         rows = self._read(
             "SELECT * FROM inbox WHERE sender = ? AND message_id = ?", (sender, message_id)
         )
-        return _inbox(rows[0]) if rows else None
+        return inbox_entry(rows[0]) if rows else None
 
     def rejected(self) -> list[InboxEntry]:
         """Every message refused on receipt (its source was told), oldest first."""
         rows = self._read("SELECT * FROM inbox WHERE outcome = 'rejected' ORDER BY received_at")
-        return [_inbox(row) for row in rows]
+        return [inbox_entry(row) for row in rows]
 
     def mark_acknowledged(self, *, sender: str, message_id: str) -> None:
         """Note that the acknowledgement of an inbound message was sent (first time only)."""
@@ -382,7 +340,7 @@ class SqlStore:
         """:meth:`mark_acknowledged` for several ``(sender, message_id)`` in one commit."""
         if not received:
             return
-        now = _ts(self._now())
+        now = ts(self._now())
         with self._write() as conn:
             for sender, message_id in received:
                 cur = self._x(
@@ -430,17 +388,7 @@ class SqlStore:
                 f"SELECT * FROM ({sql.replace('ORDER BY seq', 'ORDER BY seq DESC')}"
                 f" LIMIT {int(limit)}) AS recent ORDER BY seq"
             )
-        return [
-            JournalEntry(
-                seq=row["seq"],
-                at=datetime.fromtimestamp(row["at"], UTC),
-                message_id=row["message_id"],
-                event=row["event"],
-                state=row["state"],
-                detail=row["detail"],
-            )
-            for row in self._read(sql, params)
-        ]
+        return [journal_entry(row) for row in self._read(sql, params)]
 
     def close(self) -> None:
         """Close the connection."""
