@@ -147,7 +147,40 @@ def describe(module_name: str, name: str, obj: Any) -> list[str]:
                 first_paragraph(obj), ""]
     if isinstance(obj, ModuleType):
         return [f"### `{name}`", "", f"Module `{obj.__name__}`: {first_paragraph(obj)}", ""]
-    return [f"### `{name}`", "", f"A `{type(obj).__name__}` constant.", ""]
+    return [f"### `{name}`", "", *_constant(module_name, name, obj), ""]
+
+
+def _constant(module_name: str, name: str, obj: Any) -> list[str]:
+    """A constant: its value when short, and its ``#:`` comment when it has one."""
+    text = _ADDRESS.sub("", repr(obj))
+    if isinstance(obj, set | frozenset) or len(text) > 70 or "\n" in text or text[:1] == "<":
+        kind = type(obj).__name__.lstrip("_")
+        size = f" of {len(obj)}" if hasattr(obj, "__len__") else ""
+        lines = [f"A `{kind}`{size}."]
+    else:
+        lines = [f"`{name} = {text}`"]
+    comment = _doc_comment(module_name, name)
+    return [*lines, "", comment] if comment else lines
+
+
+def _doc_comment(module_name: str, name: str) -> str:
+    """The ``#:`` comment above ``name``'s assignment in the module or its package."""
+    module = importlib.import_module(module_name)
+    origin = Path(module.__file__ or "")
+    files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+    assignment = re.compile(rf"^{re.escape(name)}\s*(:[^=]*)?=")
+    for file in files:
+        lines = file.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if assignment.match(line):
+                above = []
+                j = i - 1
+                while j >= 0 and lines[j].lstrip().startswith("#:"):
+                    above.insert(0, lines[j].lstrip()[2:].strip())
+                    j -= 1
+                if above:
+                    return " ".join(above)
+    return ""
 
 
 def generate() -> str:
