@@ -120,3 +120,33 @@ def test_trusted_signature_is_verified_and_output_signed(
     _, message = read(body)
     assert message.envelope.original_signer is not None
     assert body.rstrip().endswith(b"</ds:Signature></EcoMsg>")
+
+
+def test_every_kind_of_message_is_carried_both_ways(
+    sides: tuple[FakeSide, FakeSide], store: SqliteStore
+) -> None:
+    from aswbridge import samples
+
+    nsw, unipass = sides
+    th_cert = certificate(exporter_country="TH", importing_country="KR", name="kinds-th")
+    kr_cert = certificate(exporter_country="KR", importing_country="TH", name="kinds-kr")
+    from_korea = [
+        samples.response_for(th_cert),
+        samples.receipt_for(th_cert),
+        samples.verification_request_for(th_cert),
+        kr_cert,
+    ]
+    from_thailand = [
+        samples.verification_reply_for(samples.verification_request_for(kr_cert)),
+        samples.receipt_for(kr_cert),
+    ]
+    for message in from_korea:
+        queue(unipass, write(message, profile="unipass"))
+    for message in from_thailand:
+        queue(nsw, write(message, profile="asw"))
+    bridge_with(sides, store, allow_unsigned=True).run_once()
+    carried_to_nsw = sorted(read(o.body)[1].kind for o in nsw.received)
+    carried_to_unipass = sorted(read(o.body)[1].kind for o in unipass.received)
+    assert carried_to_nsw == sorted(m.kind for m in from_korea)
+    assert carried_to_unipass == sorted(m.kind for m in from_thailand)
+    assert nsw.rejected == [] and unipass.rejected == []
