@@ -29,7 +29,7 @@ from aswbridge.model import (
 from aswbridge.relay.translator import Translator
 from aswbridge.transport.base import Delivered, Inbound, Outbound, Side, TrackState, TransportError
 
-__all__ = ["Archive", "ForCountry", "RecordingSide", "describe", "recording_translator"]
+__all__ = ["Archive", "RecordingSide", "describe", "recording_translator"]
 
 T = TypeVar("T")
 
@@ -211,56 +211,6 @@ class RecordingSide:
             f"asked whether it has {message_id}: {state}", duration_ms=_ms(started), status="info"
         )
         return state
-
-    def close(self) -> None:
-        """Close the real side."""
-        self.inner.close()
-
-
-class ForCountry:
-    """The part of a shared partner's queue addressed to one country.
-
-    A bridge serves one NSW; when several bridges pull from the same UNI-PASS service,
-    each takes only the messages for its own country. The receiver is read from each
-    waiting message once (and cached by reference).
-    """
-
-    def __init__(self, *, inner: Side, country: str) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.country = country.upper()
-        self._receiver: dict[str, str] = {}
-
-    def pending(self, *, limit: int = 100) -> list[str]:
-        """Refs of the waiting messages addressed to :attr:`country` (or unreadable)."""
-        refs = []
-        for ref in self.inner.pending(limit=limit):
-            if ref not in self._receiver:
-                message = _peek(self.inner.fetch(ref).body)
-                self._receiver[ref] = message.envelope.receiver.country if message else ""
-            if self._receiver[ref] in (self.country, ""):
-                refs.append(ref)
-        return refs
-
-    def deliver(self, item: Outbound) -> Delivered:
-        """Deliver through the real side."""
-        return self.inner.deliver(item)
-
-    def fetch(self, ref: str) -> Inbound:
-        """Fetch through the real side."""
-        return self.inner.fetch(ref)
-
-    def acknowledge(self, ref: str) -> None:
-        """Acknowledge through the real side."""
-        self.inner.acknowledge(ref)
-
-    def reject(self, ref: str, *, code: str, reason: str) -> None:
-        """Reject through the real side."""
-        self.inner.reject(ref, code=code, reason=reason)
-
-    def track(self, message_id: str) -> TrackState:
-        """Track through the real side."""
-        return self.inner.track(message_id)
 
     def close(self) -> None:
         """Close the real side."""

@@ -20,7 +20,6 @@ from pathlib import Path
 from aswbridge.config import RelayConfig, load_config
 from aswbridge.demo.recording import (
     Archive,
-    ForCountry,
     RecordingSide,
     Watch,
     recording_translator,
@@ -188,7 +187,7 @@ class Stage:
         sides = {
             "nsw": RecordingSide(inner=nsw, bridge=lifeline, partner=f"NSW-{cc}", watch=self.watch),
             "unipass": RecordingSide(
-                inner=ForCountry(inner=unipass, country=cc),
+                inner=unipass,  # pulls only what is addressed to this bridge's country
                 bridge=lifeline,
                 partner="UNI-PASS",
                 watch=self.watch,

@@ -42,7 +42,11 @@ def build_sides(config: RelayConfig) -> tuple[Side, Side]:
         nsw = NswHttpSide(url=config.nsw.url, policy=_http_policy(config.nsw))
     if config.unipass.url is None:
         raise ConfigurationError("unipass.url: required")
-    unipass = UnipassSide(url=config.unipass.url, policy=_http_policy(config.unipass))
+    unipass = UnipassSide(
+        url=config.unipass.url,
+        policy=_http_policy(config.unipass),
+        recipient=config.country or None,
+    )
     return nsw, unipass
 
 
@@ -77,6 +81,14 @@ def build_bridge(
                 "no trust anchors configured and allow_unsigned is set: messages are NOT"
                 " verified; do not run this way in production"
             )
+    longest = max(config.nsw.deadline, config.unipass.deadline)
+    if config.lease_seconds <= longest:
+        log.warning(
+            "bridge.lease_seconds (%s) is not longer than a call's deadline (%s s): another"
+            " relay on the same store could send a message again (receivers recognise it)",
+            config.lease_seconds,
+            longest,
+        )
     nsw, unipass = build_sides(config)
     return Bridge(
         nsw=nsw,

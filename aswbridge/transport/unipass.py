@@ -130,7 +130,12 @@ class UnipassSide:
     """
 
     def __init__(
-        self, *, url: str, policy: HttpPolicy | None = None, name: str = "unipass"
+        self,
+        *,
+        url: str,
+        policy: HttpPolicy | None = None,
+        name: str = "unipass",
+        recipient: str | None = None,
     ) -> None:
         import zeep
 
@@ -138,6 +143,7 @@ class UnipassSide:
             raise ConfigurationError(f"UNI-PASS url must be http(s): {url!r}")
         self.name = name
         self.url = url
+        self.recipient = recipient.upper() if recipient else None
         self.policy = policy or HttpPolicy()
         self._http = HttpClient(policy=self.policy)
         self._client = zeep.Client(  # type: ignore[no-untyped-call]
@@ -180,8 +186,16 @@ class UnipassSide:
         )
 
     def pending(self, *, limit: int = 100) -> list[str]:
-        """Tracking numbers of the messages UNI-PASS holds for the bridge."""
-        answer = self._call("GetPendingHeaders", Limit=max(1, limit))
+        """Tracking numbers of the messages UNI-PASS holds for the bridge.
+
+        With ``recipient`` set, only those addressed to that country: each NSW's bridge
+        takes its own share of a UNI-PASS queue that several bridges pull from.
+        """
+        if self.recipient:
+            answer = self._call("GetPendingHeaders", Limit=max(1, limit),
+                                Recipient=self.recipient)
+        else:
+            answer = self._call("GetPendingHeaders", Limit=max(1, limit))
         result = self._reply(answer, "PendingHeaders")
         numbers = (h.findtext("s:TrackingNumber", namespaces=_NS) for h in result.iterchildren())
         return [number for number in numbers if number][:limit]

@@ -93,12 +93,13 @@ class Mailbox:
             self._queued_ids[message_id] = item.ref
             return item
 
-    def pending(self, limit: int) -> list[Queued]:
-        """Queued messages not yet acknowledged or rejected, oldest first."""
+    def pending(self, limit: int, *, receiver: str | None = None) -> list[Queued]:
+        """Queued messages not yet acknowledged or rejected, oldest first (only those
+        addressed to ``receiver`` when it is given)."""
         with self.lock:
             found: list[Queued] = []
             for item in self.queued.values():
-                if item.state == "pending":
+                if item.state == "pending" and receiver in (None, item.receiver):
                     found.append(item)
                     if len(found) >= limit:
                         break

@@ -184,8 +184,9 @@ class MockUnipass(MockServer):
 
     def _pending(self, request: etree._Element) -> etree._Element:
         limit = int(request.findtext("s:Limit", default="100", namespaces=_NS))
+        recipient = request.findtext("s:Recipient", default=None, namespaces=_NS)
         result = etree.Element(_q("PendingHeaders"), nsmap={"svc": SERVICE_NS})
-        for item in self.mailbox.pending(limit):
+        for item in self.mailbox.pending(limit, receiver=recipient):
             result.append(_header(item))
         return result
 
