@@ -20,7 +20,7 @@ from aswbridge.pipeline import read, write
 from aswbridge.relay import Bridge
 from aswbridge.relay.factory import build_bridge
 from aswbridge.samples.builder import certificate
-from aswbridge.testing.mocks import Faults, MockNsw, MockUnipass
+from aswbridge.testing.mocks import Faults, MockNsw, MockServer, MockUnipass
 
 FAST_RETRY = {"initial": 0.02, "maximum": 0.2, "jitter": 0.02, "max_attempts": 30}
 
@@ -57,13 +57,19 @@ def relay(nsw: MockNsw, unipass: MockUnipass, store: Path | str, **bridge: objec
     return build_bridge(config)
 
 
-def drain(bridge: Bridge, done: int, *, passes: int = 400) -> dict[str, int]:
-    """Run passes until ``done`` rows are done and nothing is pending or in flight."""
+def drain(bridge: Bridge, done: int, *servers: MockServer, passes: int = 400) -> dict[str, int]:
+    """Run passes until ``done`` rows are done, nothing is pending or in flight, and the
+    ``servers`` hold nothing more for the bridge (every acknowledgement arrived)."""
     counts = bridge.store.counts()
     for _ in range(passes):
         report = bridge.run_once()
         counts = bridge.store.counts()
-        if counts["done"] + counts["dead"] >= done and not counts["pending"] + counts["in_flight"]:
+        settled = all(server.stats()["pending"] == 0 for server in servers)
+        if (
+            settled
+            and counts["done"] + counts["dead"] >= done
+            and not counts["pending"] + counts["in_flight"]
+        ):
             return counts
         if not report.busy:
             bridge._stop.wait(0.02)
@@ -98,7 +104,7 @@ def test_every_message_arrives_once_and_every_response_comes_back(
     for body in unipass_certificates(6):
         unipass.outbound(body)
     bridge = relay(nsw, unipass, tmp_path / "relay.db")
-    counts = drain(bridge, done=36)
+    counts = drain(bridge, 36, nsw, unipass)
     at_unipass, at_nsw = unipass.stats(), nsw.stats()
     assert at_unipass["by_kind"] == {"certificate": 12, "response": 6}
     assert at_nsw["by_kind"] == {"certificate": 6, "response": 12}
@@ -167,7 +173,7 @@ def test_a_restart_picks_up_where_the_last_run_stopped(
     first.run_once()
     first.store.close()  # stopped after one pass: some pulled, few delivered
     second = relay(nsw, unipass, tmp_path / "relay.db", batch=4)
-    counts = drain(second, done=20)
+    counts = drain(second, 20, nsw, unipass)
     assert unipass.stats()["by_kind"] == {"certificate": 10}
     assert nsw.stats()["by_kind"] == {"response": 10}
     assert (counts["done"], counts["dead"]) == (20, 0)
@@ -220,7 +226,7 @@ def test_the_relay_on_a_postgresql_store(
         f"?host={params['host']}&port={params['port']}"
     )
     bridge = relay(nsw, unipass, url)
-    counts = drain(bridge, done=10)
+    counts = drain(bridge, 10, nsw, unipass)
     assert unipass.stats()["by_kind"] == {"certificate": 5}
     assert nsw.stats()["by_kind"] == {"response": 5}
     assert (counts["done"], counts["dead"], counts["pending"]) == (10, 0, 0)

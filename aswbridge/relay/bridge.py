@@ -268,14 +268,28 @@ class Bridge:
     # --- outbound ---------------------------------------------------------------------
 
     def deliver_due(self, report: PassReport | None = None) -> PassReport:
-        """Claim the due outbox rows and deliver them, ``workers`` at a time."""
+        """Deliver up to ``batch`` due outbox rows, ``workers`` at a time.
+
+        Rows are claimed ``workers`` at a time, so a lease only has to outlast one call's
+        deadline, however large the batch.
+        """
         report = report or PassReport()
-        rows = self.store.claim(limit=self.batch, lease_s=self.lease_s)
-        if not rows:
-            return report
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(rows))) as pool:
-            outcomes = list(pool.map(self._deliver_one, rows))
-        # one commit for the batch: a crash before it only means resends the receiver knows
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            done = 0
+            while done < self.batch and not self._stop.is_set():
+                limit = min(self.workers, self.batch - done)
+                rows = self.store.claim(limit=limit, lease_s=self.lease_s)
+                if not rows:
+                    break
+                done += len(rows)
+                self._deliver_chunk(pool, rows, report)
+        return report
+
+    def _deliver_chunk(
+        self, pool: ThreadPoolExecutor, rows: list[OutboxEntry], report: PassReport
+    ) -> None:
+        outcomes = list(pool.map(self._deliver_one, rows))
+        # one commit for the chunk: a crash before it only means resends the receiver knows
         delivered = [
             (row.message_id, tracking)
             for row, (outcome, tracking) in zip(rows, outcomes, strict=True)
@@ -284,13 +298,10 @@ class Bridge:
         crash_point("after_send_before_ack")
         self.store.ack_many(delivered)
         for outcome, _ in outcomes:
-            if outcome == "delivered":
-                report.delivered += 1
+            if outcome in ("delivered", "dead"):
+                setattr(report, outcome, getattr(report, outcome) + 1)
             elif outcome == "retry":
                 report.retried += 1
-            elif outcome == "dead":
-                report.dead += 1
-        return report
 
     def _deliver_one(self, row: OutboxEntry) -> tuple[Outcome, str | None]:
         """Send one claimed row; a success is recorded by the caller, with the batch."""
