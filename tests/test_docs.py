@@ -27,7 +27,6 @@ DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 #: Pages whose python blocks do not run yet, with the reason; each is expected to
 #: fail (strict), so a page that starts passing must be removed from this list.
 NOT_YET_RUNNABLE: dict[str, str] = {
-    "docs/security.md": "a block uses check_issuer without importing it",
 }
 
 #: Pages this suite also checks for broken relative links.
