@@ -138,7 +138,7 @@ def test_a_refusal_is_dead_lettered_after_one_attempt(tmp_path: Path) -> None:
     with MockNsw(country="VN") as nsw, MockUnipass() as unipass:
         unipass.outbound(unipass_certificates(1)[0])
         bridge = relay(nsw, unipass, tmp_path / "relay.db")
-        counts = drain(bridge, done=1)
+        counts = drain(bridge, 1, unipass)
         assert counts["dead"] == 1 and nsw.stats()["distinct"] == 0
         (dead,) = bridge.store.dead_letters()
         assert (dead.attempts, dead.last_code) == (1, "WRONG_RECEIVER")
@@ -154,7 +154,7 @@ def test_a_message_offered_twice_is_delivered_once(
     (first,) = nsw.mailbox.queued.values()
     nsw.mailbox.queued["again"] = attrs.evolve(first, ref="again")  # the gateway repeats it
     bridge = relay(nsw, unipass, tmp_path / "relay.db")
-    drain(bridge, done=2)
+    drain(bridge, 2, nsw, unipass)
     assert unipass.stats()["received"] == 1
     assert nsw.stats()["acknowledged"] == 2
     events = [e.event for e in bridge.store.journal(message_id=first.message_id)]
