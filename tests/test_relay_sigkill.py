@@ -23,7 +23,7 @@ from test_relay_integration import asw_certificates, unipass_certificates
 
 from aswbridge.relay.crash import CRASH_ENV
 from aswbridge.store import SqliteStore
-from aswbridge.testing.mocks import Faults, MockNsw, MockUnipass
+from aswbridge.testing.mocks import Faults, MockNsw, MockServer, MockUnipass
 
 CONFIG = """
 [bridge]
@@ -136,13 +136,18 @@ def progress(nsw: MockNsw, unipass: MockUnipass) -> int:
     return int(nsw.stats()["distinct"]) + int(unipass.stats()["distinct"])
 
 
-def wait_until_settled(relay: Relay, total: int, timeout: float = 240) -> dict[str, int]:
+def wait_until_settled(
+    relay: Relay, total: int, *servers: MockServer, timeout: float = 240
+) -> dict[str, int]:
+    """Wait until the store has ``total`` done and nothing due, and the servers hold
+    nothing more for the relay (every acknowledgement arrived)."""
     deadline = time.monotonic() + timeout
     store = SqliteStore(relay.folder / "relay.db")
     try:
         while time.monotonic() < deadline:
             counts = store.counts()
-            if counts["done"] >= total and counts["pending"] + counts["in_flight"] == 0:
+            settled = all(server.stats()["pending"] == 0 for server in servers)
+            if settled and counts["done"] >= total and not counts["pending"] + counts["in_flight"]:
                 return counts
             time.sleep(0.1)
         return store.counts()
@@ -158,7 +163,7 @@ def check_exactly_once(
     relay: Relay, nsw: MockNsw, unipass: MockUnipass, *, from_nsw: int, from_unipass: int
 ) -> None:
     total = 2 * (from_nsw + from_unipass)
-    wait_until_settled(relay, total)
+    wait_until_settled(relay, total, nsw, unipass)
     polls = nsw.stats()["requests"]
     deadline = time.monotonic() + 30
     while nsw.stats()["requests"] == polls and time.monotonic() < deadline:
