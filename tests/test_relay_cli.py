@@ -178,3 +178,12 @@ def test_run_without_trust_refuses_unsigned(tmp_path: Path) -> None:
         assert nsw.stats()["rejected"] == 1 and unipass.stats()["received"] == 0
         (item,) = nsw.mailbox.queued.values()
         assert item.code == "SIGNATURE_MISSING"
+
+
+def test_run_refuses_config_and_quick_flags_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bridge.toml"
+    config.write_text('[bridge]\ncountry = "TH"\nstore = "r.db"\n')
+    assert cli.main(["run", "--config", str(config), "--store", "other.db"]) == 2
+    assert "--store: not with --config" in capsys.readouterr().err

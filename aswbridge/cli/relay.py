@@ -144,6 +144,22 @@ def run_command(args: argparse.Namespace) -> int:
     from aswbridge.relay.factory import build_bridge
 
     if args.config:
+        given = [
+            flag
+            for flag, value in (
+                ("--side", args.side),
+                ("--nsw-url", args.nsw_url),
+                ("--nsw-mailbox", args.nsw_mailbox),
+                ("--unipass-url", args.unipass_url),
+                ("--store", args.store),
+                ("--trust", args.trust),
+                ("--sign-key", args.sign_key),
+                ("--sign-cert", args.sign_cert),
+            )
+            if value
+        ]
+        if given:
+            raise ConfigurationError(f"{', '.join(given)}: not with --config (set it in the file)")
         config = load_config(args.config)
         if args.allow_unsigned and not config.allow_unsigned:
             config = attrs.evolve(config, allow_unsigned=True)
