@@ -163,3 +163,31 @@ def test_the_committed_xsd_is_generated_from_the_tables(site: Path, tmp_path: Pa
         "regenerate: python -m aswbridge.profiles.xsd cn > "
         "examples/profile_cn/aswbridge_profile_cn/cn-eco.xsd"
     )
+
+
+def test_every_sample_the_profile_can_carry_round_trips(site: Path, tmp_path: Path) -> None:
+    code = (
+        "import aswbridge\n"
+        "from aswbridge import samples\n"
+        "from aswbridge.errors import MappingError\n"
+        "for name, build in samples.SCENARIOS.items():\n"
+        "    message = build()\n"
+        "    form = getattr(message.document, 'form', 'FORM_RCEP')\n"
+        "    if message.kind in ('certificate', 'receipt', 'response') and form == 'FORM_RCEP':\n"
+        "        data = aswbridge.write(message, profile='cn')\n"
+        "        assert aswbridge.read(data) == ('cn', message), name\n"
+        "        print('carried', name)\n"
+        "    else:\n"
+        "        try:\n"
+        "            aswbridge.write(message, profile='cn')\n"
+        "        except MappingError as exc:\n"
+        "            print('refused', name, exc.problems[0].path or message.kind)\n"
+        "        else:\n"
+        "            raise AssertionError(name)\n"
+    )
+    done = run(site, "-c", code, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    lines = done.stdout.decode().splitlines()
+    assert {"carried form_rcep_kr_th", "carried receipt", "carried response_refusing_item",
+            "refused form_ak_id_kr form", "refused verification_request verification_request",
+            } <= set(lines)
