@@ -150,3 +150,40 @@ def test_every_kind_of_message_is_carried_both_ways(
     assert carried_to_nsw == sorted(m.kind for m in from_korea)
     assert carried_to_unipass == sorted(m.kind for m in from_thailand)
     assert nsw.rejected == [] and unipass.rejected == []
+
+
+def test_a_dead_letter_is_reported_to_its_producer(
+    sides: tuple[FakeSide, FakeSide], store: SqliteStore
+) -> None:
+    from aswbridge.model import Receipt
+    from aswbridge.relay import failure_receipt
+    from aswbridge.transport.base import RemoteRejected
+
+    nsw, unipass = sides
+    message_id = queue(
+        nsw,
+        write(
+            certificate(exporter_country="TH", importing_country="KR", name="refused-by-kcs"),
+            profile="asw",
+        ),
+    )
+    unipass.faults.append(RemoteRejected("refused", remote_code="CO_DUPLICATE", status=400))
+    bridge = Bridge(
+        nsw=nsw,
+        unipass=unipass,
+        store=store,
+        country="TH",
+        translate=pipeline_translator(allow_unsigned=True),
+        notify=failure_receipt,
+    )
+    bridge.run_once()
+    bridge.run_once()
+    assert [d.message_id for d in store.dead_letters()] == [message_id]
+    (told,) = nsw.received
+    profile, receipt = read(told.body)
+    assert profile == "asw" and isinstance(receipt.document, Receipt)
+    assert (receipt.document.status, receipt.document.reason_code) == ("failed", "CO_DUPLICATE")
+    assert receipt.document.ref_message_id == message_id
+    assert (receipt.envelope.sender.country, receipt.envelope.receiver.country) == ("KR", "TH")
+    events = [e.event for e in store.journal(message_id=message_id)]
+    assert events[-1] == "dead_lettered"

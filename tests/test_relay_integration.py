@@ -134,15 +134,21 @@ def test_dropped_answers_are_resent_under_the_same_id(tmp_path: Path) -> None:
 
 
 def test_a_refusal_is_dead_lettered_after_one_attempt(tmp_path: Path) -> None:
-    # the NSW mock answers for VN: a certificate for TH is refused, never retried
+    # the NSW mock answers for VN: a certificate for TH is refused, never retried, and
+    # UNI-PASS is told with a failed receipt
     with MockNsw(country="VN") as nsw, MockUnipass() as unipass:
-        unipass.outbound(unipass_certificates(1)[0])
+        (certificate_body,) = unipass_certificates(1)
+        unipass.outbound(certificate_body)
         bridge = relay(nsw, unipass, tmp_path / "relay.db")
-        counts = drain(bridge, 1, unipass)
+        counts = drain(bridge, 2, unipass)
         assert counts["dead"] == 1 and nsw.stats()["distinct"] == 0
         (dead,) = bridge.store.dead_letters()
         assert (dead.attempts, dead.last_code) == (1, "WRONG_RECEIVER")
         assert unipass.stats()["acknowledged"] == 1  # it was taken from UNI-PASS all the same
+        (told,) = unipass.mailbox.received.values()
+        _, receipt = read(told.body)
+        assert told.kind == "receipt" and receipt.document.status == "failed"
+        assert receipt.document.ref_message_id == read(certificate_body)[1].envelope.message_id
         bridge.store.close()
 
 

@@ -26,12 +26,13 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Literal
 
 import attrs
 
 from aswbridge.errors import AswBridgeError, ConfigurationError, MessageError, SecurityError
 from aswbridge.relay.crash import crash_point
+from aswbridge.relay.delivery import Delivery, PassReport
+from aswbridge.relay.notify import Notifier
 from aswbridge.relay.translator import (
     OTHER_SIDE,
     PROFILE_OF,
@@ -41,7 +42,6 @@ from aswbridge.relay.translator import (
 )
 from aswbridge.store.base import (
     InboxOutcome,
-    OutboxEntry,
     Outgoing,
     Store,
     StoreConflict,
@@ -50,40 +50,12 @@ from aswbridge.store.base import (
 )
 from aswbridge.transport.base import (
     Inbound,
-    Outbound,
-    OutcomeUnknown,
-    RemoteRejected,
-    ResponseRefused,
-    RetryableTransportError,
     Side,
     TransportError,
 )
 from aswbridge.transport.retry import RetryPolicy
 
 log = logging.getLogger("aswbridge.relay")
-
-Outcome = Literal["delivered", "retry", "dead", "released"]
-
-
-@attrs.define
-class PassReport:
-    """What one pass did, for logs and tests."""
-
-    pulled: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    delivered: int = 0
-    retried: int = 0
-    dead: int = 0
-    errors: int = 0
-    skipped: int = 0
-
-    @property
-    def busy(self) -> bool:
-        """True if the pass moved anything (the relay polls again at once)."""
-        return bool(
-            self.pulled or self.duplicates or self.rejected or self.delivered or self.retried
-        )
 
 
 class Bridge:
@@ -101,6 +73,9 @@ class Bridge:
         lease_s: how long a claimed row is ours before another worker may take it.
         workers: deliveries in parallel.
         read: routing data of a translated message (id, kind, sender, receiver).
+        notify: builds the failed receipt that tells a producer its message was
+            dead-lettered (see :func:`~aswbridge.relay.notify.failure_receipt`); None: no
+            receipt is sent.
         now: the clock.
     """
 
@@ -117,6 +92,7 @@ class Bridge:
         lease_s: float = 120.0,
         workers: int = 4,
         read: Callable[[bytes], Routing] = read_routing,
+        notify: Notifier | None = None,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         if batch < 1 or workers < 1 or lease_s <= 0:
@@ -132,8 +108,17 @@ class Bridge:
         self.workers = workers
         self._translate = translate
         self._read = read
+        self._notify = notify
         self._now = now
         self._stop = threading.Event()
+        self._delivery = Delivery(
+            sides=self.sides,
+            store=store,
+            policy=self.policy,
+            notify=notify,
+            now=now,
+            stopping=lambda: self._stop.is_set(),
+        )
 
     # --- inbound ----------------------------------------------------------------------
 
@@ -282,107 +267,8 @@ class Bridge:
                 if not rows:
                     break
                 done += len(rows)
-                self._deliver_chunk(pool, rows, report)
+                self._delivery.chunk(pool, rows, report)
         return report
-
-    def _deliver_chunk(
-        self, pool: ThreadPoolExecutor, rows: list[OutboxEntry], report: PassReport
-    ) -> None:
-        outcomes = list(pool.map(self._deliver_one, rows))
-        # one commit for the chunk: a crash before it only means resends the receiver knows
-        delivered = [
-            (row.message_id, tracking)
-            for row, (outcome, tracking) in zip(rows, outcomes, strict=True)
-            if outcome == "delivered"
-        ]
-        crash_point("after_send_before_ack")
-        self.store.ack_many(delivered)
-        for outcome, _ in outcomes:
-            if outcome in ("delivered", "dead"):
-                setattr(report, outcome, getattr(report, outcome) + 1)
-            elif outcome == "retry":
-                report.retried += 1
-
-    def _deliver_one(self, row: OutboxEntry) -> tuple[Outcome, str | None]:
-        """Send one claimed row; a success is recorded by the caller, with the batch."""
-        if self._stop.is_set():
-            self.store.release(row.message_id)
-            return "released", None
-        crash_point("after_claim_before_send")
-        side = self.sides[row.dest]
-        try:
-            if row.last_code == OutcomeUnknown.code and self._arrived(side, row):
-                log.info("%s: %s found delivered on lookup", row.dest, row.message_id)
-                return "delivered", None
-            result = side.deliver(
-                Outbound(
-                    message_id=row.message_id,
-                    kind=row.kind,
-                    sender=row.sender,
-                    receiver=row.receiver,
-                    body=row.body,
-                )
-            )
-        except RemoteRejected as exc:
-            detail = f"{exc.message} {exc.remote_text}".strip()
-            self.store.fail(row.message_id, code=exc.code, error=detail, next_attempt_at=None)
-            log.error("%s: %s rejected (%s), dead-lettered", row.dest, row.message_id, exc.code)
-            return "dead", None
-        except (RetryableTransportError, ResponseRefused) as exc:
-            code = OutcomeUnknown.code if isinstance(exc, ResponseRefused) else exc.code
-            retry_after = getattr(exc, "retry_after", None)
-            return self._reschedule(row, code, exc.message, retry_after), None
-        except TransportError as exc:
-            self.store.fail(row.message_id, code=exc.code, error=exc.message, next_attempt_at=None)
-            log.error("%s: %s failed for good (%s)", row.dest, row.message_id, exc.code)
-            return "dead", None
-        except Exception as exc:  # a bug must not lose the message: keep it scheduled
-            log.exception("%s: unexpected error delivering %s", row.dest, row.message_id)
-            return self._reschedule(row, "INTERNAL_ERROR", repr(exc), None), None
-        log.info(
-            "%s: %s %s delivered%s (tracking %s)",
-            row.dest,
-            row.kind,
-            row.message_id,
-            " again" if result.duplicate else "",
-            result.tracking,
-        )
-        return "delivered", result.tracking
-
-    def _arrived(self, side: Side, row: OutboxEntry) -> bool:
-        try:
-            return side.track(row.message_id) in ("delivered", "pending")
-        except TransportError:
-            return False
-
-    def _reschedule(
-        self, row: OutboxEntry, code: str, error: str, retry_after: float | None
-    ) -> Outcome:
-        due = self.policy.next_attempt_at(
-            attempts=row.attempts,
-            first_at=row.created_at,
-            now=self._now(),
-            retry_after=retry_after,
-        )
-        state = self.store.fail(row.message_id, code=code, error=error, next_attempt_at=due)
-        if state == "dead":
-            log.error(
-                "%s: %s dead-lettered after %d attempts (%s)",
-                row.dest,
-                row.message_id,
-                row.attempts,
-                code,
-            )
-            return "dead"
-        log.info(
-            "%s: %s attempt %d failed (%s), next at %s",
-            row.dest,
-            row.message_id,
-            row.attempts,
-            code,
-            due,
-        )
-        return "retry"
 
     # --- loop -------------------------------------------------------------------------
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aswbridge.config import RelayConfig, SideConfig
 from aswbridge.errors import ConfigurationError
 from aswbridge.relay.bridge import Bridge
+from aswbridge.relay.notify import failure_receipt
 from aswbridge.relay.translator import Translator, pipeline_translator
 from aswbridge.store import Store, open_store
 from aswbridge.transport.base import Side
+
+if TYPE_CHECKING:
+    from aswbridge.pipeline import SigningKey
 
 log = logging.getLogger("aswbridge.relay")
 
@@ -50,16 +55,22 @@ def build_sides(config: RelayConfig) -> tuple[Side, Side]:
     return nsw, unipass
 
 
-def configured_translator(config: RelayConfig) -> Translator:
-    """The pipeline with the configured trust anchors and signing key (files read once)."""
+def configured_signing(config: RelayConfig) -> SigningKey | None:
+    """The relay's signing key and certificate, if configured (files read once)."""
     from aswbridge.pipeline import SigningKey
+
+    trust = config.trust
+    if trust.sign_key is None or trust.sign_cert is None:
+        return None
+    return SigningKey.from_files(key=str(trust.sign_key), cert=str(trust.sign_cert))
+
+
+def configured_translator(config: RelayConfig, *, signing: SigningKey | None = None) -> Translator:
+    """The pipeline with the configured trust anchors, signing with ``signing``."""
     from aswbridge.security import TrustStore
 
     trust = config.trust
     anchors = TrustStore.from_paths(trust.anchors) if trust.configured else None
-    signing = None
-    if trust.sign_key is not None and trust.sign_cert is not None:
-        signing = SigningKey.from_files(key=str(trust.sign_key), cert=str(trust.sign_cert))
     return pipeline_translator(trust=anchors, signing=signing, allow_unsigned=config.allow_unsigned)
 
 
@@ -89,12 +100,14 @@ def build_bridge(
             config.lease_seconds,
             longest,
         )
+    signing = configured_signing(config)
     nsw, unipass = build_sides(config)
     return Bridge(
         nsw=nsw,
         unipass=unipass,
         store=store or open_store(config.store),
-        translate=translate or configured_translator(config),
+        translate=translate or configured_translator(config, signing=signing),
+        notify=functools.partial(failure_receipt, signing=signing),
         country=config.country,
         policy=config.retry,
         batch=config.batch,

@@ -211,8 +211,13 @@ class SqlStore:
         code: str,
         error: str,
         next_attempt_at: datetime | None,
+        notify: Sequence[Outgoing] = (),
     ) -> OutboxState:
-        """Record a failed attempt: pending again at ``next_attempt_at``, or dead if None."""
+        """Record a failed attempt: pending again at ``next_attempt_at``, or dead if None.
+
+        ``notify`` (a failed receipt for the producer) is queued in the same transaction
+        when the message is dead-lettered.
+        """
         now = ts(self._now())
         state: OutboxState = "pending" if next_attempt_at is not None else "dead"
         due = ts(next_attempt_at) if next_attempt_at is not None else now
@@ -226,6 +231,8 @@ class SqlStore:
             )
             if state == "dead":
                 self._log(conn, now, message_id, "dead_lettered", "dead", f"{code}: {error}")
+                for item in notify:
+                    self._insert(conn, now, item)
             else:
                 when = datetime.fromtimestamp(due, UTC).isoformat(timespec="seconds")
                 self._log(

@@ -164,9 +164,11 @@ class Store(Protocol):
         code: str,
         error: str,
         next_attempt_at: datetime | None,
+        notify: Sequence[Outgoing] = (),
     ) -> OutboxState:
         """Record a failed attempt: back to ``pending`` at ``next_attempt_at``, or ``dead``
-        when it is None (the horizon is over or the fault is permanent). Returns the state."""
+        when it is None (the horizon is over or the fault is permanent). Returns the state.
+        When dead-lettering, ``notify`` is queued in the same transaction."""
         ...
 
     def release(self, message_id: str) -> None:
