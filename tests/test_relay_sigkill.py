@@ -2,8 +2,9 @@
 
 Catalogue T13 (crash after recording, before acknowledging the source), T16 (after
 claiming, before sending), T17 (after sending, before recording the answer), random
-SIGKILLs under injected failures (the "done when" scenario, scaled by
-``ASWBRIDGE_SOAK_NSW`` / ``ASWBRIDGE_SOAK_UNIPASS``), and a clean SIGTERM.
+SIGKILLs under injected 503s and dropped answers (300 certificates queued at the NSW and
+100 at UNI-PASS by default; ``ASWBRIDGE_SOAK_NSW`` / ``ASWBRIDGE_SOAK_UNIPASS`` change
+that), and a clean SIGTERM.
 """
 
 from __future__ import annotations
@@ -205,8 +206,8 @@ def test_a_crash_at_each_point_loses_nothing(
         assert unipass.stats()["received"] > unipass.stats()["distinct"]  # resent, recognised
 
 
-SOAK_NSW = int(os.environ.get("ASWBRIDGE_SOAK_NSW", "40"))
-SOAK_UNIPASS = int(os.environ.get("ASWBRIDGE_SOAK_UNIPASS", "15"))
+SOAK_NSW = int(os.environ.get("ASWBRIDGE_SOAK_NSW", "300"))
+SOAK_UNIPASS = int(os.environ.get("ASWBRIDGE_SOAK_UNIPASS", "100"))
 
 
 @pytest.mark.parametrize(
