@@ -26,8 +26,7 @@ DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 
 #: Pages whose python blocks do not run yet, with the reason; each is expected to
 #: fail (strict), so a page that starts passing must be removed from this list.
-NOT_YET_RUNNABLE: dict[str, str] = {
-}
+NOT_YET_RUNNABLE: dict[str, str] = {}
 
 #: Pages this suite also checks for broken relative links.
 LINK_CHECKED = (
