@@ -187,3 +187,12 @@ def test_run_refuses_config_and_quick_flags_together(
     config.write_text('[bridge]\ncountry = "TH"\nstore = "r.db"\n')
     assert cli.main(["run", "--config", str(config), "--store", "other.db"]) == 2
     assert "--store: not with --config" in capsys.readouterr().err
+
+
+def test_purge_refuses_less_than_the_retry_horizon(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["purge", "--store", str(db), "--older-than-days", "0.5"]) == 2
+    assert "shorter than the retry horizon" in capsys.readouterr().err
+    assert cli.main(["purge", "--store", str(db), "--older-than-days", "30"]) == 0
+    assert capsys.readouterr().out.strip() == "0 done, 0 received, 0 journal purged"

@@ -372,3 +372,26 @@ def test_concurrent_claims_never_lease_a_row_twice(
     assert sorted(claimed) == sorted(f"m-{n}" for n in range(60))
     for s in stores:
         s.close()
+
+
+def test_purge_keeps_what_is_not_settled(store: Store, clock: Clock) -> None:
+    for n in range(4):
+        store.enqueue(item(n))
+    store.record_inbound(sender="TH", message_id="in-old", source="nsw", kind="receipt", digest="d")
+    store.claim(limit=2, lease_s=600)
+    store.ack("m-0")
+    store.fail("m-1", code="E", error="refused", next_attempt_at=None)
+    clock.advance(10 * 86_400)
+    store.enqueue(item(9))
+    store.claim(limit=1, lease_s=600)
+    store.ack("m-2")  # delivered now, but queued ten days ago
+    purged = store.purge(before=clock.now - timedelta(days=5))
+    assert purged == {"done": 2, "received": 1, "journal": 0}
+    counts = store.counts()
+    assert (counts["done"], counts["dead"], counts["pending"], counts["received"]) == (0, 1, 2, 0)
+    assert store.record_inbound(
+        sender="TH", message_id="in-old", source="nsw", kind="receipt", digest="d"
+    )  # forgotten: new again
+    assert store.journal(message_id="m-0")  # the journal stays unless asked
+    store.purge(before=clock.now, journal=True)
+    assert store.journal(message_id="m-0") == []

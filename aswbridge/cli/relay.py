@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,18 @@ def register(subparsers: Any) -> None:
     status.add_argument("--message", help="only this message id's journal")
     status.add_argument("--limit", type=int, help="the last N journal entries")
     status.set_defaults(handler=status_command)
+
+    purge = subparsers.add_parser(
+        "purge",
+        help="delete delivered messages and old dedup records from the store",
+        description="Delete delivered outbox rows and inbox rows older than N days (the"
+        " journal too with --journal). Pending, in-flight and dead messages stay. The inbox"
+        " is how repeats are recognised: N must cover every partner's retry horizon.",
+    )
+    _store_arguments(purge)
+    purge.add_argument("--older-than-days", type=float, required=True, metavar="N")
+    purge.add_argument("--journal", action="store_true", help="also purge the journal")
+    purge.set_defaults(handler=purge_command)
 
     dead = subparsers.add_parser("dead-letter", help="list or retry dead-lettered messages")
     verbs = dead.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -216,6 +229,28 @@ def status_command(args: argparse.Namespace) -> int:
         print(f"{key:>15}  {value}")
     for entry in journal:
         print(entry)
+    return 0
+
+
+# --- retention --------------------------------------------------------------------
+
+
+def purge_command(args: argparse.Namespace) -> int:
+    """Delete what is settled and older than ``--older-than-days``."""
+    days = float(args.older_than_days)
+    horizon = load_config(args.config).retry.horizon if args.config else 86_400.0
+    if days * 86_400 < max(horizon, 86_400.0):
+        raise ConfigurationError(
+            f"--older-than-days: {days:g} is shorter than the retry horizon"
+            f" ({horizon / 86_400:g} days) or one day; repeats would be taken as new"
+        )
+    store = _open_existing_store(args)
+    try:
+        before = datetime.now(UTC) - timedelta(days=days)
+        purged = store.purge(before=before, journal=args.journal)
+    finally:
+        store.close()
+    print(", ".join(f"{count} {what}" for what, count in purged.items()) + " purged")
     return 0
 
 

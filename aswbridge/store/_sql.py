@@ -16,15 +16,12 @@ from typing import Any, Self
 from aswbridge.store._rows import (
     OUTBOX_COLUMNS,
     inbox_entry,
-    journal_entry,
     outbox_entry,
     ts,
 )
 from aswbridge.store.base import (
-    STATES,
     InboxEntry,
     InboxOutcome,
-    JournalEntry,
     OutboxEntry,
     OutboxState,
     Outgoing,
@@ -34,8 +31,8 @@ from aswbridge.store.base import (
 )
 
 
-class SqlStore:
-    """The store's logic on a DB-API connection; see the backends for the details.
+class SqlCore:
+    """The store's outbox and inbox on a DB-API connection (reports in :class:`SqlStore`).
 
     Subclasses set ``_conn``, ``_now``, ``_lock`` and ``marker``, and implement
     :meth:`_write` (one transaction holding the write lock) and :meth:`close`.
@@ -365,37 +362,6 @@ class SqlStore:
                 ).fetchone()
                 event = "acknowledged" if row["outcome"] == "accepted" else "rejection_sent"
                 self._log(conn, now, message_id, event, row["outcome"], f"to {row['source']}")
-
-    # --- reporting -----------------------------------------------------------------------
-
-    def counts(self) -> dict[str, int]:
-        """Outbox rows by state; inbox totals ``received``, ``rejected``, ``ack_unconfirmed``."""
-        result: dict[str, int] = dict.fromkeys(STATES, 0)
-        for row in self._read("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state"):
-            result[row["state"]] = row["n"]
-        inbox = self._read(
-            "SELECT COUNT(*) AS n,"
-            " COALESCE(SUM(CASE WHEN outcome = 'rejected' THEN 1 ELSE 0 END), 0) AS r,"
-            " COALESCE(SUM(CASE WHEN acknowledged_at IS NULL THEN 1 ELSE 0 END), 0) AS u"
-            " FROM inbox"
-        )[0]
-        result["received"] = inbox["n"]
-        result["rejected"] = inbox["r"]
-        result["ack_unconfirmed"] = inbox["u"]
-        return result
-
-    def journal(
-        self, *, message_id: str | None = None, limit: int | None = None
-    ) -> list[JournalEntry]:
-        """The journal, oldest first, of one message or of all (the last ``limit`` rows)."""
-        where, params = ("WHERE message_id = ?", [message_id]) if message_id else ("", [])
-        sql = f"SELECT * FROM journal {where} ORDER BY seq"
-        if limit is not None:
-            sql = (
-                f"SELECT * FROM ({sql.replace('ORDER BY seq', 'ORDER BY seq DESC')}"
-                f" LIMIT {int(limit)}) AS recent ORDER BY seq"
-            )
-        return [journal_entry(row) for row in self._read(sql, params)]
 
     def close(self) -> None:
         """Close the connection."""

@@ -222,6 +222,11 @@ class Store(Protocol):
         """:meth:`mark_acknowledged` for several ``(sender, message_id)`` in one commit."""
         ...
 
+    def purge(self, *, before: datetime, journal: bool = False) -> dict[str, int]:
+        """Delete delivered outbox rows and inbox rows older than ``before`` (and, with
+        ``journal``, the journal up to then); returns how many of each."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Outbox rows by state (``pending``, ``in_flight``, ``done``, ``dead``) and inbox
         totals (``received``, ``rejected``, ``ack_unconfirmed``)."""

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from aswbridge.errors import ConfigurationError
-from aswbridge.store._sql import SqlStore
+from aswbridge.store._sqlstore import SqlStore
 from aswbridge.store.base import StoreError, utcnow
 
 _SCHEMA = """

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from aswbridge.store._sql import SqlStore
+from aswbridge.store._sqlstore import SqlStore
 from aswbridge.store.base import StoreError, utcnow
 
 _SCHEMA = """
