@@ -53,6 +53,22 @@ class Profile:
         """The root element's namespaced tag."""
         return f"{{{self.namespace}}}{self.root_tag}"
 
+    def signature_parts(self) -> tuple[str, str, str] | None:
+        """Where a certificate's signatures sit: (root, content, declaration) tags.
+
+        The content is the certificate's group carrying an ``Id`` (boxes 1-11, which the
+        exporter signs); the declaration is the node of the exporter's declaration inside
+        it. ``None`` when the tables have no such group.
+        """
+        table = self.documents.get("certificate")
+        for entry in table.entries if table is not None else ():
+            if isinstance(entry, Group) and entry.id_attribute:
+                for inner in entry.table.entries:
+                    if isinstance(inner, Node) and inner.field == "declaration":
+                        ns = f"{{{self.namespace}}}"
+                        return self.root, ns + entry.tag, ns + inner.tag
+        return None
+
     def detect(self, element: etree._Element) -> bool:
         """Whether ``element`` is a message of this profile."""
         return element.tag == self.root

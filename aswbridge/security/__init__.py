@@ -34,17 +34,16 @@ from aswbridge.security.errors import (
     UntrustedSigner,
 )
 from aswbridge.security.policy import (
-    LAYOUTS,
     SignatureLayout,
     SigningPolicy,
     VerificationPolicy,
+    profile_layouts,
 )
 from aswbridge.security.signing import Signer, load_certificates, load_private_key
 from aswbridge.security.trust import TrustStore, ValidatedChain, country_of, fingerprint
 from aswbridge.security.verifying import SignerInfo, Verified, Verifier, check_issuer
 
 __all__ = [
-    "LAYOUTS",
     "AlgorithmNotAllowed",
     "AmbiguousReference",
     "CertExpired",
@@ -78,4 +77,5 @@ __all__ = [
     "load_certificates",
     "load_private_key",
     "pki",
+    "profile_layouts",
 ]

@@ -21,11 +21,11 @@ __all__ = [
     "DS_NS",
     "ENVELOPED",
     "EXC_C14N",
-    "LAYOUTS",
     "RevocationMode",
     "SignatureLayout",
     "SigningPolicy",
     "VerificationPolicy",
+    "profile_layouts",
 ]
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -55,10 +55,6 @@ DEFAULT_C14N_METHODS = frozenset({EXC_C14N, C14N_11})
 
 RevocationMode = Literal["hard-fail", "soft-fail"]
 
-_ASW = "urn:aswbridge:reference:asw:1"
-_UNIPASS = "urn:aswbridge:reference:unipass:1"
-
-
 @attrs.frozen(kw_only=True)
 class SignatureLayout:
     """Where the two signatures of a certificate message sit, for one profile.
@@ -76,26 +72,22 @@ class SignatureLayout:
     declaration: str
 
 
-#: The layouts of the built-in reference profiles, keyed by root element.
-LAYOUTS: Mapping[str, SignatureLayout] = {
-    layout.root: layout
-    for layout in (
-        SignatureLayout(
-            root=f"{{{_ASW}}}EFormMessage",
-            content=f"{{{_ASW}}}CertificateOfOrigin",
-            declaration=f"{{{_ASW}}}ExporterDeclaration",
-        ),
-        SignatureLayout(
-            root=f"{{{_UNIPASS}}}EcoMsg",
-            content=f"{{{_UNIPASS}}}CoInfo",
-            declaration=f"{{{_UNIPASS}}}ExpDclr",
-        ),
-    )
-}
+def profile_layouts() -> dict[str, SignatureLayout]:
+    """The layouts of every available profile (built-in or registered by entry point),
+    derived from their mapping tables."""
+    from aswbridge import profiles
+
+    found: dict[str, SignatureLayout] = {}
+    for name in profiles.names():
+        parts = profiles.get(name).signature_parts()
+        if parts is not None:
+            root, content, declaration = parts
+            found[root] = SignatureLayout(root=root, content=content, declaration=declaration)
+    return found
 
 
 def _layouts(value: Mapping[str, SignatureLayout] | None) -> Mapping[str, SignatureLayout]:
-    return {**LAYOUTS, **(value or {})}
+    return {**profile_layouts(), **(value or {})}
 
 
 @attrs.frozen(kw_only=True)
