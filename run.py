@@ -7,7 +7,8 @@
 
 The first run creates ``.venv`` and installs the package with its test extras; on
 Debian-like systems run as root it also installs the command-line tools the tests
-use to check our output independently (xmllint, xmlsec1).
+use to check our output independently (xmllint, xmlsec1) and the PostgreSQL server the
+PostgreSQL store is tested against.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
-SYSTEM_TOOLS = {"xmllint": "libxml2-utils", "xmlsec1": "xmlsec1"}
+SYSTEM_TOOLS = {"xmllint": "libxml2-utils", "xmlsec1": "xmlsec1", "pg_ctl": "postgresql"}
 
 
 def sh(*cmd: str | Path, check: bool = True) -> int:
@@ -45,7 +46,16 @@ def ensure_venv() -> None:
         stamp.write_text(digest)
 
 
+def postgres_bin() -> None:
+    """Debian keeps the PostgreSQL server programs off PATH: put them on it for the tests."""
+    if shutil.which("pg_ctl") is None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if found:
+            os.environ["PATH"] = f"{found[-1].parent}{os.pathsep}{os.environ['PATH']}"
+
+
 def ensure_system_tools() -> None:
+    postgres_bin()
     missing = [pkg for tool, pkg in SYSTEM_TOOLS.items() if shutil.which(tool) is None]
     if not missing:
         return
@@ -54,9 +64,10 @@ def ensure_system_tools() -> None:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+        postgres_bin()
     else:
-        print(f"note: {', '.join(missing)} not found; the interoperability tests need them",
-              file=sys.stderr)
+        print(f"note: {', '.join(missing)} not found; the interoperability and store tests"
+              " need them", file=sys.stderr)
 
 
 def main(argv: list[str]) -> int:
