@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from aswbridge.security import TrustStore, VerificationPolicy, Verified
 
-__all__ = ["SigningKey", "check", "problems_of", "read", "translate", "write"]
+__all__ = ["SigningKey", "problems_of", "read", "translate", "write"]
 
 CANONICAL = "canonical"
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -48,15 +48,6 @@ class SigningKey:
         certs = load_certificates(cert)
         extra = load_certificates(chain) if chain else []
         return cls(key=load_private_key(key), cert=certs[0], chain=(*certs[1:], *extra))
-
-
-def detect(element: etree._Element) -> profiles.Profile:
-    """The profile whose root element ``element`` is."""
-    for name in profiles.names():
-        profile = profiles.get(name)
-        if profile.detect(element):
-            return profile
-    raise SchemaError(f"no profile reads a {element.tag} root element")
 
 
 def read(
@@ -104,7 +95,7 @@ def _read(
             raise ConfigurationError("canonical JSON carries no signature to verify")
         return canonical.loads(data, max_bytes=max_bytes), CANONICAL, None
     element = _xml.parse(data, max_bytes=max_bytes)
-    prof = detect(element) if profile is None else profiles.get(profile)
+    prof = profiles.detect(element) if profile is None else profiles.get(profile)
     if not prof.detect(element):
         raise SchemaError(f"not a {prof.name} message: root element is {element.tag}")
     verified = None
@@ -120,11 +111,6 @@ def _read(
 
         bind_message(verified, message, pins=pins, bridges=bridges)
     return message, prof.name, verified
-
-
-def check(message: Message, *, today: date | None = None) -> list[Problem]:
-    """Business-rule problems of ``message``; raises :class:`ValidationFailed` on errors."""
-    return rules.validate(message, today=today)
 
 
 def write(message: Message, *, profile: str, signing: SigningKey | None = None) -> bytes:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 from importlib.metadata import entry_points
 
-from aswbridge.errors import ConfigurationError
+from lxml import etree
+
+from aswbridge.errors import ConfigurationError, SchemaError
 from aswbridge.profiles.base import Profile
 
-__all__ = ["Profile", "get", "names", "register"]
+__all__ = ["Profile", "detect", "get", "names", "register"]
 
 _BUILTIN = {"asw": "aswbridge.profiles.asw", "unipass": "aswbridge.profiles.unipass"}
 _REGISTERED: dict[str, Profile] = {}
@@ -56,3 +58,16 @@ def get(name: str) -> Profile:
         raise ConfigurationError(f"entry point {name!r} is not an aswbridge Profile")
     _REGISTERED[name] = profile
     return profile
+
+
+def detect(element: etree._Element) -> Profile:
+    """The profile whose root element ``element`` is.
+
+    Raises:
+        SchemaError: no profile reads this root element.
+    """
+    for name in names():
+        profile = get(name)
+        if profile.detect(element):
+            return profile
+    raise SchemaError(f"no profile reads a {element.tag} root element")

@@ -190,8 +190,3 @@ def _find(table: Table, tag: str) -> tuple[list[str], Table | None, bool] | None
             if found is not None:
                 return [entry.field, *found[0]], found[1], found[2]
     return None
-
-
-def all_tables(profile: Profile) -> dict[str, Any]:
-    """Every table of a profile by document kind, envelope included."""
-    return {"envelope": profile.envelope, **profile.documents}

@@ -110,7 +110,6 @@ class Plan:
     """A compiled table: ``decode(element)`` and ``encode(obj, out, path)``."""
 
     def __init__(self, table: Table, ns: str) -> None:
-        self.table = table
         self.ns = ns
         enc = _Source()
         enc.emit(0, "def encode(obj, out, path=''):")

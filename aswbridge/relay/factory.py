@@ -105,7 +105,7 @@ def build_bridge(
     return Bridge(
         nsw=nsw,
         unipass=unipass,
-        store=store or open_store(config.store),
+        store=store or open_store(config.store, relay=True),
         translate=translate or configured_translator(config, signing=signing),
         notify=functools.partial(failure_receipt, signing=signing),
         country=config.country,

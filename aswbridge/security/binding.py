@@ -15,7 +15,6 @@ from datetime import datetime
 import attrs
 from lxml import etree
 
-from aswbridge.errors import ConfigurationError
 from aswbridge.model import Certificate, Message, SignerRef
 from aswbridge.security.errors import SignerNotIssuer
 from aswbridge.security.verifying import Verified, check_issuer, same_pin
@@ -38,17 +37,14 @@ def decode_signed(signed: etree._Element) -> tuple[str, Message]:
     """Validate and decode the signed element with the profile owning its root element.
 
     Raises:
-        ConfigurationError: no profile knows the root element.
-        SchemaError: the signed element is not valid against the profile's schema.
+        SchemaError: no profile reads the root element, or the signed element is not
+            valid against the profile's schema.
     """
     from aswbridge import profiles
 
-    for name in profiles.names():
-        profile = profiles.get(name)
-        if profile.detect(signed):
-            profile.validate(signed)
-            return name, profile.decode(signed)
-    raise ConfigurationError(f"no profile reads root element {signed.tag}")
+    profile = profiles.detect(signed)
+    profile.validate(signed)
+    return profile.name, profile.decode(signed)
 
 
 def claims_of(signed: etree._Element) -> Claims:

@@ -38,10 +38,15 @@ __all__ = [
 ]
 
 
-def open_store(location: str, *, readonly: bool = False) -> Store:
-    """Open the store at ``location``: a SQLite file path, or a ``postgresql://`` URL."""
+def open_store(location: str, *, readonly: bool = False, relay: bool = False) -> Store:
+    """Open the store at ``location``: a SQLite file path, or a ``postgresql://`` URL.
+
+    ``relay``: opened by a running relay. A SQLite store then admits one relay only, and
+    what a dead predecessor left in flight is requeued at once (PostgreSQL, shared by
+    several relays, waits for the leases to expire).
+    """
     if location.startswith(("postgres://", "postgresql://")):
         from aswbridge.store.postgres import PostgresStore
 
         return PostgresStore(location)
-    return SqliteStore(location, readonly=readonly)
+    return SqliteStore(location, readonly=readonly, exclusive=relay)

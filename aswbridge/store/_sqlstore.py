@@ -12,6 +12,36 @@ from aswbridge.store.base import STATES, JournalEntry
 class SqlStore(SqlCore):
     """The whole :class:`~aswbridge.store.base.Store` in portable SQL; backends subclass it."""
 
+    # --- recovery ------------------------------------------------------------------------
+
+    def requeue_in_flight(self) -> int:
+        """Put every leased row back to pending now (its lessee is known to be gone).
+
+        Only for a store with one relay, at that relay's start: whatever is in flight was
+        claimed by a process that died. The attempt stays counted.
+        """
+        now = ts(self._now())
+        with self._write() as conn:
+            rows = self._x(
+                conn, "SELECT message_id FROM outbox WHERE state = 'in_flight'"
+            ).fetchall()
+            for row in rows:
+                self._x(
+                    conn,
+                    "UPDATE outbox SET state = 'pending', lease_until = NULL, next_attempt_at = ?"
+                    " WHERE message_id = ?",
+                    (now, row["message_id"]),
+                )
+                self._log(
+                    conn,
+                    now,
+                    row["message_id"],
+                    "requeued_at_start",
+                    "pending",
+                    "the relay that claimed it stopped",
+                )
+        return len(rows)
+
     # --- retention -----------------------------------------------------------------------
 
     def purge(self, *, before: datetime, journal: bool = False) -> dict[str, int]:

@@ -9,12 +9,14 @@ Other processes (``aswbridge status``) may read at the same time.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 from aswbridge.store._sqlstore import SqlStore
 from aswbridge.store.base import StoreError, utcnow
@@ -65,6 +67,17 @@ CREATE INDEX IF NOT EXISTS journal_message ON journal (message_id);
 """
 
 
+def _hold_relay_lock(path: Path) -> IO[bytes]:
+    """Take ``<path>.lock`` for this process (released when the file is closed or we die)."""
+    handle = open(f"{path}.lock", "ab")  # noqa: SIM115 (held for the store's lifetime)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise StoreError(f"{path}: another relay is running on this store") from None
+    return handle
+
+
 class SqliteStore(SqlStore):
     """The :class:`~aswbridge.store.base.Store` on one SQLite file.
 
@@ -73,6 +86,9 @@ class SqliteStore(SqlStore):
         now: the clock, returning an aware datetime (injected by tests).
         busy_timeout_ms: how long to wait for another writer's lock.
         readonly: open for reading only (status, audits); no table is created.
+        exclusive: this process is the store's only relay: hold a lock file
+            (``<path>.lock``) while open, refuse to open if another relay holds it, and put
+            what a dead predecessor left in flight back in the queue at once.
     """
 
     def __init__(
@@ -82,10 +98,14 @@ class SqliteStore(SqlStore):
         now: Callable[[], datetime] = utcnow,
         busy_timeout_ms: int = 10_000,
         readonly: bool = False,
+        exclusive: bool = False,
     ) -> None:
         self.path = Path(path)
         self._now = now
         self._lock = threading.RLock()
+        self._relay_lock: IO[bytes] | None = None
+        if exclusive:
+            self._relay_lock = _hold_relay_lock(self.path)
         if readonly:
             if not self.path.exists():
                 raise StoreError(f"no store at {self.path}")
@@ -107,6 +127,15 @@ class SqliteStore(SqlStore):
                     f" synchronous={sync}); a file on a local disk is required"
                 )
             conn.executescript(_SCHEMA)
+        if exclusive:
+            self.requeue_in_flight()
+
+    def close(self) -> None:
+        """Close the connection and give up the relay lock."""
+        super().close()
+        if self._relay_lock is not None:
+            self._relay_lock.close()
+            self._relay_lock = None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
