@@ -395,3 +395,23 @@ def test_purge_keeps_what_is_not_settled(store: Store, clock: Clock) -> None:
     assert store.journal(message_id="m-0")  # the journal stays unless asked
     store.purge(before=clock.now, journal=True)
     assert store.journal(message_id="m-0") == []
+
+
+def test_one_relay_per_sqlite_store(tmp_path: Path, clock: Clock) -> None:
+    from aswbridge.store import StoreError
+
+    path = tmp_path / "relay.db"
+    dead = SqliteStore(path, now=clock)  # a relay that claimed, then died
+    dead.enqueue(item(1))
+    dead.claim(limit=1, lease_s=3600)
+    dead.close()
+    relay = SqliteStore(path, now=clock, exclusive=True)
+    row = relay.get("m-1")
+    assert row is not None and (row.state, row.attempts) == ("pending", 1)  # at once
+    assert "requeued_at_start" in [e.event for e in relay.journal(message_id="m-1")]
+    with pytest.raises(StoreError, match="another relay is running"):
+        SqliteStore(path, now=clock, exclusive=True)
+    with SqliteStore(path, now=clock) as reader:  # status and dead-letter still open it
+        assert reader.counts()["pending"] == 1
+    relay.close()
+    SqliteStore(path, now=clock, exclusive=True).close()  # the lock went with the relay
