@@ -91,7 +91,7 @@ def main(argv: list[str]) -> int:
     if command == "bench":
         ensure_venv()
         status = 0
-        for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        for script in sorted((ROOT / "benchmarks").glob("[!_]*.py")):
             status |= sh(PY, script, *rest, check=False)
         return status
     print(__doc__)
