@@ -7,7 +7,7 @@ down cleanly. The library only uses the standard ``logging`` module, so the host
 where its records go: here JSON lines in the service's log file, next to its own records.
 
 The partners are mock services on loopback: Indonesia's NSW gateway, and a UNI-PASS that
-answers one request in five with a 503 (the bridge retries). The PKI is a throwaway
+answers about one request in five with a 503 (the bridge retries). The PKI is a throwaway
 TEST-ONLY one.
 
 Run: ``.venv/bin/python examples/embed_bridge.py``
