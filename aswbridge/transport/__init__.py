@@ -5,6 +5,7 @@
 * :mod:`aswbridge.transport.filebox` – an NSW mailbox of folders (atomic rename).
 """
 
+from aswbridge.transport._http import HttpPolicy
 from aswbridge.transport.base import (
     Delivered,
     Inbound,
@@ -19,6 +20,7 @@ from aswbridge.transport.base import (
 
 __all__ = [
     "Delivered",
+    "HttpPolicy",
     "Inbound",
     "Outbound",
     "OutcomeUnknown",

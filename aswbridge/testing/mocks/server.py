@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import attrs
 
@@ -180,7 +180,7 @@ class MockServer:
             self._thread.join(5)
             self._thread = None
 
-    def __enter__(self) -> MockServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
