@@ -264,6 +264,19 @@ def test_outcome_unknown_is_resolved_by_tracking(
     assert unipass.tracked == ["c-1"] and len(unipass.received) == 1
 
 
+@pytest.mark.parametrize("code", ["CONNECTION_LOST", "READ_TIMEOUT", "DEADLINE_EXCEEDED"])
+def test_every_kind_of_lost_answer_is_resolved_by_tracking(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide], clock: Clock, code: str
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    unipass.deliver_then.append(OutcomeUnknown("the answer was lost", code=code))
+    assert bridge.run_once().retried == 1
+    clock.advance(5)
+    assert bridge.run_once().delivered == 1
+    assert unipass.tracked == ["c-1"] and len(unipass.received) == 1  # looked up, not resent
+
+
 def test_outcome_unknown_resends_the_same_bytes(
     bridge: Bridge, sides: tuple[FakeSide, FakeSide], clock: Clock
 ) -> None:

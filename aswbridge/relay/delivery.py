@@ -121,9 +121,14 @@ class Delivery:
             log.error("%s: %s rejected (%s), dead-lettered", row.dest, row.message_id, exc.code)
             return "dead", None
         except (RetryableTransportError, ResponseRefused) as exc:
-            code = OutcomeUnknown.code if isinstance(exc, ResponseRefused) else exc.code
+            # Whatever the way the answer was lost (connection, timeout, deadline, a
+            # refused answer), the row says OUTCOME_UNKNOWN, so that the next attempt
+            # asks the receiver before sending again; the specific code stays in the text.
+            unknown = isinstance(exc, OutcomeUnknown | ResponseRefused)
+            code = OutcomeUnknown.code if unknown else exc.code
+            error = f"{exc.code}: {exc.message}" if unknown and exc.code != code else exc.message
             retry_after = getattr(exc, "retry_after", None)
-            return self._reschedule(row, code, exc.message, retry_after), None
+            return self._reschedule(row, code, error, retry_after), None
         except TransportError as exc:
             self._dead(row, exc.code, exc.message)
             log.error("%s: %s failed for good (%s)", row.dest, row.message_id, exc.code)
