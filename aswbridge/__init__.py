@@ -7,7 +7,12 @@ The facade::
     out = aswbridge.translate(data, source="asw", target="unipass")
     name, message = aswbridge.read(data)          # canonical model, no rules
     problems = aswbridge.problems_of(data)        # [] when valid
+
+``aswbridge.Bridge`` (the relay) is imported on first use, so that translating does not
+load the transports.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from aswbridge.errors import (
     AswBridgeError,
@@ -20,10 +25,22 @@ from aswbridge.errors import (
 from aswbridge.model import Certificate, Message
 from aswbridge.pipeline import SigningKey, problems_of, read, translate, write
 
+if TYPE_CHECKING:
+    from aswbridge.relay import Bridge
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Bridge":
+        from aswbridge.relay import Bridge
+
+        return Bridge
+    raise AttributeError(f"module 'aswbridge' has no attribute {name!r}")
 
 __all__ = [
     "AswBridgeError",
+    "Bridge",
     "Certificate",
     "ConfigurationError",
     "Message",
