@@ -49,10 +49,12 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 @attrs.frozen(kw_only=True)
 class SideConfig:
-    """How to reach one side: an HTTP(S) URL, or (NSW only) a mailbox folder."""
+    """How to reach one side: an HTTP(S) URL, or (NSW only) a mailbox folder; and the
+    profile it speaks (``asw`` / ``unipass`` unless a registered profile is named)."""
 
     url: str | None = None
     mailbox: Path | None = None
+    profile: str | None = None
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     deadline: float = 60.0
@@ -107,6 +109,7 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
     "nsw": {
         "url": ((str,), "url"),
         "mailbox": ((str,), "path"),
+        "profile": ((str,), "profile"),
         "connect_timeout": (_NUM, "positive"),
         "read_timeout": (_NUM, "positive"),
         "deadline": (_NUM, "positive"),
@@ -151,6 +154,12 @@ def _check(section: str, key: str, value: Any, base: Path) -> Any:
         raise ConfigurationError(f"{name}: must not be negative, got {value!r}")
     if kind == "url" and not re.match(r"^https?://[^\s/]+", value):
         raise ConfigurationError(f"{name}: expected an http:// or https:// URL, got {value!r}")
+    if kind == "profile":
+        from aswbridge import profiles
+
+        if value not in profiles.names():
+            known = ", ".join(profiles.names())
+            raise ConfigurationError(f"{name}: unknown profile {value!r} (known: {known})")
     if kind == "path":
         return base / value
     if kind == "store":

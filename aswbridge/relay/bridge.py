@@ -62,8 +62,8 @@ class Bridge:
     """Composes the NSW side, the UNI-PASS side, the pipeline and the store.
 
     Args:
-        nsw: the NSW side (speaks the ``asw`` profile).
-        unipass: the UNI-PASS side (speaks the ``unipass`` profile).
+        nsw: the NSW side (speaks the ``asw`` profile unless ``profiles`` says otherwise).
+        unipass: the UNI-PASS side (speaks the ``unipass`` profile, likewise).
         store: the durable store.
         translate: the pipeline step, bytes of one profile to bytes of the other (with trust
             and signing configured in it).
@@ -76,6 +76,9 @@ class Bridge:
         notify: builds the failed receipt that tells a producer its message was
             dead-lettered (see :func:`~aswbridge.relay.notify.failure_receipt`); None: no
             receipt is sent.
+        profiles: the profile each side speaks, by side name (``{"nsw": "cn"}`` for a
+            single window registered as profile ``cn``); the defaults are ``asw`` and
+            ``unipass``.
         now: the clock.
     """
 
@@ -93,6 +96,7 @@ class Bridge:
         workers: int = 4,
         read: Callable[[bytes], Routing] = read_routing,
         notify: Notifier | None = None,
+        profiles: Mapping[str, str] | None = None,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         if batch < 1 or workers < 1 or lease_s <= 0:
@@ -109,6 +113,7 @@ class Bridge:
         self._translate = translate
         self._read = read
         self._notify = notify
+        self.profiles = {**PROFILE_OF, **(profiles or {})}
         self._now = now
         self._stop = threading.Event()
         self._delivery = Delivery(
@@ -203,7 +208,7 @@ class Bridge:
 
         try:
             out = self._translate(
-                inbound.body, source=PROFILE_OF[side_name], target=PROFILE_OF[dest]
+                inbound.body, source=self.profiles[side_name], target=self.profiles[dest]
             )
             routing = self._read(out)
         except (MessageError, SecurityError) as exc:

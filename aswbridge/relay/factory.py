@@ -10,7 +10,7 @@ from aswbridge.config import RelayConfig, SideConfig
 from aswbridge.errors import ConfigurationError
 from aswbridge.relay.bridge import Bridge
 from aswbridge.relay.notify import failure_receipt
-from aswbridge.relay.translator import Translator, pipeline_translator
+from aswbridge.relay.translator import PROFILE_OF, Translator, pipeline_translator
 from aswbridge.store import Store, open_store
 from aswbridge.transport.base import Side
 
@@ -102,12 +102,17 @@ def build_bridge(
         )
     signing = configured_signing(config)
     nsw, unipass = build_sides(config)
+    profiles = {name: side.profile for name, side in (("nsw", config.nsw),
+                                                       ("unipass", config.unipass))
+                if side.profile is not None}
     return Bridge(
         nsw=nsw,
         unipass=unipass,
         store=store or open_store(config.store, relay=True),
         translate=translate or configured_translator(config, signing=signing),
-        notify=functools.partial(failure_receipt, signing=signing),
+        notify=functools.partial(failure_receipt, signing=signing,
+                                 profiles={**PROFILE_OF, **profiles}),
+        profiles=profiles,
         country=config.country,
         policy=config.retry,
         batch=config.batch,

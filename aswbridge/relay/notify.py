@@ -10,7 +10,7 @@ its message id without asking. Receipts themselves are never answered with recei
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -35,12 +35,13 @@ def failure_receipt(
     reason: str,
     now: datetime,
     signing: SigningKey | None = None,
+    profiles: Mapping[str, str] = PROFILE_OF,
 ) -> Outgoing | None:
     """The failed receipt telling ``row``'s producer that its message was dead-lettered.
 
     Returns None for a row that did not come from a side, or that is itself a receipt.
     """
-    if row.source not in PROFILE_OF or row.kind == "receipt":
+    if row.source not in profiles or row.kind == "receipt":
         return None
     from aswbridge.pipeline import read, write
 
@@ -70,7 +71,7 @@ def failure_receipt(
         ),
     )
     assert row.source is not None
-    body = write(receipt, profile=PROFILE_OF[row.source], signing=signing)
+    body = write(receipt, profile=profiles[row.source], signing=signing)
     return Outgoing(
         message_id=receipt.envelope.message_id,
         dest=row.source,
