@@ -41,3 +41,4 @@ def test_a_side_speaking_another_format_is_translated_both_ways(tmp_path: Path) 
         assert nsw.acked == [message_id]
         profile, delivered = read(unipass.received[0].body)
         assert (profile, delivered) == ("unipass", message)
+

@@ -104,15 +104,25 @@ class SqliteStore(SqlStore):
         self._now = now
         self._lock = threading.RLock()
         self._relay_lock: IO[bytes] | None = None
+        if not readonly:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the store's folder: {exc}") from None
         if exclusive:
             self._relay_lock = _hold_relay_lock(self.path)
-        if readonly:
-            if not self.path.exists():
-                raise StoreError(f"no store at {self.path}")
-            uri = f"{self.path.resolve().as_uri()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-        else:
-            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        try:
+            if readonly:
+                if not self.path.exists():
+                    raise StoreError(f"no store at {self.path}")
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                       check_same_thread=False)
+            else:
+                conn = sqlite3.connect(str(self.path), isolation_level=None,
+                                       check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
         conn.row_factory = sqlite3.Row
         self._conn = conn
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
