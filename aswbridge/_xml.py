@@ -17,7 +17,6 @@ fetched nor silently dropped.
 
 from __future__ import annotations
 
-import functools
 import threading
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -162,13 +161,29 @@ class _LocalOnly(etree.Resolver):
         return self.resolve_filename(str(path), context)  # type: ignore[attr-defined]
 
 
-@functools.cache
-def load_schema(schema: str | Path) -> etree.XMLSchema:
-    """Compile an XSD once: a shipped one by file name, or a profile's own by path.
+_schema_lock = threading.Lock()
+_schemas = threading.local()
 
-    The compiled schema is reusable and thread-safe to validate with.
+
+def load_schema(schema: str | Path) -> etree.XMLSchema:
+    """Compile an XSD once per thread: a shipped one by file name, or a profile's own by path.
+
+    Each thread gets its own compiled schema (a validation leaves its error log on the
+    schema object), and compiling is serialised: libxml2's schema compiler initialises
+    shared state on first use and two threads compiling at once have been seen to fail.
     """
-    path = schema_path(schema)
+    cache: dict[str, etree.XMLSchema] | None = getattr(_schemas, "cache", None)
+    if cache is None:
+        cache = _schemas.cache = {}
+    key = str(schema)
+    compiled = cache.get(key)
+    if compiled is None:
+        with _schema_lock:
+            compiled = cache[key] = _compile_schema(schema_path(schema))
+    return compiled
+
+
+def _compile_schema(path: Path) -> etree.XMLSchema:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     parser.resolvers.add(_LocalOnly((path.parent, Path(str(wsdl_dir())).resolve())))
     doc = etree.parse(str(path), parser)

@@ -269,3 +269,33 @@ def test_schema_imports_of_urls_are_refused(tmp_path: Path,
     with pytest.raises(ConfigurationError, match="does not compile"):  # never silently dropped
         _xml.load_schema(evil)
     assert hits == []
+
+
+
+RACE = """
+import threading
+from aswbridge import _xml, profiles, samples
+data = {n: profiles.get(n).encode_bytes(samples.form_ak_id_kr()) for n in ("asw", "unipass")}
+start, failures = threading.Barrier(8), []
+def work(name):
+    start.wait()  # the first compilations of the process, all at once
+    try:
+        _xml.load_schema("unipass-service.xsd")
+        profiles.get(name).validate(_xml.parse(data[name]))
+    except Exception as exc:
+        failures.append(repr(exc))
+threads = [threading.Thread(target=work, args=(("asw", "unipass")[i % 2],)) for i in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(failures)
+"""
+
+
+def test_schemas_compile_and_validate_from_many_threads_at_once() -> None:
+    # libxml2 initialises shared state on its first schema compilation: without the
+    # lock in load_schema, a fresh process compiling from several threads fails at times.
+    for _ in range(6):
+        done = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "[]"
