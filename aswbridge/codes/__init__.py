@@ -50,6 +50,7 @@ __all__ = [
     "UnknownCode",
     "agreement_for_form",
     "hs_is_valid",
+    "hs_subheadings",
 ]
 
 #: HS editions the shipped nomenclature files cover, oldest first.
@@ -237,6 +238,21 @@ HS: Mapping[str, CodeList] = {
         compact=_digits,
     ),
 }
+
+
+_HS_ANY: frozenset[str] | None = None
+
+
+def hs_subheadings() -> frozenset[str]:
+    """Every HS-6 subheading of any edition in :data:`HS` (the union, built once).
+
+    ``code in hs_subheadings()`` is ``any(code in HS[e] for e in HS)``, in one lookup.
+    """
+    global _HS_ANY
+    union = _HS_ANY
+    if union is None:
+        union = _HS_ANY = frozenset().union(*(table.codes() for table in HS.values()))
+    return union
 
 
 def hs_is_valid(code: str, edition: str) -> bool:

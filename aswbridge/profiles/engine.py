@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from types import MemberDescriptorType
 from typing import Any
 
 import attrs
@@ -120,6 +121,7 @@ class Plan:
         """Append the XML text of an object's fields (not its own element) to ``out``."""
         dec = _Source()
         dec.env["_MISSING"] = _MISSING
+        dec.env["_new"] = object.__new__
         dec.emit(0, "def decode(element):")
         dec.emit(1, "try:")
         result = _DecoderWriter(dec, ns).object(table, 2, "element", "o_", 0)
@@ -180,12 +182,53 @@ class Plan:
 _MISSING = object()
 
 
+def _slot_setters(
+    cls: type[Any], args: dict[str, str]
+) -> list[tuple[str, Callable[[Any, Any], None], Callable[[Any], Any] | None]] | None:
+    """How to fill a new ``cls`` slot by slot exactly as its attrs ``__init__`` would.
+
+    That ``__init__`` stores every field, in field order, through ``object.__setattr__``
+    after its converter; storing through each slot's descriptor does the same in half
+    the time. Returns (field, slot setter, converter) in field order, or ``None`` when
+    the shortcut would not be exact: a class that is not a slotted attrs class with its
+    generated ``__init__``, a validator, a pre- or post-init hook, a field left out of
+    ``__init__`` or of ``args``, or a converter that needs more than the value.
+    """
+    if not attrs.has(cls) or "__slots__" not in cls.__dict__:
+        return None
+    init = cls.__dict__.get("__init__")
+    code = getattr(init, "__code__", None)
+    if code is None or not code.co_filename.startswith("<attrs generated"):
+        return None
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        return None
+    fields = attrs.fields(cls)
+    if {f.name for f in fields} != set(args) or len(fields) != len(args):
+        return None
+    out: list[tuple[str, Callable[[Any, Any], None], Callable[[Any], Any] | None]] = []
+    for f in fields:
+        converter = f.converter
+        if f.validator is not None or not f.init or f.alias != f.name:
+            return None
+        if converter is not None and (
+            isinstance(converter, attrs.Converter) or not callable(converter)
+        ):
+            return None
+        slot = next((k.__dict__[f.name] for k in cls.__mro__ if f.name in k.__dict__), None)
+        if not isinstance(slot, MemberDescriptorType):
+            return None
+        out.append((f.name, slot.__set__, converter))
+    return out
+
+
 class _DecoderWriter:
     """Writes one decoder function: nested objects are decoded inline, into locals.
 
     Every field of an object gets a local initialised to its default (or a marker if
-    it is required); one pass over the children sets them; the object is built with
-    keyword arguments at the end. Required fields still missing raise MappingError.
+    it is required); one pass over the children sets them; the object is built at the
+    end, slot by slot where that is exactly what its attrs ``__init__`` does (see
+    :func:`_slot_setters`), else with keyword arguments. Required fields still missing
+    raise MappingError.
     """
 
     def __init__(self, src: _Source, ns: str) -> None:
@@ -203,35 +246,46 @@ class _DecoderWriter:
             if owner:
                 src.emit(ind, f"{prefix}{owner}__seen = False")
         self._loop(table, ind, var, prefix, depth, owner="")
-        args = []
+        args: dict[str, str] = {}
         for owner, fields in owned.items():
             if owner:
                 sub = self._inline_table(table, owner)
                 src.emit(ind, f"if {prefix}{owner}__seen:")
-                built = self._build(sub.cls, fields, ind + 1, prefix, owner)
-                src.emit(ind + 1, f"{prefix}{owner} = {built}")
+                self._build(sub.cls, fields, ind + 1, prefix, owner, f"{prefix}{owner}")
                 src.emit(ind, "else:")
                 src.emit(ind + 1, f"{prefix}{owner} = None")
-                args.append(f"{owner}={prefix}{owner}")
+                args[owner] = f"{prefix}{owner}"
             else:
                 for name in fields:
-                    args.append(f"{name}={self._var(prefix, '', name)}")
+                    args[name] = self._var(prefix, "", name)
         result = f"{prefix}obj"
         missing = [self._var(prefix, "", n) for n, fi in owned.get("", {}).items()
                    if self._required(table.cls, n, fi)]
         for name in missing:
             src.emit(ind, f"if {name} is _MISSING: raise TypeError('missing {name[len(prefix):]}')")
-        src.emit(ind, f"{result} = {src.const(table.cls)}({', '.join(args)})")
+        self._construct(ind, result, table.cls, args)
         return result
 
     def _build(self, cls: type[Any], fields: dict[str, Any], ind: int, prefix: str,
-               owner: str) -> str:
+               owner: str, target: str) -> None:
         for name, fi in fields.items():
             if self._required(cls, name, fi):
                 var = self._var(prefix, owner, name)
                 self.src.emit(ind, f"if {var} is _MISSING: raise TypeError('missing {name}')")
-        args = ", ".join(f"{n}={self._var(prefix, owner, n)}" for n in fields)
-        return f"{self.src.const(cls)}({args})"
+        self._construct(ind, target, cls, {n: self._var(prefix, owner, n) for n in fields})
+
+    def _construct(self, ind: int, target: str, cls: type[Any], args: dict[str, str]) -> None:
+        """Emit ``target = cls(**args)``, or its equivalent slot by slot where exact."""
+        src = self.src
+        setters = _slot_setters(cls, args)
+        if setters is None:
+            call = ", ".join(f"{name}={var}" for name, var in args.items())
+            src.emit(ind, f"{target} = {src.const(cls)}({call})")
+            return
+        src.emit(ind, f"{target} = _new({src.const(cls)})")
+        for name, setter, converter in setters:
+            value = args[name] if converter is None else f"{src.const(converter)}({args[name]})"
+            src.emit(ind, f"{src.const(setter)}({target}, {value})")
 
     @staticmethod
     def _var(prefix: str, owner: str, name: str) -> str:

@@ -195,6 +195,8 @@ class Registry(Generic[D]):
 
 def code_problem(codes: CodeList, value: object, what: str) -> str | None:
     """Why ``value`` is not an active, canonically spelled code of ``codes``; else None."""
+    if type(value) is str and value in codes.codes():
+        return None
     if value in codes:
         return None
     if not isinstance(value, str):
@@ -217,17 +219,25 @@ def is_blank(value: object) -> bool:
     return not isinstance(value, str) or not value.strip()
 
 
+_INFINITY = float("inf")
+
+
 def positive(value: object) -> bool:
     """Whether ``value`` is a finite number above zero (never raises on NaN)."""
+    kind = type(value)
+    if kind is int:
+        return value > 0  # type: ignore[operator]
     if isinstance(value, Decimal):
         return value.is_finite() and value > 0
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
-    return value > 0 and value == value and value != float("inf")
+    return value > 0 and value == value and value != _INFINITY
 
 
 def is_date(value: object) -> TypeGuard[date]:
     """Whether ``value`` is a date (and not a datetime, which does not compare with one)."""
+    if type(value) is date:
+        return True
     return isinstance(value, date) and not hasattr(value, "hour")
 
 
@@ -249,8 +259,8 @@ def one_year_after(day: date) -> date:
 def decimals_beyond(amount: Decimal, places: int) -> bool:
     """Whether a finite ``amount`` has a non-zero digit after ``places`` decimals."""
     _sign, digits, exponent = amount.as_tuple()
-    if not isinstance(exponent, int):
-        return False
+    if not isinstance(exponent, int) or exponent >= -places:
+        return False  # not finite, or no digit at all after ``places`` decimals
     zeros = 0
     for digit in reversed(digits):
         if digit:

@@ -57,11 +57,12 @@ def rvc_percent(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     for i, item in enumerate(cert.items):
         criterion = item.origin_criterion
         percent = criterion.rvc_percent
-        path = f"items[{i}].origin_criterion.rvc_percent"
         if not applies_rvc(criterion):
             if percent is not None:
+                path = f"items[{i}].origin_criterion.rvc_percent"
                 yield path, f"a percentage is stated but criterion {criterion.code!r} has no RVC"
             continue
+        path = f"items[{i}].origin_criterion.rvc_percent"
         if percent is None:
             if ctx.spec.rvc_percent_required:
                 yield path, f"criterion {criterion.code} on {ctx.spec.form} needs its percentage"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from aswbridge.model import FLAGS, Certificate
 from aswbridge.rules._base import (
@@ -19,14 +20,16 @@ from aswbridge.rules._base import (
 _RETRO = "issued_retroactively"
 
 
-def _dates(cert: Certificate) -> Iterator[tuple[str, object]]:
+def _dates(cert: Certificate, today: date) -> Iterator[tuple[str, object]]:
     yield "issue_date", cert.issue_date
     yield "declaration.date", cert.declaration.date
     if cert.certification is not None:
         yield "certification.date", cert.certification.date
     for i, item in enumerate(cert.items):
         for j, invoice in enumerate(item.invoices):
-            yield f"items[{i}].invoices[{j}].date", invoice.date
+            day = invoice.date
+            if in_future(day, today):  # a path only for the ones at fault
+                yield f"items[{i}].invoices[{j}].date", day
     if cert.original_co is not None:
         yield "original_co.date", cert.original_co.date
 
@@ -38,7 +41,7 @@ def _dates(cert: Certificate) -> Iterator[tuple[str, object]]:
     clause="ATIGA Annex 8 Rule 10",
 )
 def dates_not_future(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    for path, day in _dates(cert):
+    for path, day in _dates(cert, ctx.today):
         if in_future(day, ctx.today):
             yield path, f"{path} {day} is in the future (today is {ctx.today})"
 

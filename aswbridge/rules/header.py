@@ -44,7 +44,9 @@ def _required_texts(cert: Certificate) -> Iterator[tuple[str, object]]:
     yield "exporter.name", cert.exporter.name
     yield "consignee.name", cert.consignee.name
     for i, item in enumerate(cert.items):
-        yield f"items[{i}].description", item.description
+        description = item.description
+        if is_blank(description):  # only the blank ones: a path per item costs
+            yield f"items[{i}].description", description
     yield "declaration.place", cert.declaration.place
     yield "declaration.signatory", cert.declaration.signatory
     if cert.certification is not None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aswbridge.codes import CURRENCIES, HS, HS_EDITIONS, PACKAGES, TRANSPORT_MODES, UNITS
+from aswbridge.codes import (
+    CURRENCIES,
+    HS,
+    HS_EDITIONS,
+    PACKAGES,
+    TRANSPORT_MODES,
+    UNITS,
+    hs_subheadings,
+)
 from aswbridge.model import Certificate
 from aswbridge.rules._base import (
     CERTIFICATE,
@@ -77,8 +85,12 @@ def package_counts_positive(cert: Certificate, ctx: Context) -> Iterator[Finding
     clause="UN/ECE Rec 20 Rev 17, introduction note 2; canonical model: `items[].quantity.unit`",
 )
 def units_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    active = UNITS.codes()
     for i, item in enumerate(cert.items):
-        problem = code_problem(UNITS, item.quantity.unit, "unit")
+        unit = item.quantity.unit
+        if type(unit) is str and unit in active:
+            continue
+        problem = code_problem(UNITS, unit, "unit")
         if problem:
             yield f"items[{i}].quantity.unit", problem
 
@@ -89,9 +101,13 @@ def units_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     clause="UN/ECE Rec 21 Rev 12 Annex VI; canonical model: `items[].packages.kind`",
 )
 def packages_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    active = PACKAGES.codes()
     for i, item in enumerate(cert.items):
         if item.packages is not None:
-            problem = code_problem(PACKAGES, item.packages.kind, "package kind")
+            kind = item.packages.kind
+            if type(kind) is str and kind in active:
+                continue
+            problem = code_problem(PACKAGES, kind, "package kind")
             if problem:
                 yield f"items[{i}].packages.kind", problem
 
@@ -115,9 +131,13 @@ def transport_mode_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     clause="ISO 4217 List One; canonical model: `items[].fob_value.currency`",
 )
 def currencies_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    active = CURRENCIES.codes()
     for i, item in enumerate(cert.items):
         if item.fob_value is not None:
-            problem = code_problem(CURRENCIES, item.fob_value.currency, "currency")
+            currency = item.fob_value.currency
+            if type(currency) is str and currency in active:
+                continue
+            problem = code_problem(CURRENCIES, currency, "currency")
             if problem:
                 yield f"items[{i}].fob_value.currency", problem
 
@@ -136,6 +156,18 @@ def fob_positive(cert: Certificate, ctx: Context) -> Iterator[Finding]:
             )
 
 
+_MINOR_UNITS: dict[str, str] = {}
+
+
+def _minor_units(currency: str) -> str:
+    """The ISO 4217 minor-unit column of an active currency code ("" when none)."""
+    places = _MINOR_UNITS.get(currency)
+    if places is None:
+        entry = CURRENCIES.lookup(currency)
+        places = _MINOR_UNITS[currency] = entry.row.get("minor_units", "") if entry else ""
+    return places
+
+
 @CERTIFICATE.rule(
     "FOB_PRECISION",
     "A FOB value has no more decimals than its currency's minor unit (ISO 4217).",
@@ -146,8 +178,7 @@ def fob_precision(cert: Certificate, ctx: Context) -> Iterator[Finding]:
         money = item.fob_value
         if money is None or not positive(money.amount):
             continue
-        entry = CURRENCIES.lookup(money.currency) if money.currency in CURRENCIES else None
-        places = entry.row.get("minor_units", "") if entry is not None else ""
+        places = _minor_units(money.currency) if money.currency in CURRENCIES else ""
         if places.isdigit() and decimals_beyond(money.amount, int(places)):
             yield (
                 f"items[{i}].fob_value.amount",
@@ -183,9 +214,10 @@ def hs_format(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     clause="WCO HS 2017 / HS 2022 nomenclature (shipped lists)",
 )
 def hs_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    known = hs_subheadings()
     for i, item in enumerate(cert.items):
         head = _head(item.hs.code)
-        if head is not None and not any(head in table for table in HS.values()):
+        if head is not None and head not in known:
             yield f"items[{i}].hs.code", f"{head} is not an HS subheading ({', '.join(HS)})"
 
 
@@ -206,7 +238,7 @@ def hs_editions(cert: Certificate, ctx: Context) -> Iterator[Finding]:
             )
             continue
         head = _head(item.hs.code)
-        if head is not None and head not in table:
+        if head is not None and head not in table.codes():
             others = [e for e in HS_EDITIONS if head in HS[e]]
             if others:
                 yield (
