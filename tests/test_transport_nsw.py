@@ -143,9 +143,10 @@ def test_fetch_unknown_ref_is_not_found(side: NswHttpSide) -> None:
 
 def test_bearer_token() -> None:
     with MockNsw(country="TH", token="s3cret") as mock:
-        with pytest.raises(RemoteRejected) as caught:
+        with pytest.raises(RetryableTransportError) as caught:  # kept: our credentials
             NswHttpSide(url=mock.url).pending()
-        assert caught.value.remote_code == "UNAUTHORISED"
+        assert caught.value.code == "UNAUTHORISED"
+        assert caught.value.status == 401
         policy = HttpPolicy(headers={"Authorization": "Bearer s3cret"})
         assert NswHttpSide(url=mock.url, policy=policy).pending() == []
 

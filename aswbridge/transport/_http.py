@@ -240,10 +240,17 @@ def _classify(exc: BaseException, *, fired: bool, url: str) -> Exception:
 
 
 def status_error(answer: HttpAnswer, *, url: str, code: str = "", text: str = "") -> Exception:
-    """The transport error for a non-2xx answer (5xx, 408, 429 retryable; other 4xx not)."""
+    """The transport error for a non-2xx answer.
+
+    5xx, 408, 425 and 429 are passing faults. 401 and 403 say our credentials (token,
+    client certificate) are refused: every message to that partner would fail alike, so
+    they are kept and retried with backoff (the partner is paused, the queue is kept)
+    until an operator fixes the credentials, rather than dead-lettered one by one. Other
+    4xx answers refuse this message: never retried.
+    """
     status = answer.status
     retry_after = _retry_after(answer.headers.get("retry-after"))
-    if status >= 500 or status in (408, 425, 429):
+    if status >= 500 or status in (401, 403, 408, 425, 429):
         return RetryableTransportError(
             f"{url}: HTTP {status} {text}".rstrip(),
             code=code or f"HTTP_{status}",
