@@ -103,3 +103,44 @@ def test_decoded_messages_equal_the_samples_field_for_field(profile: str, build:
     decoded = prof.decode(prof.encode(message))
     assert decoded == message
     assert repr(decoded) == repr(message)  # same types too (tuples, Decimals, dates)
+
+
+def _first_item_evolved(**changes: Any) -> model.Message:
+    message = samples.one_item()
+    cert = message.document
+    assert isinstance(cert, model.Certificate)
+    item = attrs.evolve(cert.items[0], **changes)
+    return attrs.evolve(message, document=attrs.evolve(cert, items=(item, *cert.items[1:])))
+
+
+@pytest.mark.parametrize("profile", ["asw", "unipass"])
+def test_text_of_an_inlined_item_is_escaped(profile: str) -> None:
+    prof = profiles.get(profile)
+    message = _first_item_evolved(description="Nuts & bolts <M8>\r\nbox")
+    data = prof.encode_bytes(message)
+    assert b"Nuts &amp; bolts &lt;M8&gt;&#13;\nbox" in data
+    assert prof.decode(prof.encode(message)) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [("1E+3", b">1000<"), ("0.0000001", b">0.0000001<"), ("4200.50", b">4200.50<")],
+    ids=["exponent", "tiny", "plain"],
+)
+def test_decimals_are_written_without_exponent(value: str, written: bytes) -> None:
+    message = _first_item_evolved(quantity=model.Quantity(value=Decimal(value), unit="KGM"))
+    assert written in profiles.get("unipass").encode_bytes(message)
+
+
+def test_no_spelling_in_a_repeated_nested_object_names_its_path() -> None:
+    message = samples.response_refusing_item()
+    response = message.document
+    assert isinstance(response, model.Response)
+    decision = attrs.evolve(response.decisions[-1], preference="maybe")
+    bad = attrs.evolve(
+        message,
+        document=attrs.evolve(response, decisions=(*response.decisions[:-1], decision)),
+    )
+    with pytest.raises(MappingError) as caught:
+        profiles.get("unipass").encode_bytes(bad)
+    assert caught.value.problems[0].path == f"decisions[{len(response.decisions) - 1}].preference"

@@ -91,7 +91,7 @@ class _Source:
         self.lines: list[str] = []
         self.env: dict[str, Any] = {
             "_text": _text, "_build": _build, "_no_spelling": _no_spelling,
-            "_unknown_code": _unknown_code,
+            "_unknown_code": _unknown_code, "_escape": _escape, "_Decimal": Decimal,
         }
 
     def const(self, value: Any) -> str:
@@ -138,46 +138,70 @@ class Plan:
 
     # --- encoder ----------------------------------------------------------------------
 
-    def _encoder(self, src: _Source, table: Table, ind: int, obj: str) -> None:
+    def _encoder(self, src: _Source, table: Table, ind: int, obj: str,
+                 where: str = "{path}", depth: int = 0) -> None:
+        """Emit the code appending ``obj``'s fields; ``where`` is the f-string body of
+        the canonical path prefix, evaluated only to report a value with no spelling.
+
+        Nested objects are written inline (a call and a path string per item saved),
+        down to ``_INLINE_DEPTH`` levels; deeper ones call their own plan.
+        """
         info = table.fields()
         for entry in table.entries:
             if isinstance(entry, Group):
                 attr = f' {entry.id_attribute}="{entry.tag}"' if entry.id_attribute else ""
                 src.emit(ind, f"append({f'<{entry.tag}{attr}>'!r})")
-                self._encoder(src, entry.table, ind, obj)
+                self._encoder(src, entry.table, ind, obj, where, depth)
                 src.emit(ind, f"append({f'</{entry.tag}>'!r})")
                 continue
             if isinstance(entry, Inline):
-                var = f"o_{entry.field}"
+                var = f"o{depth}_{entry.field}"
                 src.emit(ind, f"{var} = {obj}.{entry.field}")
                 src.emit(ind, f"if {var} is not None:")
-                self._encoder(src, entry.table, ind + 1, var)
+                self._encoder(src, entry.table, ind + 1, var, where, depth)
                 continue
             fi = info[entry.field]
             open_, close = f"<{entry.tag}>", f"</{entry.tag}>"
             src.emit(ind, f"v = {obj}.{entry.field}")
             src.emit(ind, "if v is not None:")
             body = ind + 1
-            if fi.many:
-                src.emit(ind + 1, "for i, v in enumerate(v):")
-                body += 1
-            where = (f"f'{{path}}{entry.field}[{{i}}]'" if fi.many
-                     else f"path + {entry.field!r}")
+            index = f"i{depth}"
+            item = f"o{depth}_{entry.field}"
+            here = f"{where}{entry.field}[{{{index}}}]" if fi.many else f"{where}{entry.field}"
             if isinstance(entry, Leaf):
+                if fi.many:
+                    src.emit(ind + 1, f"for {index}, v in enumerate(v):")
+                    body += 1
                 if entry.codes is not None:
                     src.emit(body, f"s = {src.const(entry.codes)}.get(v)")
-                    src.emit(body, f"if s is None: _no_spelling(v, {where})")
+                    src.emit(body, f"if s is None: _no_spelling(v, f{here!r})")
+                elif fi.base is str:  # _escape inline: most texts need no escaping
+                    src.emit(body, "s = _escape(v) if ('&' in v or '<' in v or '>' in v "
+                                   "or '\\r' in v) else v")
+                elif fi.base is Decimal:  # str() is format(v, 'f') unless it has an exponent
+                    fmt = src.const(_FORMATTERS[Decimal])
+                    src.emit(body, f"s = str(v) if type(v) is _Decimal else {fmt}(v)")
+                    src.emit(body, f"if 'E' in s or 'e' in s: s = {fmt}(v)")
                 else:
                     src.emit(body, f"s = {src.const(_FORMATTERS[fi.base])}(v)")
                 src.emit(body, f"append({open_!r} + s + {close!r})")
+                continue
+            if fi.many:
+                src.emit(ind + 1, f"for {index}, {item} in enumerate(v):")
+                body += 1
+            else:
+                src.emit(body, f"{item} = v")
+            src.emit(body, f"append({open_!r})")
+            if depth < _INLINE_DEPTH:
+                self._encoder(src, entry.table, body, item, here + ".", depth + 1)
             else:
                 sub = src.const(plan_for(entry.table, self.ns))
-                sub_path = (f"f'{{path}}{entry.field}[{{i}}].'" if fi.many
-                            else f"path + {entry.field + '.'!r}")
-                src.emit(body, f"append({open_!r})")
-                src.emit(body, f"{sub}.encode(v, out, {sub_path})")
-                src.emit(body, f"append({close!r})")
+                src.emit(body, f"{sub}.encode({item}, out, f{here + '.'!r})")
+            src.emit(body, f"append({close!r})")
 
+
+#: How deep the encoder writes nested objects inline (the model nests three levels).
+_INLINE_DEPTH = 6
 
 _MISSING = object()
 
