@@ -258,6 +258,10 @@ def one_year_after(day: date) -> date:
 
 def decimals_beyond(amount: Decimal, places: int) -> bool:
     """Whether a finite ``amount`` has a non-zero digit after ``places`` decimals."""
+    text = str(amount)
+    if "E" not in text and "e" not in text:  # plain notation shows every decimal held
+        dot = text.find(".")
+        return dot >= 0 and len(text.rstrip("0")) - dot - 1 > places
     _sign, digits, exponent = amount.as_tuple()
     if not isinstance(exponent, int) or exponent >= -places:
         return False  # not finite, or no digit at all after ``places`` decimals

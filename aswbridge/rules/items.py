@@ -156,16 +156,18 @@ def fob_positive(cert: Certificate, ctx: Context) -> Iterator[Finding]:
             )
 
 
-_MINOR_UNITS: dict[str, str] = {}
+_MINOR_UNITS: dict[str, int | None] = {}
 
 
-def _minor_units(currency: str) -> str:
-    """The ISO 4217 minor-unit column of an active currency code ("" when none)."""
-    places = _MINOR_UNITS.get(currency)
-    if places is None:
+def _minor_units(currency: str) -> int | None:
+    """The ISO 4217 minor units of an active currency code (``None`` when not stated)."""
+    try:
+        return _MINOR_UNITS[currency]
+    except KeyError:
         entry = CURRENCIES.lookup(currency)
-        places = _MINOR_UNITS[currency] = entry.row.get("minor_units", "") if entry else ""
-    return places
+        column = entry.row.get("minor_units", "") if entry else ""
+        places = _MINOR_UNITS[currency] = int(column) if column.isdigit() else None
+        return places
 
 
 @CERTIFICATE.rule(
@@ -174,12 +176,15 @@ def _minor_units(currency: str) -> str:
     clause="ISO 4217 minor units",
 )
 def fob_precision(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    active = CURRENCIES.codes()
     for i, item in enumerate(cert.items):
         money = item.fob_value
         if money is None or not positive(money.amount):
             continue
-        places = _minor_units(money.currency) if money.currency in CURRENCIES else ""
-        if places.isdigit() and decimals_beyond(money.amount, int(places)):
+        currency = money.currency
+        known = isinstance(currency, str) and currency in active
+        places = _minor_units(currency) if known else None
+        if places is not None and decimals_beyond(money.amount, places):
             yield (
                 f"items[{i}].fob_value.amount",
                 f"FOB value {money.amount} has more than {places} decimal(s) for {money.currency}",
@@ -228,9 +233,10 @@ def hs_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     "`items[].hs.edition`",
 )
 def hs_editions(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    subheadings = {edition: table.codes() for edition, table in HS.items()}
     for i, item in enumerate(cert.items):
         edition = item.hs.edition
-        table = HS.get(edition) if isinstance(edition, str) else None
+        table = subheadings.get(edition) if isinstance(edition, str) else None
         if table is None:
             yield (
                 f"items[{i}].hs.edition",
@@ -238,7 +244,7 @@ def hs_editions(cert: Certificate, ctx: Context) -> Iterator[Finding]:
             )
             continue
         head = _head(item.hs.code)
-        if head is not None and head not in table.codes():
+        if head is not None and head not in table:
             others = [e for e in HS_EDITIONS if head in HS[e]]
             if others:
                 yield (
