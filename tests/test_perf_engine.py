@@ -42,6 +42,13 @@ class NoSlots:
     name: str
 
 
+@attrs.frozen(kw_only=True)
+class SelfConverted:
+    name: str = attrs.field(
+        converter=attrs.Converter(lambda value, _self: value.upper(), takes_self=True)
+    )
+
+
 def _element(**children: str) -> etree._Element:
     root = etree.Element(f"{{{NS}}}Root")
     for tag, text in children.items():
@@ -65,7 +72,7 @@ def test_model_classes_take_the_shortcut(cls: type[Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "cls", [Checked, PostInit, NoSlots, model.Message], ids=lambda c: c.__name__
+    "cls", [Checked, PostInit, NoSlots, SelfConverted, model.Message], ids=lambda c: c.__name__
 )
 def test_classes_with_more_than_slots_keep_their_init(cls: type[Any]) -> None:
     args = _names(cls) if cls is not model.Message else {"envelope": "e"}  # a field left out

@@ -204,6 +204,8 @@ class Plan:
 _INLINE_DEPTH = 6
 
 _MISSING = object()
+#: attrs >= 24.1 wraps converters that take the instance or field in ``attrs.Converter``.
+_CONVERTER: Any = getattr(attrs, "Converter", ())
 
 
 def _slot_setters(
@@ -235,7 +237,7 @@ def _slot_setters(
         if f.validator is not None or not f.init or f.alias != f.name:
             return None
         if converter is not None and (
-            isinstance(converter, attrs.Converter) or not callable(converter)
+            isinstance(converter, _CONVERTER) or not callable(converter)
         ):
             return None
         slot = next((k.__dict__[f.name] for k in cls.__mro__ if f.name in k.__dict__), None)
