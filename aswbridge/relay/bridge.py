@@ -268,7 +268,8 @@ class Bridge:
             done = 0
             while done < self.batch and not self._stop.is_set():
                 limit = min(self.workers, self.batch - done)
-                rows = self.store.claim(limit=limit, lease_s=self.lease_s)
+                rows = self.store.claim(limit=limit, lease_s=self.lease_s,
+                                        max_wait=self.policy.longest_wait)
                 if not rows:
                     break
                 done += len(rows)

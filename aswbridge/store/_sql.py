@@ -126,14 +126,22 @@ class SqlCore:
         with self._write() as conn:
             return self._insert(conn, ts(self._now()), outgoing)
 
-    def claim(self, *, limit: int, lease_s: float, dest: str | None = None) -> list[OutboxEntry]:
-        """Lease up to ``limit`` due rows; each claim counts one attempt."""
+    def claim(
+        self,
+        *,
+        limit: int,
+        lease_s: float,
+        dest: str | None = None,
+        max_wait: float | None = None,
+    ) -> list[OutboxEntry]:
+        """Lease up to ``limit`` due rows; each claim counts one attempt (see Store.claim)."""
         now = ts(self._now())
+        latest_due = now + (max_wait if max_wait is not None else 1e12)  # None: never
         where = (
-            "((state = 'pending' AND next_attempt_at <= ?)"
-            " OR (state = 'in_flight' AND lease_until <= ?))"
+            "((state = 'pending' AND (next_attempt_at <= ? OR next_attempt_at > ?))"
+            " OR (state = 'in_flight' AND (lease_until <= ? OR lease_until > ?)))"
         )
-        params: list[Any] = [now, now]
+        params: list[Any] = [now, latest_due, now, now + lease_s]
         if dest is not None:
             where += " AND dest = ?"
             params.append(dest)

@@ -145,8 +145,21 @@ class Store(Protocol):
         """
         ...
 
-    def claim(self, *, limit: int, lease_s: float, dest: str | None = None) -> list[OutboxEntry]:
-        """Lease up to ``limit`` due rows (pending and due, or with an expired lease)."""
+    def claim(
+        self,
+        *,
+        limit: int,
+        lease_s: float,
+        dest: str | None = None,
+        max_wait: float | None = None,
+    ) -> list[OutboxEntry]:
+        """Lease up to ``limit`` due rows (pending and due, or with an expired lease).
+
+        Times are wall-clock, so that a schedule survives a restart. If the clock goes
+        back, a pending row due further ahead than ``max_wait`` seconds (the longest wait
+        the retry policy ever schedules) is due now, and a lease ending more than
+        ``lease_s`` ahead has expired: no message waits out the clock's jump.
+        """
         ...
 
     def ack(self, message_id: str, *, tracking: str | None = None) -> None:

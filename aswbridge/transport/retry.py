@@ -64,6 +64,11 @@ class RetryPolicy:
     horizon: float = attrs.field(default=86_400.0, validator=_positive)
     retry_after_cap: float = attrs.field(default=300.0, validator=_not_negative)
 
+    @property
+    def longest_wait(self) -> float:
+        """The longest wait :meth:`next_attempt_at` ever schedules, in seconds."""
+        return max(self.maximum, self.retry_after_cap) + self.jitter
+
     def _wait(self) -> tenacity.wait.wait_base:
         return tenacity.wait_exponential_jitter(
             multiplier=self.initial, max=self.maximum, jitter=self.jitter
