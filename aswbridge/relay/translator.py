@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
-import attrs
-
 from aswbridge import _xml
+from aswbridge.transport._peek import Peek, peek
 
 if TYPE_CHECKING:
     from aswbridge.pipeline import SigningKey
@@ -27,28 +26,10 @@ class Translator(Protocol):
     def __call__(self, data: bytes, *, source: str, target: str) -> bytes: ...
 
 
-@attrs.frozen(kw_only=True)
-class Routing:
-    """What the relay needs to know about a message it is about to queue."""
-
-    message_id: str
-    kind: str
-    sender: str
-    receiver: str
-
-
-def read_routing(data: bytes) -> Routing:
-    """Routing data (id, kind, sender and receiver countries) of a profile message."""
-    from aswbridge.pipeline import read
-
-    _profile, message = read(data)
-    envelope = message.envelope
-    return Routing(
-        message_id=envelope.message_id,
-        kind=message.kind,
-        sender=envelope.sender.country,
-        receiver=envelope.receiver.country,
-    )
+#: What the relay needs to know about a message it is about to queue (id, kind, sender
+#: and receiver countries): the transports' routing record, read the same way.
+Routing = Peek
+read_routing = peek
 
 
 def _refuse_unverifiable(data: bytes) -> None:
