@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from aswbridge import _xml
+from aswbridge.cli.translate import read_input, write_output
 from aswbridge.errors import ConfigurationError
 from aswbridge.security import (
     Signer,
@@ -74,17 +74,8 @@ def register(subparsers: Any) -> None:
     init.set_defaults(handler=_pki_init)
 
 
-def _read(name: str) -> bytes:
-    if name == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(name).read_bytes()
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read {name}: {exc}") from None
-
-
 def _sign(args: argparse.Namespace) -> int:
-    root = _xml.parse(_read(args.input))
+    root = _xml.parse(read_input(args.input))
     key = load_private_key(args.key)
     certs = load_certificates(args.cert)
     if not certs:
@@ -93,11 +84,7 @@ def _sign(args: argparse.Namespace) -> int:
     signer = Signer()
     method = signer.sign_declaration if args.exporter else signer.sign
     signed = method(root, key=key, cert=certs[0], chain=chain)
-    data = etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
-    if args.output:
-        Path(args.output).write_bytes(data)
-    else:
-        sys.stdout.buffer.write(data)
+    write_output(args.output, etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))
     return 0
 
 
@@ -118,7 +105,7 @@ def _verify(args: argparse.Namespace) -> int:
         revocation=args.revocation,
         require_exporter_signature=args.require_exporter,
     )
-    verified = Verifier(policy).verify(_read(args.input), trust=trust)
+    verified = Verifier(policy).verify(read_input(args.input), trust=trust)
     original = None
     if not args.no_bind:
         original = bind(verified, bridges=args.bridge).original_signer
