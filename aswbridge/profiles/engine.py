@@ -133,9 +133,6 @@ class Plan:
             "decode", f"decoder {table.cls.__name__}")
         """Build the model object from an element holding the table's children."""
 
-    def _tag(self, tag: str) -> str:
-        return f"{{{self.ns}}}{tag}"
-
     # --- encoder ----------------------------------------------------------------------
 
     def _encoder(self, src: _Source, table: Table, ind: int, obj: str,
