@@ -34,7 +34,8 @@ def defined_tests(path: Path) -> set[str]:
     return {
         node.name
         for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_")
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name.startswith("test_")
     }
 
 
@@ -95,7 +96,15 @@ def test_id_parsing() -> None:
 
 def test_h9_no_xml_parse_outside_the_hardened_intake() -> None:
     """Every byte of XML that enters goes through aswbridge._xml: no other module parses."""
-    parsers = {"fromstring", "XML", "parse", "iterparse", "XMLParser", "XMLPullParser", "HTMLParser"}
+    parsers = {
+        "fromstring",
+        "XML",
+        "parse",
+        "iterparse",
+        "XMLParser",
+        "XMLPullParser",
+        "HTMLParser",
+    }
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
         if path == PACKAGE / "_xml.py":
@@ -107,5 +116,7 @@ def test_h9_no_xml_parse_outside_the_hardened_intake() -> None:
                 and isinstance(node.value, ast.Name)
                 and node.value.id in {"etree", "objectify", "ET", "ElementTree", "minidom"}
             ):
-                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}")
+                offenders.append(
+                    f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}"
+                )
     assert not offenders, offenders
