@@ -1,13 +1,16 @@
-"""Packaging glue: ship the top-level ``wsdl/`` folder inside the wheel as ``aswbridge/wsdl``."""
+"""Packaging glue: ship the top-level ``wsdl/`` folder inside the wheel as ``aswbridge/wsdl``.
 
-from setuptools import find_packages, setup
+Data folders inside the package (code lists, schemas) are found as namespace packages so that
+setuptools ships them without warnings.
+"""
+
+from setuptools import find_namespace_packages, setup
 
 setup(
-    packages=[*find_packages(include=["aswbridge", "aswbridge.*"]), "aswbridge.wsdl"],
+    packages=[
+        *find_namespace_packages(include=["aswbridge", "aswbridge.*"], exclude=["*.__pycache__"]),
+        "aswbridge.wsdl",
+    ],
     package_dir={"aswbridge.wsdl": "wsdl"},
-    package_data={
-        "aswbridge": ["py.typed"],
-        "aswbridge.codes": ["data/*.csv", "data/*.md"],
-        "aswbridge.wsdl": ["*.xsd", "*.wsdl"],
-    },
+    package_data={"": ["py.typed", "*.csv", "*.md", "*.xsd", "*.wsdl", "*.txt"]},
 )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -257,9 +259,15 @@ def test_cli_schema_prints_an_existing_xsd(name: str) -> None:
 def test_installed_wheel_works_on_every_sample(tmp_path: Path) -> None:
     """`pip install .` (not editable): the wheel carries its schemas and code lists."""
     wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
-                    str(wheel_dir), str(ROOT)], check=True, capture_output=True, timeout=300)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w",
+                            str(wheel_dir), str(ROOT)], check=True, capture_output=True,
+                           text=True, timeout=300)
+    packaging_warnings = [line for line in built.stdout.splitlines() + built.stderr.splitlines()
+                          if re.search(r"_Warning|SetuptoolsDeprecationWarning", line)]
+    assert not packaging_warnings, packaging_warnings
     wheel = next(wheel_dir.glob("aswbridge-*.whl"))
+    version = importlib.metadata.version("aswbridge")
+    assert version == aswbridge.__version__ and f"aswbridge-{version}-" in wheel.name
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
                     str(target), str(wheel)], check=True, capture_output=True, timeout=300)
     script = (
