@@ -1,7 +1,7 @@
 """The canonical JSON form of a message: a public, lossless contract.
 
 A message is one JSON object: ``kind``, ``envelope``, and the document's fields at
-the top level, under the snake_case paths of the model (DESIGN §4). Decimals are
+the top level, under the snake_case paths of the model (docs/concepts.md). Decimals are
 written as JSON strings so that no digit is lost (``"1200.50"``), dates as ISO 8601
 strings, absent optional values are left out.
 

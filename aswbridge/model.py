@@ -5,7 +5,7 @@ system only: ISO 3166 alpha-2 countries, ISO 4217 currencies, UN/ECE Rec 19
 (transport mode), Rec 20 (units), Rec 21 (packages), WCO HS with its edition.
 Amounts and percentages are :class:`~decimal.Decimal`, dates are :class:`~datetime.date`.
 
-The field names are the canonical paths of DESIGN §4 (``items[3].hs.code``); the
+The field names are the canonical paths of docs/concepts.md (``items[3].hs.code``); the
 canonical JSON form (:mod:`aswbridge.canonical`) uses them as they are.
 """
 

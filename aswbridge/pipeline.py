@@ -1,4 +1,4 @@
-"""The pure pipeline: bytes in, bytes out, every check on the way (DESIGN §3).
+"""The pure pipeline: bytes in, bytes out, every check on the way (docs/architecture.md).
 
 ::
 

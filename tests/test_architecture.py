@@ -67,3 +67,17 @@ def test_the_table_is_read() -> None:
     table = layers()
     assert table["errors"] == 1
     assert table["relay"] > table["pipeline"] > table["security"] > table["profiles"]
+
+
+def test_nothing_cites_a_document_outside_the_repository() -> None:
+    """Every document the code, tests and docs cite is in the repository itself."""
+    outside = re.compile(r"DESIGN\.md|DESIGN §|security-catalogue|\.\./shared/")
+    cited = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("aswbridge", "tests", "docs", "examples", "tools", "benchmarks")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in {".py", ".md", ".toml", ".txt"} and path != Path(__file__)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if outside.search(line)
+    ]
+    assert not cited, cited

@@ -1,6 +1,6 @@
 """The relay against the real mock services on loopback, with the real transports.
 
-Catalogue T series: 5xx then success (T5), answers dropped after the request was
+Threat-model T series: 5xx then success (T5), answers dropped after the request was
 processed (T2/T4, outcome unknown), 4xx never retried (T7), duplicate inbound (T10),
 restart recovery; every customs response comes back. Each message ends delivered or
 dead-lettered with a reason, never vanished, and one effect per message id.

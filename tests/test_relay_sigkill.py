@@ -1,6 +1,6 @@
 """The relay as a process, killed with SIGKILL, restarted: nothing lost, nothing twice.
 
-Catalogue T13 (crash after recording, before acknowledging the source), T16 (after
+Threat-model T13 (crash after recording, before acknowledging the source), T16 (after
 claiming, before sending), T17 (after sending, before recording the answer), random
 SIGKILLs under injected 503s and dropped answers (300 certificates queued at the NSW and
 100 at UNI-PASS by default; ``ASWBRIDGE_SOAK_NSW`` / ``ASWBRIDGE_SOAK_UNIPASS`` change

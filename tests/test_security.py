@@ -1,4 +1,4 @@
-"""Signature checks: the G series of the security catalogue, each with its reason code."""
+"""Signature checks: the G series of docs/threat-model.md, each with its reason code."""
 
 from __future__ import annotations
 

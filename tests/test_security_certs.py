@@ -1,4 +1,4 @@
-"""Certificate checks: the K series of the security catalogue, and the issuer binding."""
+"""Certificate checks: the K series of docs/threat-model.md, and the issuer binding."""
 
 from __future__ import annotations
 

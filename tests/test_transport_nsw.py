@@ -193,7 +193,7 @@ def test_503_is_retryable_json_error() -> None:
 
 
 def test_a_refused_message_is_refused_again_when_resent(mock: MockNsw, side: NswHttpSide) -> None:
-    """Catalogue T12: an identical resend of a refused message never gets a positive ack."""
+    """Threat-model T12: an identical resend of a refused message never gets a positive ack."""
     item = attrs.evolve(outbound(CERTIFICATE), body=b"<EFormMessage/>")
     codes = []
     for _ in range(2):

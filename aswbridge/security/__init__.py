@@ -1,4 +1,4 @@
-"""Signatures, trust and certificate checks for e-CO messages (DESIGN §7).
+"""Signatures, trust and certificate checks for e-CO messages (docs/security.md).
 
 Sign::
 

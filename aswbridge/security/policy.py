@@ -1,6 +1,6 @@
 """What a signature must look like: algorithms, transforms, where it sits, and clocks.
 
-Algorithm identifiers are the W3C URIs. The allow-lists default to what DESIGN §7
+Algorithm identifiers are the W3C URIs. The allow-lists default to what docs/security.md
 names (RSA-SHA256 with 2048-bit keys or more, ECDSA P-256/SHA-256, exclusive c14n,
 SHA-256 digests) plus their SHA-384/512 siblings; SHA-1, MD5, HMAC, DSA, XSLT, XPath
 and base64 are never on them.
