@@ -1,4 +1,4 @@
-"""Hostile and malformed XML (series H and S of docs/threat-model.md): refused fast, nothing read."""
+"""Hostile and malformed XML (threat model series H and S): refused fast, nothing read."""
 
 from __future__ import annotations
 
