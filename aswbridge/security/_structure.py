@@ -1,6 +1,6 @@
 """Checks on the parsed ds:Signature before any cryptography, so refusals are precise.
 
-The rules (docs/security.md; threats G4-G20 of docs/threat-model.md): signatures only at their pinned places;
+The rules (threats G4-G20 of docs/threat-model.md): signatures only at their pinned places;
 one SignedInfo with listed c14n and signature algorithms; exactly one Reference whose
 URI names the element the signature must cover; only the enveloped-signature
 transform plus one listed c14n transform; a listed digest; KeyInfo carrying X.509
