@@ -20,7 +20,7 @@ from aswbridge.security import (
     pki,
 )
 from aswbridge.security.pki import Pki
-from tests.test_security_support import (
+from tests.security_support import (
     DS,
     NSMAP,
     asw_document,

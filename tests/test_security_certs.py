@@ -23,7 +23,7 @@ from aswbridge.security import (
     pki,
 )
 from aswbridge.security.pki import Pki
-from tests.test_security_support import asw_document, ec_key, issue, name, serialise, sign
+from tests.security_support import asw_document, ec_key, issue, name, serialise, sign
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -11,7 +11,7 @@ from lxml import etree
 from aswbridge import cli, profiles, samples
 from aswbridge.security import pki
 from aswbridge.security.pki import Pki
-from tests.test_security_support import mutate, one
+from tests.security_support import mutate, one
 
 
 @pytest.fixture(autouse=True)

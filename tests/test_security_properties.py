@@ -12,7 +12,7 @@ from lxml import etree
 
 from aswbridge.errors import AswBridgeError
 from aswbridge.security import TrustStore, Verifier, pki
-from tests.test_security_support import asw_document, sign
+from tests.security_support import asw_document, sign
 
 _DIR: dict[str, object] = {}
 

@@ -19,7 +19,7 @@ from aswbridge import _xml
 from aswbridge.errors import SecurityError
 from aswbridge.security import TrustStore, Verifier, pki
 from aswbridge.security.pki import Pki
-from tests.test_security_support import ASW, asw_document, mutate, one, sign
+from tests.security_support import ASW, asw_document, mutate, one, sign
 
 DSIG_MORE = "http://www.w3.org/2001/04/xmldsig-more#"
 METHODS = {"ec": DSIG_MORE + "ecdsa-sha256", "rsa": DSIG_MORE + "rsa-sha256"}

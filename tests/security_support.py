@@ -1,7 +1,4 @@
-"""Shared helpers for the security tests: documents, signing, mutation, certificates.
-
-(No tests here; the file name keeps it next to the tests it serves.)
-"""
+"""Shared helpers for the security tests: documents, signing, mutation, certificates."""
 
 from __future__ import annotations
 
