@@ -7,8 +7,9 @@
 
 The first run creates ``.venv`` and installs the package with its test extras; on
 Debian-like systems run as root it also installs the command-line tools the tests
-use to check our output independently (xmllint, xmlsec1) and the PostgreSQL server the
-PostgreSQL store is tested against.
+use to check our output independently (xmllint, xmlsec1), curl (the quickstart's relay
+walk-through is run as written) and the PostgreSQL server the PostgreSQL store is tested
+against.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
-SYSTEM_TOOLS = {"xmllint": "libxml2-utils", "xmlsec1": "xmlsec1", "pg_ctl": "postgresql"}
+SYSTEM_TOOLS = {
+    "xmllint": "libxml2-utils",
+    "xmlsec1": "xmlsec1",
+    "pg_ctl": "postgresql",
+    "curl": "curl",
+}
 
 
 def sh(*cmd: str | Path, check: bool = True) -> int:

@@ -81,3 +81,15 @@ def test_nothing_cites_a_document_outside_the_repository() -> None:
         if outside.search(line)
     ]
     assert not cited, cited
+
+
+def test_docs_import_only_public_paths() -> None:
+    """A reader copies what the docs import: no private module (``aswbridge.x._y``)."""
+    private = re.compile(r"(?:from|import) aswbridge(?:\.\w+)*\._\w+")
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    found = [
+        f"{page.relative_to(ROOT)}: {match[0]}"
+        for page in pages
+        for match in private.finditer(page.read_text(encoding="utf-8"))
+    ]
+    assert not found, found
