@@ -7,21 +7,30 @@ what the encoder wrote, so a bug here cannot produce an invalid message unnotice
 
 Text is read as the concatenation of every text node of a leaf element, never just
 ``.text``: a comment inside a value (``8471<!---->30``) must not truncate it.
+
+The generated source is kept (``Plan.decoder_source``, ``Plan.encoder_source``; all of a
+profile's with ``python -m aswbridge.profiles.show NAME``) and registered with
+:mod:`linecache`, so a traceback through generated code shows the line that failed.
 """
 
 from __future__ import annotations
 
+import itertools
+import linecache
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import MemberDescriptorType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from lxml import etree
 
 from aswbridge.errors import MappingError
 from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table
+
+if TYPE_CHECKING:
+    from aswbridge.profiles.base import Profile
 
 
 def _parse_datetime(text: str) -> datetime:
@@ -103,7 +112,13 @@ class _Source:
         self.lines.append("    " * indent + line)
 
     def function(self, name: str, label: str) -> Any:
-        exec(compile("\n".join(self.lines), f"<aswbridge {label}>", "exec"), self.env)
+        """Compile the source under a file name that tracebacks and ``inspect`` can show."""
+        text = "\n".join(self.lines) + "\n"
+        filename = f"<aswbridge {label} #{next(_SERIAL)}>"
+        # registered like a file, so a traceback through generated code shows its lines
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        exec(compile(text, filename, "exec"), self.env)
+        self.text = text
         return self.env[name]
 
 
@@ -118,6 +133,7 @@ class Plan:
         self._encoder(enc, table, 1, "obj")
         self.encode: Callable[[Any, list[str], str], None] = enc.function(
             "encode", f"encoder {table.cls.__name__}")
+        self.encoder_source = enc.text
         """Append the XML text of an object's fields (not its own element) to ``out``."""
         dec = _Source()
         dec.env["_MISSING"] = _MISSING
@@ -131,6 +147,7 @@ class Plan:
         dec.env["MappingError"] = MappingError
         self.decode: Callable[[etree._Element], Any] = dec.function(
             "decode", f"decoder {table.cls.__name__}")
+        self.decoder_source = dec.text
         """Build the model object from an element holding the table's children."""
 
     # --- encoder ----------------------------------------------------------------------
@@ -140,8 +157,7 @@ class Plan:
         """Emit the code appending ``obj``'s fields; ``where`` is the f-string body of
         the canonical path prefix, evaluated only to report a value with no spelling.
 
-        Nested objects are written inline (a call and a path string per item saved),
-        down to ``_INLINE_DEPTH`` levels; deeper ones call their own plan.
+        Nested objects are written inline: a call and a path string per item saved.
         """
         info = table.fields()
         for entry in table.entries:
@@ -189,18 +205,12 @@ class Plan:
             else:
                 src.emit(body, f"{item} = v")
             src.emit(body, f"append({open_!r})")
-            if depth < _INLINE_DEPTH:
-                self._encoder(src, entry.table, body, item, here + ".", depth + 1)
-            else:
-                sub = src.const(plan_for(entry.table, self.ns))
-                src.emit(body, f"{sub}.encode({item}, out, f{here + '.'!r})")
+            self._encoder(src, entry.table, body, item, here + ".", depth + 1)
             src.emit(body, f"append({close!r})")
 
 
-#: How deep the encoder writes nested objects inline (the model nests three levels).
-_INLINE_DEPTH = 6
-
 _MISSING = object()
+_SERIAL = itertools.count(1)
 #: attrs >= 24.1 wraps converters that take the instance or field in ``attrs.Converter``.
 _CONVERTER: Any = getattr(attrs, "Converter", ())
 
@@ -219,9 +229,7 @@ def _slot_setters(
     """
     if not attrs.has(cls) or "__slots__" not in cls.__dict__:
         return None
-    init = cls.__dict__.get("__init__")
-    code = getattr(init, "__code__", None)
-    if code is None or not code.co_filename.startswith("<attrs generated"):
+    if "__attrs_init__" in cls.__dict__:  # init=False: the class brings its own __init__
         return None
     if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
         return None
@@ -361,10 +369,10 @@ class _DecoderWriter:
     def _loop(self, table: Table, ind: int, var: str, prefix: str, depth: int,
               owner: str) -> None:
         child = f"c{depth}"
-        # getchildren() is the list lxml builds in C for ``element[:]`` (elements, comments,
-        # processing instructions, entity references: the nodes iteration yields); it is
-        # ~10 % of a decode cheaper than the child iterator, which sets up a tag matcher.
-        self.src.emit(ind, f"for {child} in {var}.getchildren():")
+        # ``element[:]`` is the list lxml builds in C (elements, comments, processing
+        # instructions, entity references: the nodes iteration yields); it is ~10 % of a
+        # decode cheaper than the child iterator, which sets up a tag matcher.
+        self.src.emit(ind, f"for {child} in {var}[:]:")
         self.src.emit(ind + 1, "t = " + child + ".tag")
         self._branches(table, ind + 1, child, prefix, depth, owner, [True])
 
@@ -418,3 +426,15 @@ def plan_for(table: Table, ns: str) -> Plan:
     if plan is None:
         plan = _PLANS[key] = Plan(table, ns)
     return plan
+
+
+def generated_source(profile: Profile) -> str:
+    """The Python source the codec generated for every table of ``profile``."""
+    tables = [("envelope", profile.envelope), *profile.documents.items()]
+    parts = []
+    for name, table in tables:
+        plan = plan_for(table, profile.namespace)
+        parts.append(f"# --- {profile.name}: {name} ({table.cls.__name__}) ---\n")
+        parts += [plan.decoder_source, "\n", plan.encoder_source, "\n"]
+    return "".join(parts)
+
