@@ -61,7 +61,7 @@ def minimal(**changes: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_minimum_is_enough() -> None:
     config = parse_config(minimal(), base_dir=Path("/srv"))
-    assert config.retry.max_attempts == 200 and not config.trust.configured
+    assert config.retry.max_attempts == 320 and not config.trust.configured
 
 
 def test_a_folder_mailbox_replaces_the_nsw_url() -> None:

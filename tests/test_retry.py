@@ -96,3 +96,16 @@ def test_in_place_retry_is_bounded() -> None:
 def test_policy_refuses_non_positive_values(field: str) -> None:
     with pytest.raises(ConfigurationError, match=f"retry.{field}"):
         RetryPolicy(**{field: 0})
+
+
+@pytest.mark.parametrize("jitter", [0.0, 1.0], ids=["no-jitter", "default-jitter"])
+def test_the_default_attempts_last_the_whole_horizon(jitter: float) -> None:
+    """A partner down for a day: attempts go on until the horizon, not run out before."""
+    policy = RetryPolicy(jitter=jitter)
+    first = now = datetime(2026, 1, 1, tzinfo=UTC)
+    attempts = 1
+    while (due := policy.next_attempt_at(attempts=attempts, first_at=first, now=now)) is not None:
+        now, attempts = due, attempts + 1
+    assert attempts < policy.max_attempts  # the horizon ended it, not the count
+    assert (now - first).total_seconds() > policy.horizon - policy.longest_wait
+    assert policy.horizon >= 86_400

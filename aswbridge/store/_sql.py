@@ -34,7 +34,7 @@ from aswbridge.store.base import (
 class SqlCore:
     """The store's outbox and inbox on a DB-API connection (reports in :class:`SqlStore`).
 
-    Subclasses set ``_conn``, ``_now``, ``_lock`` and ``marker``, and implement
+    Subclasses set ``_conn``, ``_now``, ``_lock``, ``owner`` and ``marker``, and implement
     :meth:`_write` (one transaction holding the write lock) and :meth:`close`.
     """
 
@@ -45,6 +45,10 @@ class SqlCore:
     _conn: Any
     _now: Callable[[], datetime]
     _lock: threading.RLock
+    #: Who takes this store's leases (journalled with each claim): host and process id.
+    owner: str
+    #: The schema version of the tables (see :mod:`aswbridge.store._schema`).
+    schema_version: int
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -80,20 +84,12 @@ class SqlCore:
 
     def _insert(self, conn: Any, at: float, item: Outgoing) -> bool:
         body_digest = digest(item.body)
-        row = self._x(
-            conn, "SELECT digest FROM outbox WHERE message_id = ?", (item.message_id,)
-        ).fetchone()
-        if row is not None:
-            if row["digest"] != body_digest:
-                raise StoreConflict(
-                    f"message id {item.message_id} is already stored with different bytes"
-                )
-            return False
-        self._x(
+        added = self._x(
             conn,
             "INSERT INTO outbox (message_id, dest, kind, body, digest, sender, receiver, state,"
             " attempts, created_at, next_attempt_at, source, source_message_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)"
+            " ON CONFLICT (message_id) DO NOTHING",
             (
                 item.message_id,
                 item.dest,
@@ -107,7 +103,16 @@ class SqlCore:
                 item.source,
                 item.source_message_id,
             ),
-        )
+        ).rowcount
+        if added != 1:  # stored before (perhaps by another relay a moment ago)
+            row = self._x(
+                conn, "SELECT digest FROM outbox WHERE message_id = ?", (item.message_id,)
+            ).fetchone()
+            if row["digest"] != body_digest:
+                raise StoreConflict(
+                    f"message id {item.message_id} is already stored with different bytes"
+                )
+            return False
         origin = f" from {item.source} {item.source_message_id}" if item.source else ""
         self._log(
             conn,
@@ -148,7 +153,7 @@ class SqlCore:
         with self._write() as conn:
             rows = self._x(
                 conn,
-                f"SELECT message_id, state FROM outbox WHERE {where}"
+                f"SELECT message_id, state, claimed_by FROM outbox WHERE {where}"
                 f" ORDER BY next_attempt_at, created_at LIMIT ?{self.lock_rows}",
                 (*params, limit),
             ).fetchall()
@@ -156,11 +161,16 @@ class SqlCore:
                 self._x(
                     conn,
                     "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1,"
-                    " lease_until = ? WHERE message_id = ?",
-                    (now + lease_s, row["message_id"]),
+                    " lease_until = ?, claimed_by = ? WHERE message_id = ?",
+                    (now + lease_s, self.owner, row["message_id"]),
                 )
-                event = "lease_expired_reclaimed" if row["state"] == "in_flight" else "claimed"
-                self._log(conn, now, row["message_id"], event, "in_flight")
+                if row["state"] == "in_flight":  # its relay died or stalled past the lease
+                    holder = row["claimed_by"] or "an earlier release"
+                    event, detail = "lease_expired_reclaimed", f"from {holder} "
+                else:
+                    event, detail = "claimed", ""
+                self._log(conn, now, row["message_id"], event, "in_flight",
+                          f"{detail}by {self.owner}")
             ids = [row["message_id"] for row in rows]
             if not ids:
                 return []
@@ -198,7 +208,7 @@ class SqlCore:
             return
         now = ts(self._now())
         with self._write() as conn:
-            for message_id, tracking in delivered:
+            for message_id, tracking in sorted(delivered, key=lambda d: d[0]):  # one lock order
                 self._update(
                     conn,
                     message_id,
@@ -311,19 +321,17 @@ class SqlCore:
         """
         now = ts(self._now())
         with self._write() as conn:
-            seen = self._x(
-                conn,
-                "SELECT 1 FROM inbox WHERE sender = ? AND message_id = ?",
-                (sender, message_id),
-            ).fetchone()
-            if seen is not None:
-                return False
-            self._x(
+            # relays racing for the same message: the first to commit has it, the others
+            # wait for that commit here and change nothing (an expected event, not an error)
+            added = self._x(
                 conn,
                 "INSERT INTO inbox (sender, message_id, source, kind, digest, outcome, code,"
-                " reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (sender, message_id) DO NOTHING",
                 (sender, message_id, source, kind, digest, outcome, code, reason, now),
-            )
+            ).rowcount
+            if added != 1:
+                return False
             detail = f"{kind} from {sender} via {source}"
             if outcome == "rejected":
                 detail += f"; rejected {code}: {reason}"
@@ -354,7 +362,7 @@ class SqlCore:
             return
         now = ts(self._now())
         with self._write() as conn:
-            for sender, message_id in received:
+            for sender, message_id in sorted(received):  # one lock order for every relay
                 cur = self._x(
                     conn,
                     "UPDATE inbox SET acknowledged_at = ? WHERE sender = ? AND message_id = ?"

@@ -17,6 +17,8 @@ An expired lease (the worker died) makes the row claimable again.
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import ClassVar, Literal, Protocol, runtime_checkable
@@ -52,6 +54,11 @@ class UnknownMessage(StoreError):
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC (the default clock of every store)."""
     return datetime.now(UTC)
+
+
+def lessee() -> str:
+    """This process as a lessee of outbox rows: host name and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def digest(body: bytes) -> str:

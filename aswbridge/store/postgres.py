@@ -9,6 +9,7 @@ the store refuses to run if it is off.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -17,55 +18,18 @@ from datetime import datetime
 from typing import Any
 
 from aswbridge.errors import ConfigurationError
+from aswbridge.store._rows import ts
+from aswbridge.store._schema import POSTGRES, migrate
 from aswbridge.store._sqlstore import SqlStore
-from aswbridge.store.base import StoreError, utcnow
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    message_id TEXT PRIMARY KEY,
-    dest TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    body BYTEA NOT NULL,
-    digest TEXT NOT NULL,
-    sender TEXT NOT NULL DEFAULT '',
-    receiver TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    created_at DOUBLE PRECISION NOT NULL,
-    next_attempt_at DOUBLE PRECISION NOT NULL,
-    lease_until DOUBLE PRECISION,
-    tracking TEXT,
-    last_code TEXT,
-    last_error TEXT,
-    source TEXT,
-    source_message_id TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
-CREATE TABLE IF NOT EXISTS inbox (
-    sender TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    source TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    code TEXT,
-    reason TEXT,
-    received_at DOUBLE PRECISION NOT NULL,
-    acknowledged_at DOUBLE PRECISION,
-    PRIMARY KEY (sender, message_id)
-);
-CREATE TABLE IF NOT EXISTS journal (
-    seq BIGSERIAL PRIMARY KEY,
-    at DOUBLE PRECISION NOT NULL,
-    message_id TEXT NOT NULL,
-    event TEXT NOT NULL,
-    state TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS journal_message ON journal (message_id);
-"""
+from aswbridge.store.base import StoreError, lessee, utcnow
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _lock_key(schema: str) -> int:
+    """The advisory lock key that serialises creating and migrating one schema."""
+    return int.from_bytes(hashlib.sha256(f"aswbridge:{schema}".encode()).digest()[:8], "big",
+                          signed=True)
 
 
 class PostgresStore(SqlStore):
@@ -75,6 +39,7 @@ class PostgresStore(SqlStore):
         dsn: a libpq connection string or ``postgresql://`` URL.
         schema: the schema holding the tables (created if missing).
         now: the clock, returning an aware datetime (injected by tests).
+        owner: who takes the leases, for the journal (default: host name and process id).
     """
 
     marker = "%s"
@@ -86,6 +51,7 @@ class PostgresStore(SqlStore):
         *,
         schema: str = "aswbridge",
         now: Callable[[], datetime] = utcnow,
+        owner: str | None = None,
     ) -> None:
         try:
             import psycopg
@@ -97,6 +63,7 @@ class PostgresStore(SqlStore):
         if not _IDENTIFIER.match(schema):
             raise ConfigurationError(f"store schema must be a plain identifier, not {schema!r}")
         self._now = now
+        self.owner = owner or lessee()
         self._lock = threading.RLock()
         try:
             conn: Any = psycopg.connect(dsn, autocommit=True, row_factory=dict_row)
@@ -106,11 +73,28 @@ class PostgresStore(SqlStore):
         if conn.execute("SHOW synchronous_commit").fetchone()["synchronous_commit"] == "off":
             conn.close()
             raise StoreError("synchronous_commit is off: commits would not be durable")
+        conn.execute(f"SET search_path TO {schema}")
+        try:
+            self._create(conn, schema)
+        except StoreError:
+            conn.close()
+            raise
+
+    def _create(self, conn: Any, schema: str) -> None:
         with conn.transaction():
+            # one relay creates or migrates the schema; the others wait here, then find it
+            # current (CREATE ... IF NOT EXISTS alone races on the catalogue)
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(schema),))
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            conn.execute(f"SET search_path TO {schema}")
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                conn.execute(statement)
+            self.schema_version = migrate(
+                conn.execute,
+                has_table=lambda name: conn.execute(
+                    "SELECT to_regclass(%s) AS t", (f"{schema}.{name}",)
+                ).fetchone()["t"]
+                is not None,
+                dialect=POSTGRES,
+                at=ts(self._now()),
+            )
 
     @contextmanager
     def _write(self) -> Iterator[Any]:

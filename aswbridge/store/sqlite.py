@@ -18,53 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from aswbridge.store._rows import ts
+from aswbridge.store._schema import SQLITE, migrate, version
 from aswbridge.store._sqlstore import SqlStore
-from aswbridge.store.base import StoreError, utcnow
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    message_id TEXT PRIMARY KEY,
-    dest TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    body BLOB NOT NULL,
-    digest TEXT NOT NULL,
-    sender TEXT NOT NULL DEFAULT '',
-    receiver TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL,
-    next_attempt_at REAL NOT NULL,
-    lease_until REAL,
-    tracking TEXT,
-    last_code TEXT,
-    last_error TEXT,
-    source TEXT,
-    source_message_id TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
-CREATE TABLE IF NOT EXISTS inbox (
-    sender TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    source TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    code TEXT,
-    reason TEXT,
-    received_at REAL NOT NULL,
-    acknowledged_at REAL,
-    PRIMARY KEY (sender, message_id)
-);
-CREATE TABLE IF NOT EXISTS journal (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    message_id TEXT NOT NULL,
-    event TEXT NOT NULL,
-    state TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS journal_message ON journal (message_id);
-"""
+from aswbridge.store.base import StoreError, lessee, utcnow
 
 
 def _hold_relay_lock(path: Path) -> IO[bytes]:
@@ -89,6 +46,7 @@ class SqliteStore(SqlStore):
         exclusive: this process is the store's only relay: hold a lock file
             (``<path>.lock``) while open, refuse to open if another relay holds it, and put
             what a dead predecessor left in flight back in the queue at once.
+        owner: who takes the leases, for the journal (default: host name and process id).
     """
 
     def __init__(
@@ -99,8 +57,10 @@ class SqliteStore(SqlStore):
         busy_timeout_ms: int = 10_000,
         readonly: bool = False,
         exclusive: bool = False,
+        owner: str | None = None,
     ) -> None:
         self.path = Path(path)
+        self.owner = owner or lessee()
         self._now = now
         self._lock = threading.RLock()
         self._relay_lock: IO[bytes] | None = None
@@ -136,9 +96,26 @@ class SqliteStore(SqlStore):
                     f"{self.path}: durability settings not applied (journal_mode={mode},"
                     f" synchronous={sync}); a file on a local disk is required"
                 )
-            conn.executescript(_SCHEMA)
+            try:
+                with self._write():
+                    self.schema_version = migrate(
+                        conn.execute, has_table=self._has_table, dialect=SQLITE, at=ts(now())
+                    )
+            except StoreError:
+                self.close()
+                raise
+        else:
+            self.schema_version = version(conn.execute, self._has_table)
         if exclusive:
             self.requeue_in_flight()
+
+    def _has_table(self, name: str) -> bool:
+        return (
+            self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).fetchone()
+            is not None
+        )
 
     def close(self) -> None:
         """Close the connection and give up the relay lock."""

@@ -48,8 +48,10 @@ class RetryPolicy:
     """When to try again, and when to give up (then the message is dead-lettered).
 
     Attributes:
-        max_attempts: attempts in all, the first included (the default, with ``maximum``,
-            keeps a message going through a partner's outage of about 16 hours).
+        max_attempts: attempts in all, the first included. The default is enough, at the
+            ``maximum`` backoff, for the attempts to last the whole ``horizon`` (about 297
+            attempts fill 24 hours): a partner may be down for a day before its messages
+            are dead-lettered.
         initial: the first backoff, in seconds; it doubles each attempt.
         maximum: the largest single backoff, in seconds.
         jitter: up to this many random seconds are added to each backoff.
@@ -57,7 +59,7 @@ class RetryPolicy:
         retry_after_cap: a server's ``Retry-After`` is honoured up to this many seconds.
     """
 
-    max_attempts: int = attrs.field(default=200, validator=_positive)
+    max_attempts: int = attrs.field(default=320, validator=_positive)
     initial: float = attrs.field(default=1.0, validator=_positive)
     maximum: float = attrs.field(default=300.0, validator=_positive)
     jitter: float = attrs.field(default=1.0, validator=_not_negative)
