@@ -233,6 +233,7 @@ def test_cli_serves_until_sigterm(
     "args",
     [
         pytest.param(("nsw", "--country", "THA"), id="bad-country"),
+        pytest.param(("nsw", "--country", "JP", "--profile", "nope"), id="unknown-profile"),
         pytest.param(("unipass", "--fail-rate", "2"), id="bad-rate"),
         pytest.param(("unipass", "--tls-key", "k.pem"), id="key-without-cert"),
         pytest.param(("unipass", "--sign-key", "k.pem"), id="sign-key-without-cert"),

@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
         help="run a mock UNI-PASS service or NSW mailbox (for testing)",
         description="Run a stateful mock service with fault injection. It prints its URL, "
         "then serves until interrupted (Ctrl-C or SIGTERM). Inspect it with "
-        "GET /_mock/stats; queue a message for the bridge with POST /_mock/outbound.",
+        "GET /_mock/stats; queue a message for the bridge with POST /_mock/outbound; "
+        "change its faults while it runs with POST /_mock/faults.",
     )
     roles = mock.add_subparsers(dest="role", metavar="ROLE", required=True)
     unipass = roles.add_parser("unipass", help="UNI-PASS's e-CO exchange service (SOAP)")
@@ -27,6 +28,9 @@ def register(subparsers: Any) -> None:
     nsw = roles.add_parser("nsw", help="an NSW gateway mailbox (HTTP)")
     nsw.add_argument("--country", required=True, metavar="CC", help="the NSW's country")
     nsw.add_argument("--token", help="require this bearer token on every API call")
+    nsw.add_argument(
+        "--profile", default="asw", help="the profile the NSW speaks (any registered; asw)"
+    )
     _common(nsw)
     mock.set_defaults(handler=mock_command)
 
@@ -115,7 +119,14 @@ def mock_command(args: argparse.Namespace) -> int:
     else:
         if len(args.country) != 2 or not args.country.isalpha():
             raise ConfigurationError(f"--country must be ISO 3166 alpha-2, got {args.country!r}")
-        server = MockNsw(country=args.country, token=args.token, **common)
+        from aswbridge import profiles
+
+        if args.profile not in profiles.names():
+            known = ", ".join(profiles.names())
+            raise ConfigurationError(f"--profile: no profile {args.profile!r} (known: {known})")
+        server = MockNsw(
+            country=args.country, profile=args.profile, token=args.token, **common
+        )
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

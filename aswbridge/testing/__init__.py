@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         bridge_between,
     )
     from aswbridge.testing.inprocess import UnipassResponses
+    from aswbridge.testing.mesh import MockMesh
     from aswbridge.testing.mocks import Faults, MockNsw, MockServer, MockUnipass
     from aswbridge.testing.scenarios import (
         Decision,
@@ -60,6 +61,7 @@ _HOME = {
         "aswbridge.testing.harness",
     ),
     "UnipassResponses": "aswbridge.testing.inprocess",
+    "MockMesh": "aswbridge.testing.mesh",
     **dict.fromkeys(("Faults", "MockNsw", "MockServer", "MockUnipass"), "aswbridge.testing.mocks"),
     **dict.fromkeys(
         (
@@ -85,6 +87,7 @@ __all__ = [
     "Decision",
     "Fault",
     "Faults",
+    "MockMesh",
     "MockNsw",
     "MockServer",
     "MockUnipass",

@@ -18,6 +18,10 @@ Fixtures (function scope unless said):
 ``mock_nsw_factory``, ``mock_unipass_factory``
     make more, with options: ``mock_nsw_factory(country="VN", fail_rate=0.2, seed=7)``
     (``fail_rate``, ``drop_rate``, ``latency_ms``, ``seed`` make the mock's ``Faults``);
+``mock_mesh``
+    start a mesh of partners: ``mock_mesh(["ID", "VN", "TH"], profiles={"JP": "ubl"})``
+    gives a :class:`MockMesh` (``mesh["ID"]`` an NSW mailbox, ``mesh["KR"]`` UNI-PASS,
+    ``mesh.urls``); fault options as for the factories;
 ``unipass_responses``
     UNI-PASS in-process (:class:`UnipassResponses`, needs ``responses``): no socket;
 ``bridge``
@@ -36,7 +40,7 @@ Every server is stopped and every bridge closed at the end of the test, pass or 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,11 +49,13 @@ import pytest
 if TYPE_CHECKING:
     from aswbridge.testing.harness import BridgeUnderTest, ThrowawayPki
     from aswbridge.testing.inprocess import UnipassResponses
+    from aswbridge.testing.mesh import MockMesh
     from aswbridge.testing.scripted import ScriptedNsw, ScriptedUnipass
 
 __all__ = [
     "bridge",
     "bridge_factory",
+    "mock_mesh",
     "mock_nsw",
     "mock_nsw_factory",
     "mock_unipass",
@@ -143,6 +149,27 @@ def mock_nsw(mock_nsw_factory: Callable[..., ScriptedNsw], nsw_country: str) -> 
 def mock_unipass(mock_unipass_factory: Callable[..., ScriptedUnipass]) -> ScriptedUnipass:
     """A scripted UNI-PASS exchange service on loopback, for this test."""
     return mock_unipass_factory()
+
+
+@pytest.fixture
+def mock_mesh() -> Iterator[Callable[..., MockMesh]]:
+    """Start meshes of mocks: ``mock_mesh(countries, unipass=True, profiles=None, **options)``.
+
+    One NSW mailbox per country (in ``profiles[country]``, default ``asw``) and, with
+    ``unipass``, the UNI-PASS mock as ``"KR"``; ``fail_rate``, ``drop_rate``,
+    ``latency_ms``, ``seed`` make every mock's :class:`Faults`.
+    """
+    from aswbridge.testing.mesh import MockMesh
+
+    started: list[MockMesh] = []
+
+    def make(countries: Iterable[str], **options: Any) -> MockMesh:
+        started.append(MockMesh.start(countries, **_with_faults(options)))
+        return started[-1]
+
+    yield make
+    for mesh in reversed(started):
+        mesh.stop()
 
 
 @pytest.fixture

@@ -262,18 +262,18 @@ class ScriptedNsw(_Scripted, MockNsw):
 
     Args:
         country: the NSW's country (ISO 3166 alpha-2).
+        profile: the profile it speaks (default ``asw``; any registered one).
         answer: answer each new certificate with a customs response (the decision in play).
         signing: the country's authority key: signs the customs responses and what
             :meth:`send` sends.
         host, port, faults, reader, token, ssl_context: as for :class:`MockNsw`.
     """
 
-    profile = "asw"
-
     def __init__(
         self,
         *,
         country: str,
+        profile: str = "asw",
         answer: bool = True,
         signing: pipeline.SigningKey | None = None,
         host: str = "127.0.0.1",
@@ -286,6 +286,7 @@ class ScriptedNsw(_Scripted, MockNsw):
         MockNsw.__init__(
             self,
             country=country,
+            profile=profile,
             host=host,
             port=port,
             faults=faults,

@@ -20,7 +20,7 @@ from aswbridge.errors import MessageError
 from aswbridge.pipeline import SigningKey
 from aswbridge.testing.mocks.answers import customs_response
 from aswbridge.testing.mocks.server import Faults, Mailbox, MockServer, Reply, Request
-from aswbridge.transport._peek import Reader, peek
+from aswbridge.transport._peek import Peek, Reader, peek
 
 __all__ = ["MockNsw"]
 
@@ -37,6 +37,8 @@ class MockNsw(MockServer):
 
     Args:
         country: the NSW's country (ISO 3166 alpha-2); deliveries must be addressed to it.
+        profile: the profile the NSW speaks (any registered one; default ``asw``): what it
+            accepts, queues and answers in.
         host, port: where to listen (port 0 picks a free one).
         faults: injected 503s, dropped answers, latency, seed.
         respond: answer each new certificate with a customs response.
@@ -50,6 +52,7 @@ class MockNsw(MockServer):
         self,
         *,
         country: str,
+        profile: str = "asw",
         host: str = "127.0.0.1",
         port: int = 0,
         faults: Faults | None = None,
@@ -67,6 +70,7 @@ class MockNsw(MockServer):
             mailbox=Mailbox(tracking_prefix=f"{country.upper()}-"),
         )
         self.country = country.upper()
+        self.profile = profile
         self.respond = respond
         self._reader = reader
         self.signing = signing
@@ -95,10 +99,9 @@ class MockNsw(MockServer):
         return _error(404, "NOT_FOUND", f"no route {method} {path}")
 
     def outbound(self, body: bytes) -> Reply:
-        try:
-            routing = self._reader(body)
-        except MessageError as exc:
-            return _error(400, exc.code, exc.message)
+        routing = self._read(body)
+        if isinstance(routing, Reply):
+            return routing
         item = self.mailbox.queue(
             message_id=routing.message_id,
             kind=routing.kind,
@@ -108,13 +111,24 @@ class MockNsw(MockServer):
         )
         return Reply.json({"ref": item.ref, "message_id": item.message_id}, status=201)
 
-    # --- the API --------------------------------------------------------------------------
-
-    def _deliver(self, body: bytes) -> Reply:
+    def _read(self, body: bytes) -> Peek | Reply:
+        """The body's routing data, or the 400 refusing it (invalid, or not our profile)."""
         try:
             routing = self._reader(body)
         except MessageError as exc:
             return _error(400, exc.code, exc.message)
+        if routing.profile and routing.profile != self.profile:
+            return _error(
+                400, "WRONG_PROFILE", f"this NSW speaks {self.profile}, not {routing.profile}"
+            )
+        return routing
+
+    # --- the API --------------------------------------------------------------------------
+
+    def _deliver(self, body: bytes) -> Reply:
+        routing = self._read(body)
+        if isinstance(routing, Reply):
+            return routing
         if routing.receiver != self.country:
             return _error(
                 400, "WRONG_RECEIVER", f"addressed to {routing.receiver}, this is {self.country}"
@@ -123,7 +137,7 @@ class MockNsw(MockServer):
             message_id=routing.message_id, kind=routing.kind, sender=routing.sender, body=body
         )
         if not duplicate and self.respond:
-            answer = customs_response(routing, profile="asw", signing=self.signing)
+            answer = customs_response(routing, profile=self.profile, signing=self.signing)
             if answer is not None:
                 message_id, response = answer
                 self.mailbox.queue(

@@ -10,7 +10,9 @@ The server adds, for every request outside ``/_mock/``:
   answer (the client cannot know whether it went through);
 
 drawn from one ``random.Random(seed)``, so a seeded run is repeatable request by
-request. ``GET /_mock/stats`` and ``POST /_mock/outbound`` are never faulted.
+request. ``GET /_mock/stats``, ``POST /_mock/outbound`` and ``POST /_mock/faults`` (a
+JSON object ``{"fail_rate": r, "drop_rate": r, "latency_ms": n}``, any of the three: change
+a running mock's faults) are never faulted.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ __all__ = ["Faults", "Mailbox", "MockServer", "Queued", "Received", "Reply", "Re
 log = logging.getLogger("aswbridge.mock")
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
+#: The longest injected pause: a mock that never answers is ``--no-respond``'s job.
+MAX_LATENCY_MS = 60_000
 
 
 @attrs.frozen(kw_only=True)
@@ -53,8 +57,10 @@ class Faults:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigurationError(f"{name} must be between 0 and 1, got {value}")
-        if self.latency_ms < 0:
-            raise ConfigurationError("latency_ms must not be negative")
+        if not 0 <= self.latency_ms <= MAX_LATENCY_MS:
+            raise ConfigurationError(
+                f"latency_ms must be 0..{MAX_LATENCY_MS}, got {self.latency_ms}"
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -195,6 +201,29 @@ class MockServer:
 
     # --- fault injection ----------------------------------------------------------------
 
+    def change_faults(self, body: bytes) -> Reply:
+        """``POST /_mock/faults``: change ``fail_rate``, ``drop_rate``, ``latency_ms`` now."""
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            return Reply.json({"code": "BAD_REQUEST", "message": "not JSON"}, status=400)
+        allowed = {"fail_rate": float, "drop_rate": float, "latency_ms": int}
+        if not isinstance(data, dict) or not set(data) <= set(allowed):
+            message = f"a JSON object with any of {', '.join(allowed)}"
+            return Reply.json({"code": "BAD_REQUEST", "message": message}, status=400)
+        for name, value in data.items():
+            kinds = (int,) if allowed[name] is int else (int, float)
+            if isinstance(value, bool) or not isinstance(value, kinds):
+                message = f"{name} must be a number, got {value!r}"
+                return Reply.json({"code": "BAD_REQUEST", "message": message}, status=400)
+        try:
+            faults = attrs.evolve(self.faults, **data)
+        except ConfigurationError as exc:
+            return Reply.json({"code": exc.code, "message": exc.message}, status=400)
+        self.faults = faults
+        log.info("faults changed: %s", faults)
+        return Reply.json(attrs.asdict(faults))
+
     def _draw(self) -> tuple[bool, bool]:
         with self._random_lock:
             self.counters["requests"] += 1
@@ -212,6 +241,8 @@ class MockServer:
             return Reply.json(self.stats())
         if request.path == "/_mock/outbound" and request.method == "POST":
             return self.outbound(request.body)
+        if request.path == "/_mock/faults" and request.method == "POST":
+            return self.change_faults(request.body)
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000)
         fail, drop = self._draw()
