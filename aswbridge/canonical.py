@@ -1,29 +1,46 @@
 """The canonical JSON form of a message: a public, lossless contract.
 
 A message is one JSON object: ``kind``, ``envelope``, and the document's fields at
-the top level, under the snake_case paths of the model (docs/concepts.md). Decimals are
-written as JSON strings so that no digit is lost (``"1200.50"``), dates as ISO 8601
-strings, absent optional values are left out.
+the top level, under the snake_case paths of the model (docs/concepts.md). Each value has one lexical
+form, written and read:
 
-Reading is strict: an unknown key, a missing field or a value of the wrong type is a
-:class:`~aswbridge.errors.MessageError` naming the path and the reason.
+* decimals are JSON strings ``-?[0-9]+(\\.[0-9]+)?`` (ASCII digits, no exponent, no
+  ``_``, no spaces), at most 32 digits: ``"1200.50"``. A JSON number is read exactly
+  when it has that form (``1200.50``), refused otherwise (``1.2e3``);
+* integers are JSON integers;
+* dates are ``YYYY-MM-DD``; date-times ``YYYY-MM-DDThh:mm:ss[.ffffff]`` then ``Z``
+  or ``±hh:mm``;
+* strings are Unicode text (a lone surrogate ``\\ud800`` is refused);
+* absent optional values are left out.
+
+Reading is strict: an unknown key, a key given twice, a missing field or a value of
+the wrong type or form is a :class:`~aswbridge.errors.MessageError` naming the path
+and the reason.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
+from aswbridge._lexical import (
+    bounded_decimal,
+    canonical_date,
+    canonical_datetime,
+    canonical_decimal,
+)
 from aswbridge._xml import DEFAULT_MAX_BYTES
-from aswbridge.errors import InputTooLarge, MessageError
+from aswbridge.errors import InputTooLarge, LimitExceeded, MessageError
 from aswbridge.model import DOCUMENT_OF, Envelope, Message
 from aswbridge.profiles.tables import SCALARS, field_info
 
-__all__ = ["CanonicalError", "dumps", "from_dict", "loads", "to_dict"]
+__all__ = ["MAX_DEPTH", "CanonicalError", "dumps", "from_dict", "load_json", "loads", "to_dict"]
 
 class CanonicalError(MessageError):
     """The canonical JSON is malformed or does not fit the model."""
@@ -72,37 +89,73 @@ def dumps(message: Message) -> bytes:
 
 # --- JSON -> model ------------------------------------------------------------------
 
+class _Number:
+    """A JSON number as written, so that an amount is read exactly or refused with a reason."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text[:40]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
+
+
 def _scalar(tp: type[Any], value: Any, path: str) -> Any:
     try:
         if tp is str:
-            if not isinstance(value, str):
+            if type(value) is not str:
                 raise TypeError
+            if _SURROGATE.search(value):
+                raise CanonicalError("a lone surrogate is not text", path=path)
             return value
         if tp is int:
-            if isinstance(value, bool) or not isinstance(value, int | str):
+            if not isinstance(value, _Number | int) or isinstance(value, bool):
                 raise TypeError
-            return int(value)
+            if isinstance(value, _Number):
+                if _INTEGER.fullmatch(value.text) is None:
+                    raise TypeError
+                return int(value.text)
+            return value
         if tp is Decimal:
-            if isinstance(value, bool) or not isinstance(value, str | int | float):
-                raise TypeError
-            number = Decimal(str(value))
-            if not number.is_finite():
-                raise ValueError
-            return number
+            if isinstance(value, str):
+                return canonical_decimal(value, path)
+            if isinstance(value, _Number):
+                if "e" in value.text or "E" in value.text:
+                    raise CanonicalError(f"{value.text[:40]} has an exponent: write the amount "
+                                         "as a string, -?[0-9]+(.[0-9]+)?", path=path)
+                return canonical_decimal(value.text, path)
+            if isinstance(value, Decimal) and value.is_finite():  # from_dict with model values
+                return bounded_decimal(value, path)
+            raise TypeError
         if tp is datetime:
             if not isinstance(value, str):
                 raise TypeError
-            moment = datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                raise CanonicalError("a date-time needs a time zone", path=path)
-            return moment
+            return canonical_datetime(value)
         if tp is date:
-            if not isinstance(value, str) or len(value) != 10:
+            if not isinstance(value, str):
                 raise TypeError
-            return date.fromisoformat(value)
-    except (TypeError, ValueError, InvalidOperation):
-        raise CanonicalError(f"expected {tp.__name__}, got {value!r}"[:200], path=path) from None
+            return canonical_date(value)
+    except ValueError as exc:
+        if isinstance(exc, MessageError):
+            raise
+        raise CanonicalError(str(exc), path=path) from None
+    except TypeError:
+        raise CanonicalError(f"expected {_EXPECTED[tp]}, got {value!r}"[:200], path=path) from None
     raise TypeError(tp)  # pragma: no cover - the model has no other scalar types
+
+
+_EXPECTED = {
+    str: "a string",
+    int: "an integer",
+    Decimal: 'a decimal string such as "1200.50"',
+    datetime: 'a date-time string such as "2026-10-05T09:30:00Z"',
+    date: 'a date string such as "2026-10-05"',
+}
 
 def _build(cls: type[Any], data: Any, path: str) -> Any:
     if not isinstance(data, dict):
@@ -147,15 +200,61 @@ def from_dict(data: Any) -> Message:
     return Message(envelope=envelope, document=_build(cls, body, ""))
 
 def loads(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
-    """Read a message from canonical JSON text."""
+    """Read a message from canonical JSON text.
+
+    Refused: text over ``max_bytes``, a key given twice in one object, nesting deeper
+    than :data:`MAX_DEPTH`, and numbers that are not exactly what a field holds.
+    """
     if len(data) > max_bytes:
         raise InputTooLarge(f"input is {len(data)} bytes, over the cap of {max_bytes}")
+    return from_dict(load_json(data, numbers=_Number))
+
+
+#: The deepest nesting of JSON objects and lists read (a message nests five levels).
+MAX_DEPTH = 32
+
+
+def load_json(data: bytes | str, *, numbers: Callable[[str], Any] | None = None,
+              max_depth: int = MAX_DEPTH) -> Any:
+    """Parse JSON text strictly: no duplicate keys, no NaN, nesting within ``max_depth``.
+
+    ``numbers`` reads every number's text (default: integers as ``int``, the rest as
+    ``Decimal``). Raises :class:`CanonicalError`, or :class:`LimitExceeded` for depth.
+    """
     try:
-        parsed = json.loads(data, parse_float=Decimal, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
+        parsed = json.loads(data, object_pairs_hook=_unique,
+                            parse_float=numbers or Decimal, parse_int=numbers or int,
+                            parse_constant=_no_constant)
+    except RecursionError:
+        parsed = None
+    except CanonicalError:
+        raise
+    except ValueError as exc:
         raise CanonicalError(f"not valid JSON: {exc}") from None
-    return from_dict(parsed)
+    else:
+        if _depth_within(parsed, max_depth):
+            return parsed
+    raise LimitExceeded(f"JSON nested deeper than {max_depth} levels", code="JSON_TOO_DEEP")
+
+
+def _depth_within(value: Any, limit: int) -> bool:
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [v for c in level if isinstance(c, dict | list)
+                 for v in (c.values() if isinstance(c, dict) else c)]
+        if not level:
+            return True
+    return False
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise CanonicalError(f"the key {key[:80]!r} appears twice in one object")
+        out[key] = value
+    return out
+
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
-

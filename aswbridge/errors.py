@@ -16,7 +16,9 @@ The tree::
     │   ├── XmlSecurityError                   hostile or malformed XML
     │   │   ├── DtdForbidden                   any DOCTYPE, entity declaration
     │   │   ├── InputTooLarge                  over the byte cap, before parsing
-    │   │   └── MalformedXml                   not well-formed, too deep, bad encoding
+    │   │   ├── MalformedXml                   not well-formed, too deep, bad encoding
+    │   │   └── XmlLimitExceeded               too many attributes or namespaces
+    │   ├── LimitExceeded                      over a cap on work (digits, JSON depth)
     │   ├── SchemaError                        not valid against the profile's XSD
     │   ├── ValidationFailed                   business rules failed (``problems``)
     │   └── MappingError                       a value has no spelling in the target profile
@@ -108,6 +110,50 @@ class MalformedXml(XmlSecurityError):
     code = "XML_MALFORMED"
 
 
+class LimitExceeded(MessageError):
+    """The input goes over one of the caps that bound the work spent on it.
+
+    ``code`` names the cap: ``TOO_MANY_ATTRIBUTES``, ``TOO_MANY_NAMESPACES``,
+    ``NUMBER_TOO_LONG`` or ``JSON_TOO_DEEP``.
+    """
+
+    code = "LIMIT_EXCEEDED"
+
+    def __init__(self, message: str, *, code: str, path: str = "") -> None:
+        super().__init__(f"{path}: {message}" if path else message, code=code)
+        self.path = path
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return (Problem(code=self.code, path=self.path, message=self.message),)
+
+
+class XmlLimitExceeded(LimitExceeded, XmlSecurityError):
+    """An XML element carries more attributes or namespaces than the cap."""
+
+
+#: How many problems an error keeps: the first ones, then one saying how many more.
+MAX_PROBLEMS = 100
+
+
+def first_problems(problems: Iterable[Problem], *, more: int = 0,
+                   limit: int = MAX_PROBLEMS) -> tuple[Problem, ...]:
+    """The first ``limit`` problems, and one ``PROBLEMS_TRUNCATED`` counting the rest.
+
+    ``more`` counts problems the caller already left out (never built).
+    """
+    kept: list[Problem] = []
+    for problem in problems:
+        if len(kept) < limit:
+            kept.append(problem)
+        else:
+            more += 1
+    if more:
+        kept.append(Problem(code="PROBLEMS_TRUNCATED", path="",
+                            message=f"{more} more problem(s) not listed"))
+    return tuple(kept)
+
+
 class SchemaError(MessageError):
     """The document is not valid against the profile's schema."""
 
@@ -115,7 +161,8 @@ class SchemaError(MessageError):
 
     def __init__(self, message: str, *, problems: Iterable[Problem] = ()) -> None:
         super().__init__(message)
-        self._problems = tuple(problems) or (Problem(code=self.code, path="", message=message),)
+        self._problems = first_problems(problems) or (
+            Problem(code=self.code, path="", message=message),)
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -128,10 +175,11 @@ class ValidationFailed(MessageError):
     code = "BUSINESS_RULE"
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self._problems = tuple(problems)
-        first = self._problems[0] if self._problems else None
+        every = tuple(problems)
+        self._problems = first_problems(every)
+        first = every[0] if every else None
         super().__init__(
-            f"{len(self._problems)} problem(s), first: {first}" if first else "invalid message",
+            f"{len(every)} problem(s), first: {first}" if first else "invalid message",
             code=first.code if first else None,
         )
 
