@@ -1,8 +1,8 @@
 """The canonical JSON form of a message: a public, lossless contract.
 
 A message is one JSON object: ``kind``, ``envelope``, and the document's fields at
-the top level, under the snake_case paths of the model (docs/concepts.md). Each value has one lexical
-form, written and read:
+the top level, under the snake_case paths of the model (docs/concepts.md). Each value
+has one lexical form, written and read:
 
 * decimals are JSON strings ``-?[0-9]+(\\.[0-9]+)?`` (ASCII digits, no exponent, no
   ``_``, no spaces), at most 32 digits: ``"1200.50"``. A JSON number is read exactly
