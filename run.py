@@ -8,8 +8,8 @@
 The first run creates ``.venv`` and installs the package with its test extras; on
 Debian-like systems run as root it also installs the command-line tools the tests
 use to check our output independently (xmllint, xmlsec1), curl (the quickstart's relay
-walk-through is run as written) and the PostgreSQL server the PostgreSQL store is tested
-against.
+walk-through is run as written), the PostgreSQL server the PostgreSQL store is tested
+against and SoftHSM2 (a PKCS#11 token the key-custody tests sign through).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ SYSTEM_TOOLS = {
     "xmlsec1": "xmlsec1",
     "pg_ctl": "postgresql",
     "curl": "curl",
+    "softhsm2-util": "softhsm2",
 }
 
 
@@ -72,8 +73,8 @@ def ensure_system_tools() -> None:
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
         postgres_bin()
     else:
-        print(f"note: {', '.join(missing)} not found; the interoperability and store tests"
-              " need them", file=sys.stderr)
+        print(f"note: {', '.join(missing)} not found; the interoperability, store and"
+              " PKCS#11 tests need them", file=sys.stderr)
 
 
 def main(argv: list[str]) -> int:

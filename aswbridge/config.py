@@ -23,8 +23,12 @@ An example ``bridge.toml``::
 
     [trust]
     anchors = ["partner-ca.pem"]
-    sign_key = "bridge.key"
+    sign_key = "bridge.key"         # or a key in a token: "pkcs11:token=...;object=..."
     sign_cert = "bridge.pem"
+
+    [pkcs11]                        # only for a pkcs11: sign_key without these in the URI
+    module = "/usr/lib/softhsm/libsofthsm2.so"
+    pin_source = "file:/run/secrets/hsm-pin"
 
 Every key is optional except ``bridge.country``, ``bridge.store`` and one of ``url`` /
 ``mailbox`` per side. Unknown keys are refused (a typo must not silently fall back to a
@@ -68,13 +72,21 @@ class TrustConfig:
     """Trust anchors for incoming signatures, and our signing key and certificate."""
 
     anchors: tuple[Path, ...] = ()
-    sign_key: Path | None = None
+    sign_key: Path | str | None = None  # a PEM file, or a pkcs11: URI (str)
     sign_cert: Path | None = None
 
     @property
     def configured(self) -> bool:
         """True when incoming signatures can be verified against configured anchors."""
         return bool(self.anchors)
+
+
+@attrs.frozen(kw_only=True)
+class Pkcs11Config:
+    """The PKCS#11 module and PIN file of a ``pkcs11:`` signing key whose URI has none."""
+
+    module: Path | None = None
+    pin_source: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -87,6 +99,7 @@ class RelayConfig:
     unipass: SideConfig
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     trust: TrustConfig = attrs.field(factory=TrustConfig)
+    pkcs11: Pkcs11Config = attrs.field(factory=Pkcs11Config)
     allow_unsigned: bool = False
     poll_interval: float = 1.0
     batch: int = 50
@@ -127,8 +140,12 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
     },
     "trust": {
         "anchors": ((list,), "paths"),
-        "sign_key": ((str,), "path"),
+        "sign_key": ((str,), "key"),
         "sign_cert": ((str,), "path"),
+    },
+    "pkcs11": {
+        "module": ((str,), "path"),
+        "pin_source": ((str,), "pin_source"),
     },
 }
 _SCHEMA["unipass"] = {k: v for k, v in _SCHEMA["nsw"].items() if k != "mailbox"}
@@ -162,6 +179,10 @@ def _check(section: str, key: str, value: Any, base: Path) -> Any:
             raise ConfigurationError(f"{name}: unknown profile {value!r} (known: {known})")
     if kind == "path":
         return base / value
+    if kind == "key":
+        return value if value[:7].lower() == "pkcs11:" else base / value
+    if kind == "pin_source" and not re.match(r"^file:/|^/", value):
+        raise ConfigurationError(f"{name}: expected file:/absolute/path, got {value!r}")
     if kind == "store":
         return value if "://" in value else str(base / value)
     if kind == "paths":
@@ -221,6 +242,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Re
         unipass=sides["unipass"],
         retry=RetryPolicy(**values.get("retry", {})),
         trust=trust,
+        pkcs11=Pkcs11Config(**values.get("pkcs11", {})),
         **{k: v for k, v in bridge.items() if k not in ("country", "store")},
     )
 

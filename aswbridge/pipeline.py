@@ -41,13 +41,52 @@ class SigningKey:
     chain: Sequence[x509.Certificate] = ()
 
     @classmethod
-    def from_files(cls, *, key: str, cert: str, chain: str | None = None) -> SigningKey:
-        """Load PEM files (the only I/O helper here; call it once at start-up)."""
+    def from_files(
+        cls,
+        *,
+        key: str,
+        cert: str,
+        chain: str | None = None,
+        module: str | None = None,
+        pin_source: str | None = None,
+    ) -> SigningKey:
+        """Load PEM files, or the key from a token when ``key`` is a ``pkcs11:`` URI
+        (see :meth:`from_uri`; ``module`` and ``pin_source`` serve a URI without them).
+        The only I/O helper here: call it once, at start-up."""
         from aswbridge.security import load_certificates, load_private_key
+        from aswbridge.security.pkcs11 import is_pkcs11_uri, open_key
 
         certs = load_certificates(cert)
+        if not certs:
+            raise ConfigurationError(f"{cert} holds no certificate")
         extra = load_certificates(chain) if chain else []
-        return cls(key=load_private_key(key), cert=certs[0], chain=(*certs[1:], *extra))
+        loaded = (open_key(key, cert=certs[0], module=module, pin_source=pin_source)
+                  if is_pkcs11_uri(key) else load_private_key(key))
+        return cls(key=loaded, cert=certs[0], chain=(*certs[1:], *extra))
+
+    @classmethod
+    def from_uri(
+        cls,
+        uri: str,
+        *,
+        cert: x509.Certificate,
+        chain: Sequence[x509.Certificate] = (),
+        module: str | None = None,
+        pin: str | None = None,
+        pin_source: str | None = None,
+    ) -> SigningKey:
+        """A key that stays in a PKCS#11 token, named by an RFC 7512 ``pkcs11:`` URI
+        (log in once, at start-up; see :func:`aswbridge.security.pkcs11.open_key`)."""
+        from aswbridge.security.pkcs11 import open_key
+
+        key = open_key(uri, cert=cert, module=module, pin=pin, pin_source=pin_source)
+        return cls(key=key, cert=cert, chain=tuple(chain))
+
+    def healthy(self) -> bool:
+        """True when the key can sign now: always for a key in memory; for a key in a
+        token, when the token answers (a readiness check may call this)."""
+        check = getattr(self.key, "healthy", None)
+        return True if check is None else bool(check())
 
 
 def read(

@@ -31,6 +31,7 @@ MODULES = (
     "aswbridge.rules",
     "aswbridge.codes",
     "aswbridge.security",
+    "aswbridge.security.pkcs11",
     "aswbridge.relay",
     "aswbridge.store",
     "aswbridge.transport",

@@ -17,8 +17,6 @@ from aswbridge.security import (
     TrustStore,
     VerificationPolicy,
     Verifier,
-    load_certificates,
-    load_private_key,
     pki,
 )
 from aswbridge.security.binding import bind
@@ -27,7 +25,11 @@ from aswbridge.security.binding import bind
 def register(subparsers: Any) -> None:
     """Add the ``sign``, ``verify`` and ``pki`` sub-commands."""
     sign = subparsers.add_parser("sign", help="add an enveloped XML signature to a message")
-    sign.add_argument("--key", required=True, help="PEM private key (RSA ≥ 2048 or P-256)")
+    sign.add_argument(
+        "--key", required=True,
+        help="PEM private key (RSA ≥ 2048, P-256 or P-384), or the pkcs11: URI of a key in"
+        " a token (module and PIN from the URI or $ASWBRIDGE_PKCS11_MODULE/_PIN)",
+    )
     sign.add_argument("--cert", required=True, help="PEM signer certificate")
     sign.add_argument("--chain", help="PEM file of intermediate CA certificates")
     sign.add_argument(
@@ -70,20 +72,18 @@ def register(subparsers: Any) -> None:
     init = pki_sub.add_parser("init", help="write a TEST-ONLY PKI into DIR")
     init.add_argument("dir")
     init.add_argument("--country", action="append", help="limit to these countries")
-    init.add_argument("--key-type", choices=("ec", "rsa"), default="ec")
+    init.add_argument("--key-type", choices=("ec", "p384", "rsa"), default="ec")
     init.set_defaults(handler=_pki_init)
 
 
 def _sign(args: argparse.Namespace) -> int:
+    from aswbridge.pipeline import SigningKey
+
     root = _xml.parse(read_input(args.input))
-    key = load_private_key(args.key)
-    certs = load_certificates(args.cert)
-    if not certs:
-        raise ConfigurationError(f"{args.cert} holds no certificate")
-    chain = certs[1:] + (load_certificates(args.chain) if args.chain else [])
+    signing = SigningKey.from_files(key=args.key, cert=args.cert, chain=args.chain)
     signer = Signer()
     method = signer.sign_declaration if args.exporter else signer.sign
-    signed = method(root, key=key, cert=certs[0], chain=chain)
+    signed = method(root, key=signing.key, cert=signing.cert, chain=signing.chain)
     write_output(args.output, etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))
     return 0
 

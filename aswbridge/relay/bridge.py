@@ -40,6 +40,7 @@ from aswbridge.relay.translator import (
     Translator,
     read_routing,
 )
+from aswbridge.security.pkcs11 import KeyUnavailable
 from aswbridge.store.base import (
     InboxOutcome,
     Outgoing,
@@ -155,7 +156,7 @@ class Bridge:
         try:
             inbound = self._quick.call(lambda: side.fetch(ref), max_attempts=2)
             return self._take(side_name, side, inbound), (inbound.sender, inbound.message_id)
-        except TransportError as exc:
+        except (TransportError, KeyUnavailable) as exc:  # both pass: it is taken again later
             log.warning("%s: message %s left waiting: %s", side_name, ref, exc.message)
             return "errors", None
         except Exception:  # a bug must not stop the other messages; this one stays waiting

@@ -56,13 +56,19 @@ def build_sides(config: RelayConfig) -> tuple[Side, Side]:
 
 
 def configured_signing(config: RelayConfig) -> SigningKey | None:
-    """The relay's signing key and certificate, if configured (files read once)."""
+    """The relay's signing key and certificate, if configured (files read once; a key in
+    a token is logged in to once)."""
     from aswbridge.pipeline import SigningKey
 
-    trust = config.trust
+    trust, token = config.trust, config.pkcs11
     if trust.sign_key is None or trust.sign_cert is None:
         return None
-    return SigningKey.from_files(key=str(trust.sign_key), cert=str(trust.sign_cert))
+    return SigningKey.from_files(
+        key=str(trust.sign_key),
+        cert=str(trust.sign_cert),
+        module=str(token.module) if token.module else None,
+        pin_source=token.pin_source,
+    )
 
 
 def configured_translator(config: RelayConfig, *, signing: SigningKey | None = None) -> Translator:

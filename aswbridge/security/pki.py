@@ -52,7 +52,7 @@ AUTHORITIES: Mapping[str, str] = {
 }
 COUNTRIES: tuple[str, ...] = tuple(AUTHORITIES)
 
-KeyType = Literal["ec", "rsa"]
+KeyType = Literal["ec", "rsa", "p384"]
 _Key = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 _README = """\
@@ -107,7 +107,7 @@ class Pki:
 def _new_key(kind: KeyType) -> _Key:
     if kind == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return ec.generate_private_key(ec.SECP256R1())
+    return ec.generate_private_key(ec.SECP384R1() if kind == "p384" else ec.SECP256R1())
 
 
 def _name(country: str, org: str, common: str) -> x509.Name:
@@ -284,13 +284,14 @@ def create(
 
     Args:
         countries: ISO 3166 alpha-2 codes to make a root, issuing CA and signers for.
-        key_type: the issuing authority's signer key: ``"ec"`` (P-256, fast) or
-            ``"rsa"`` (2048 bits); CAs and other signers always use P-256.
+        key_type: the issuing authority's (and the bridge's) signer key: ``"ec"``
+            (P-256, fast), ``"p384"`` (P-384) or ``"rsa"`` (2048 bits); CAs and other
+            signers always use P-256.
         bridge_country: the country in the bridge signer's subject.
         now: the reference time for validity periods (default: the current time).
     """
-    if key_type not in ("ec", "rsa"):
-        raise ConfigurationError(f"key type must be ec or rsa, not {key_type!r}")
+    if key_type not in ("ec", "rsa", "p384"):
+        raise ConfigurationError(f"key type must be ec, p384 or rsa, not {key_type!r}")
     base = Path(path)
     base.mkdir(parents=True, exist_ok=True)
     when = (now or datetime.now(UTC)).replace(microsecond=0)

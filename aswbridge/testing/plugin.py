@@ -33,7 +33,11 @@ Fixtures (function scope unless said):
 ``test_pki``
     a throwaway PKI (:class:`ThrowawayPki`), generated once per session;
 ``nsw_country``
-    the country of ``mock_nsw`` (``"ID"``); override it in a ``conftest.py``.
+    the country of ``mock_nsw`` (``"ID"``); override it in a ``conftest.py``;
+``softhsm``
+    a throwaway SoftHSM2 (:class:`~aswbridge.testing.softhsm.SoftHsm`) in a temporary
+    folder, active for the session (``SOFTHSM2_CONF``): make tokens and import keys
+    into it (skipped where SoftHSM2 is not installed, failed in CI where it must be).
 
 Every server is stopped and every bridge closed at the end of the test, pass or fail.
 """
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
     from aswbridge.testing.inprocess import UnipassResponses
     from aswbridge.testing.mesh import MockMesh
     from aswbridge.testing.scripted import ScriptedNsw, ScriptedUnipass
+    from aswbridge.testing.softhsm import SoftHsm
 
 __all__ = [
     "bridge",
@@ -61,6 +66,7 @@ __all__ = [
     "mock_unipass",
     "mock_unipass_factory",
     "nsw_country",
+    "softhsm",
     "test_pki",
     "unipass_responses",
 ]
@@ -87,6 +93,23 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> ThrowawayPki:
     from aswbridge.testing.harness import ThrowawayPki
 
     return ThrowawayPki.create(tmp_path_factory.mktemp("aswbridge-pki"))
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
+    """A throwaway SoftHSM2, active for the whole session (one per process)."""
+    import os
+
+    from aswbridge.testing.softhsm import SoftHsm, softhsm_module
+
+    if softhsm_module() is None:
+        if os.environ.get("CI"):
+            pytest.fail("SoftHSM2 must be installed in CI (the project's setup installs it)")
+        pytest.skip("SoftHSM2 is not installed on this machine")
+    hsm = SoftHsm.create(tmp_path_factory.mktemp("softhsm"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOFTHSM2_CONF", str(hsm.conf))
+        yield hsm
 
 
 @pytest.fixture
