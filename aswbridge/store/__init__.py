@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 from aswbridge.store.base import (
-    STATES,
+    AdminStore,
     InboxEntry,
     JournalEntry,
     OutboxEntry,
     Outgoing,
+    RelayStore,
     Store,
     StoreConflict,
     StoreError,
@@ -20,17 +21,23 @@ from aswbridge.store.base import (
     utcnow,
 )
 from aswbridge.store.sqlite import SqliteStore
+from aswbridge.store.states import STATES, TRANSITIONS, OutboxState, Transition
 
 __all__ = [
     "STATES",
+    "TRANSITIONS",
+    "AdminStore",
     "InboxEntry",
     "JournalEntry",
     "OutboxEntry",
+    "OutboxState",
     "Outgoing",
+    "RelayStore",
     "SqliteStore",
     "Store",
     "StoreConflict",
     "StoreError",
+    "Transition",
     "UnknownMessage",
     "digest",
     "open_store",

@@ -23,12 +23,14 @@ from aswbridge.store.base import (
     InboxEntry,
     InboxOutcome,
     OutboxEntry,
-    OutboxState,
     Outgoing,
     StoreConflict,
     UnknownMessage,
     digest,
 )
+from aswbridge.store.states import TRANSITIONS, OutboxState
+
+CLAIMED, RECLAIMED = TRANSITIONS["claimed"], TRANSITIONS["lease_expired_reclaimed"]
 
 
 class SqlCore:
@@ -88,7 +90,7 @@ class SqlCore:
             conn,
             "INSERT INTO outbox (message_id, dest, kind, body, digest, sender, receiver, state,"
             " attempts, created_at, next_attempt_at, source, source_message_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)"
             " ON CONFLICT (message_id) DO NOTHING",
             (
                 item.message_id,
@@ -98,6 +100,7 @@ class SqlCore:
                 body_digest,
                 item.sender,
                 item.receiver,
+                TRANSITIONS["enqueued"].target,
                 at,
                 at,
                 item.source,
@@ -119,7 +122,7 @@ class SqlCore:
             at,
             item.message_id,
             "enqueued",
-            "pending",
+            TRANSITIONS["enqueued"].target,
             f"{item.kind} to {item.dest}{origin}, sha256 {body_digest[:16]}",
         )
         return True
@@ -142,11 +145,12 @@ class SqlCore:
         """Lease up to ``limit`` due rows; each claim counts one attempt (see Store.claim)."""
         now = ts(self._now())
         latest_due = now + (max_wait if max_wait is not None else 1e12)  # None: never
+        (due,), (leased,) = CLAIMED.sources, RECLAIMED.sources
         where = (
-            "((state = 'pending' AND (next_attempt_at <= ? OR next_attempt_at > ?))"
-            " OR (state = 'in_flight' AND (lease_until <= ? OR lease_until > ?)))"
+            "((state = ? AND (next_attempt_at <= ? OR next_attempt_at > ?))"
+            " OR (state = ? AND (lease_until <= ? OR lease_until > ?)))"
         )
-        params: list[Any] = [now, latest_due, now, now + lease_s]
+        params: list[Any] = [due, now, latest_due, leased, now, now + lease_s]
         if dest is not None:
             where += " AND dest = ?"
             params.append(dest)
@@ -158,19 +162,25 @@ class SqlCore:
                 (*params, limit),
             ).fetchall()
             for row in rows:
+                if row["state"] == leased:  # its relay died or stalled past the lease
+                    holder = row["claimed_by"] or "an earlier release"
+                    move, detail = RECLAIMED, f"from {holder} "
+                else:
+                    move, detail = CLAIMED, ""
                 self._x(
                     conn,
-                    "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1,"
+                    "UPDATE outbox SET state = ?, attempts = attempts + 1,"
                     " lease_until = ?, claimed_by = ? WHERE message_id = ?",
-                    (now + lease_s, self.owner, row["message_id"]),
+                    (move.target, now + lease_s, self.owner, row["message_id"]),
                 )
-                if row["state"] == "in_flight":  # its relay died or stalled past the lease
-                    holder = row["claimed_by"] or "an earlier release"
-                    event, detail = "lease_expired_reclaimed", f"from {holder} "
-                else:
-                    event, detail = "claimed", ""
-                self._log(conn, now, row["message_id"], event, "in_flight",
-                          f"{detail}by {self.owner}")
+                self._log(
+                    conn,
+                    now,
+                    row["message_id"],
+                    move.event,
+                    move.target,
+                    f"{detail}by {self.owner}",
+                )
             ids = [row["message_id"] for row in rows]
             if not ids:
                 return []
@@ -181,22 +191,30 @@ class SqlCore:
         by_id = {row["message_id"]: outbox_entry(row) for row in found}
         return [by_id[i] for i in ids]
 
-    def _update(
+    def _move(
         self,
         conn: Any,
+        at: float,
         message_id: str,
-        sql: str,
-        params: Sequence[Any],
-        states: tuple[str, ...] = ("in_flight",),
+        event: str,
+        sql: str = "",
+        params: Sequence[Any] = (),
+        detail: str = "",
     ) -> None:
-        marks = ",".join("?" * len(states))
+        """Make the transition ``event`` of the state machine (states.py) and journal it."""
+        move = TRANSITIONS[event]
+        marks = ",".join("?" * len(move.sources))
         cur = self._x(
             conn,
-            f"UPDATE outbox SET {sql} WHERE message_id = ? AND state IN ({marks})",
-            (*params, message_id, *states),
+            f"UPDATE outbox SET state = ?{', ' if sql else ''}{sql}"
+            f" WHERE message_id = ? AND state IN ({marks})",
+            (move.target, *params, message_id, *move.sources),
         )
         if cur.rowcount != 1:
-            raise UnknownMessage(f"no outbox row {message_id} in state {'/'.join(states)}")
+            raise UnknownMessage(
+                f"no outbox row {message_id} in state {'/'.join(move.sources)} for {event}"
+            )
+        self._log(conn, at, message_id, event, move.target, detail)
 
     def ack(self, message_id: str, *, tracking: str | None = None) -> None:
         """Mark a claimed (or pending) message delivered, with the receiver's tracking."""
@@ -209,15 +227,16 @@ class SqlCore:
         now = ts(self._now())
         with self._write() as conn:
             for message_id, tracking in sorted(delivered, key=lambda d: d[0]):  # one lock order
-                self._update(
-                    conn,
-                    message_id,
-                    "state = 'done', lease_until = NULL, tracking = ?",
-                    (tracking,),
-                    ("in_flight", "pending"),
-                )
                 detail = f"tracking {tracking}" if tracking else ""
-                self._log(conn, now, message_id, "delivered", "done", detail)
+                self._move(
+                    conn,
+                    now,
+                    message_id,
+                    "delivered",
+                    "lease_until = NULL, tracking = ?",
+                    (tracking,),
+                    detail,
+                )
 
     def fail(
         self,
@@ -234,44 +253,41 @@ class SqlCore:
         when the message is dead-lettered.
         """
         now = ts(self._now())
-        state: OutboxState = "pending" if next_attempt_at is not None else "dead"
         due = ts(next_attempt_at) if next_attempt_at is not None else now
+        event = "retry_scheduled" if next_attempt_at is not None else "dead_lettered"
+        if next_attempt_at is None:
+            detail = f"{code}: {error}"
+        else:
+            when = datetime.fromtimestamp(due, UTC).isoformat(timespec="seconds")
+            detail = f"{code}: {error}; next attempt {when}"
         with self._write() as conn:
-            self._update(
+            self._move(
                 conn,
+                now,
                 message_id,
-                "state = ?, lease_until = NULL, next_attempt_at = ?, last_code = ?, last_error = ?",
-                (state, due, code, error[:2000]),
-                ("in_flight", "pending"),
+                event,
+                "lease_until = NULL, next_attempt_at = ?, last_code = ?, last_error = ?",
+                (due, code, error[:2000]),
+                detail,
             )
-            if state == "dead":
-                self._log(conn, now, message_id, "dead_lettered", "dead", f"{code}: {error}")
+            if event == "dead_lettered":
                 for item in notify:
                     self._insert(conn, now, item)
-            else:
-                when = datetime.fromtimestamp(due, UTC).isoformat(timespec="seconds")
-                self._log(
-                    conn,
-                    now,
-                    message_id,
-                    "retry_scheduled",
-                    "pending",
-                    f"{code}: {error}; next attempt {when}",
-                )
-        return state
+        return TRANSITIONS[event].target
 
     def release(self, message_id: str) -> None:
         """Give a claimed row back unsent; its attempt is not counted."""
         now = ts(self._now())
         with self._write() as conn:
-            self._update(
+            self._move(
                 conn,
+                now,
                 message_id,
-                "state = 'pending', lease_until = NULL, attempts = attempts - 1,"
-                " next_attempt_at = ?",
+                "released",
+                "lease_until = NULL, attempts = attempts - 1, next_attempt_at = ?",
                 (now,),
+                "shutdown before sending",
             )
-            self._log(conn, now, message_id, "released", "pending", "shutdown before sending")
 
     def dead_letters(self) -> list[OutboxEntry]:
         """Every dead-lettered row, oldest first."""
@@ -284,14 +300,14 @@ class SqlCore:
         """Put a dead-lettered row back to pending now, attempts reset to zero."""
         now = ts(self._now())
         with self._write() as conn:
-            self._update(
+            self._move(
                 conn,
+                now,
                 message_id,
-                "state = 'pending', attempts = 0, next_attempt_at = ?, created_at = ?",
+                "dead_letter_retried",
+                "attempts = 0, next_attempt_at = ?, created_at = ?",
                 (now, now),
-                ("dead",),
             )
-            self._log(conn, now, message_id, "dead_letter_retried", "pending")
 
     def get(self, message_id: str) -> OutboxEntry | None:
         """The outbox row of a message id, if any."""

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from aswbridge.store._rows import journal_entry, ts
 from aswbridge.store._sql import SqlCore
-from aswbridge.store.base import STATES, JournalEntry
+from aswbridge.store.base import JournalEntry
+from aswbridge.store.states import STATES, TRANSITIONS
 
 
 class SqlStore(SqlCore):
@@ -21,23 +22,19 @@ class SqlStore(SqlCore):
         claimed by a process that died. The attempt stays counted.
         """
         now = ts(self._now())
+        requeue = TRANSITIONS["requeued_at_start"]
         with self._write() as conn:
             rows = self._x(
-                conn, "SELECT message_id FROM outbox WHERE state = 'in_flight'"
+                conn, "SELECT message_id FROM outbox WHERE state = ?", requeue.sources
             ).fetchall()
             for row in rows:
-                self._x(
-                    conn,
-                    "UPDATE outbox SET state = 'pending', lease_until = NULL, next_attempt_at = ?"
-                    " WHERE message_id = ?",
-                    (now, row["message_id"]),
-                )
-                self._log(
+                self._move(
                     conn,
                     now,
                     row["message_id"],
-                    "requeued_at_start",
-                    "pending",
+                    requeue.event,
+                    "lease_until = NULL, next_attempt_at = ?",
+                    (now,),
                     "the relay that claimed it stopped",
                 )
         return len(rows)

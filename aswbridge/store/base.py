@@ -26,10 +26,9 @@ from typing import ClassVar, Literal, Protocol, runtime_checkable
 import attrs
 
 from aswbridge.errors import AswBridgeError, Origin
+from aswbridge.store.states import OutboxState
 
-OutboxState = Literal["pending", "in_flight", "done", "dead"]
 InboxOutcome = Literal["accepted", "rejected"]
-STATES: tuple[OutboxState, ...] = ("pending", "in_flight", "done", "dead")
 
 
 class StoreError(AswBridgeError):
@@ -141,71 +140,8 @@ class JournalEntry:
 
 
 @runtime_checkable
-class Store(Protocol):
-    """What the relay needs from durable storage. Every method commits before returning."""
-
-    def enqueue(self, outgoing: Outgoing) -> bool:
-        """Store a message to send; True if new, False if the same bytes were already stored.
-
-        Raises:
-            StoreConflict: the id is stored with different bytes (never silently replaced).
-        """
-        ...
-
-    def claim(
-        self,
-        *,
-        limit: int,
-        lease_s: float,
-        dest: str | None = None,
-        max_wait: float | None = None,
-    ) -> list[OutboxEntry]:
-        """Lease up to ``limit`` due rows (pending and due, or with an expired lease).
-
-        Times are wall-clock, so that a schedule survives a restart. If the clock goes
-        back, a pending row due further ahead than ``max_wait`` seconds (the longest wait
-        the retry policy ever schedules) is due now, and a lease ending more than
-        ``lease_s`` ahead has expired: no message waits out the clock's jump.
-        """
-        ...
-
-    def ack(self, message_id: str, *, tracking: str | None = None) -> None:
-        """Mark a message delivered (``done``), with the receiver's tracking number."""
-        ...
-
-    def ack_many(self, delivered: Sequence[tuple[str, str | None]]) -> None:
-        """:meth:`ack` for several ``(message_id, tracking)`` pairs in one commit."""
-        ...
-
-    def fail(
-        self,
-        message_id: str,
-        *,
-        code: str,
-        error: str,
-        next_attempt_at: datetime | None,
-        notify: Sequence[Outgoing] = (),
-    ) -> OutboxState:
-        """Record a failed attempt: back to ``pending`` at ``next_attempt_at``, or ``dead``
-        when it is None (the horizon is over or the fault is permanent). Returns the state.
-        When dead-lettering, ``notify`` is queued in the same transaction."""
-        ...
-
-    def release(self, message_id: str) -> None:
-        """Give a claimed row back (shutdown before sending); the attempt is not counted."""
-        ...
-
-    def dead_letters(self) -> list[OutboxEntry]:
-        """Every dead-lettered outbox row, oldest first."""
-        ...
-
-    def retry_dead(self, message_id: str) -> None:
-        """Put a dead-lettered row back to ``pending`` now, attempts reset."""
-        ...
-
-    def get(self, message_id: str) -> OutboxEntry | None:
-        """The outbox row of a message id, if any."""
-        ...
+class RelayStore(Protocol):
+    """What a running relay needs from durable storage. Every method commits before returning."""
 
     def record_inbound(
         self,
@@ -230,16 +166,88 @@ class Store(Protocol):
         """The inbox row of a received message, if it was seen."""
         ...
 
+    def mark_acknowledged_many(self, received: Sequence[tuple[str, str]]) -> None:
+        """:meth:`mark_acknowledged` for several ``(sender, message_id)`` in one commit."""
+        ...
+
+    def claim(
+        self,
+        *,
+        limit: int,
+        lease_s: float,
+        dest: str | None = None,
+        max_wait: float | None = None,
+    ) -> list[OutboxEntry]:
+        """Lease up to ``limit`` due rows (pending and due, or with an expired lease).
+
+        Times are wall-clock, so that a schedule survives a restart. If the clock goes
+        back, a pending row due further ahead than ``max_wait`` seconds (the longest wait
+        the retry policy ever schedules) is due now, and a lease ending more than
+        ``lease_s`` ahead has expired: no message waits out the clock's jump.
+        """
+        ...
+
+    def ack_many(self, delivered: Sequence[tuple[str, str | None]]) -> None:
+        """:meth:`ack` for several ``(message_id, tracking)`` pairs in one commit."""
+        ...
+
+    def fail(
+        self,
+        message_id: str,
+        *,
+        code: str,
+        error: str,
+        next_attempt_at: datetime | None,
+        notify: Sequence[Outgoing] = (),
+    ) -> OutboxState:
+        """Record a failed attempt: back to ``pending`` at ``next_attempt_at``, or ``dead``
+        when it is None (the horizon is over or the fault is permanent). Returns the state.
+        When dead-lettering, ``notify`` is queued in the same transaction."""
+        ...
+
+    def release(self, message_id: str) -> None:
+        """Give a claimed row back (shutdown before sending); the attempt is not counted."""
+        ...
+
+    def close(self) -> None:
+        """Close the store."""
+        ...
+
+
+@runtime_checkable
+class AdminStore(Protocol):
+    """What the operator's commands (status, dead letters, purge) and tests need."""
+
+    def enqueue(self, outgoing: Outgoing) -> bool:
+        """Store a message to send; True if new, False if the same bytes were already stored.
+
+        Raises:
+            StoreConflict: the id is stored with different bytes (never silently replaced).
+        """
+        ...
+
+    def ack(self, message_id: str, *, tracking: str | None = None) -> None:
+        """Mark a message delivered (``done``), with the receiver's tracking number."""
+        ...
+
+    def get(self, message_id: str) -> OutboxEntry | None:
+        """The outbox row of a message id, if any."""
+        ...
+
+    def dead_letters(self) -> list[OutboxEntry]:
+        """Every dead-lettered outbox row, oldest first."""
+        ...
+
+    def retry_dead(self, message_id: str) -> None:
+        """Put a dead-lettered row back to ``pending`` now, attempts reset."""
+        ...
+
     def rejected(self) -> list[InboxEntry]:
         """Every message refused on receipt (its source was told), oldest first."""
         ...
 
     def mark_acknowledged(self, *, sender: str, message_id: str) -> None:
         """Note that the acknowledgement (or rejection) of an inbound message was sent."""
-        ...
-
-    def mark_acknowledged_many(self, received: Sequence[tuple[str, str]]) -> None:
-        """:meth:`mark_acknowledged` for several ``(sender, message_id)`` in one commit."""
         ...
 
     def purge(self, *, before: datetime, journal: bool = False) -> dict[str, int]:
@@ -261,3 +269,8 @@ class Store(Protocol):
     def close(self) -> None:
         """Close the store."""
         ...
+
+
+@runtime_checkable
+class Store(RelayStore, AdminStore, Protocol):
+    """A whole store: what the relay needs and what the admin commands need."""
