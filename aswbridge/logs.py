@@ -9,10 +9,37 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from typing import Any
 
 _STANDARD = frozenset(vars(logging.makeLogRecord({})))
+# control characters, line and paragraph separators, lone surrogates (undecodable names)
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def escape(text: str) -> str:
+    """``text`` on one line: control characters, line separators and lone surrogates
+    (a file name that was not UTF-8) written as ``\\xNN`` / ``\\uNNNN``.
+
+    A partner chooses file names, refs and error texts: escaped, a newline in one cannot
+    forge a log line, and a terminal control sequence is printed, not obeyed.
+    """
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class PlainFormatter(logging.Formatter):
+    """One line per record: the message is escaped (see :func:`escape`); a traceback,
+    when there is one, follows on its own lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape(record.message)
+        return super().formatMessage(record)
 
 
 class JsonFormatter(logging.Formatter):
@@ -47,7 +74,7 @@ def configure(*, verbosity: int = 0, json_format: bool = False) -> None:
     """Configure the ``aswbridge`` logger for command-line use (stderr)."""
     logger = logging.getLogger("aswbridge")
     handler = _Stderr()
-    plain = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
+    plain = PlainFormatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
     handler.setFormatter(JsonFormatter() if json_format else plain)
     logger.handlers[:] = [handler]
     logger.setLevel(logging.WARNING - 10 * min(verbosity, 2))

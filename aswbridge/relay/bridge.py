@@ -14,6 +14,11 @@ One pass (:meth:`Bridge.run_once`):
    the retry horizon, dead-letters it. After an unknown outcome the next attempt first asks
    the receiver (``track``) and resends the same bytes only if it does not have them.
 
+A hostile partner hurts only itself: whatever one side's listing raises (a transport
+error, an answer nested too deep to read, a bug) costs that side this pass, and whatever
+fetching or reading one message raises leaves that message waiting; the other side, and
+the other messages, are served as usual.
+
 A crash at any point loses nothing: an un-recorded message is still pending at its source;
 a recorded one is a duplicate when fetched again; a claimed row's lease expires and it is
 sent again, byte-identical, under the same message id, which the receiver recognises.
@@ -30,6 +35,7 @@ from datetime import datetime
 import attrs
 
 from aswbridge.errors import AswBridgeError, ConfigurationError, MessageError, SecurityError
+from aswbridge.logs import escape
 from aswbridge.relay.crash import crash_point
 from aswbridge.relay.delivery import Delivery, PassReport
 from aswbridge.relay.notify import Notifier
@@ -135,7 +141,12 @@ class Bridge:
         try:
             refs = self._quick.call(lambda: side.pending(limit=self.batch), max_attempts=2)
         except TransportError as exc:
-            log.warning("%s: cannot list pending messages: %s", side_name, exc.message)
+            log.warning("%s: cannot list pending messages: %s", side_name, escape(exc.message))
+            report.errors += 1
+            return report
+        except Exception as exc:  # a hostile listing costs this side this pass, no more
+            log.warning("%s: cannot list pending messages: %s: %s", side_name,
+                        type(exc).__name__, escape(str(exc)[:500]))
             report.errors += 1
             return report
         if not refs:
@@ -157,10 +168,12 @@ class Bridge:
             inbound = self._quick.call(lambda: side.fetch(ref), max_attempts=2)
             return self._take(side_name, side, inbound), (inbound.sender, inbound.message_id)
         except (TransportError, KeyUnavailable) as exc:  # both pass: it is taken again later
-            log.warning("%s: message %s left waiting: %s", side_name, ref, exc.message)
+            log.warning("%s: message %s left waiting: %s", side_name, escape(ref),
+                        escape(exc.message))
             return "errors", None
         except Exception:  # a bug must not stop the other messages; this one stays waiting
-            log.exception("%s: message %s left waiting after an unexpected error", side_name, ref)
+            log.exception("%s: message %s left waiting after an unexpected error", side_name,
+                          escape(ref))
             return "errors", None
 
     def _take(self, side_name: str, side: Side, inbound: Inbound) -> str:
@@ -283,8 +296,13 @@ class Bridge:
         """One pass: pull from both sides, then deliver what is due."""
         report = PassReport()
         for name in ("nsw", "unipass"):
-            if not self._stop.is_set():
+            if self._stop.is_set():
+                break
+            try:
                 self.pull(name, report)
+            except Exception:  # e.g. the store refused one answer: the other side still runs
+                log.exception("%s: pull failed; the other side is served as usual", name)
+                report.errors += 1
         if not self._stop.is_set():
             self.deliver_due(report)
         return report

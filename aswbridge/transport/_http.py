@@ -245,11 +245,23 @@ def status_error(answer: HttpAnswer, *, url: str, code: str = "", text: str = ""
     5xx, 408, 425 and 429 are passing faults. 401 and 403 say our credentials (token,
     client certificate) are refused: every message to that partner would fail alike, so
     they are kept and retried with backoff (the partner is paused, the queue is kept)
-    until an operator fixes the credentials, rather than dead-lettered one by one. Other
-    4xx answers refuse this message: never retried.
+    until an operator fixes the credentials, rather than dead-lettered one by one. A 3xx
+    (the partner moved) is never followed, since the new place is not the configured
+    one and would receive our messages and credentials: it is kept and retried with
+    backoff likewise, its ``Location`` named in the error, until an operator configures
+    the new URL. Other 4xx answers refuse this message: never retried.
     """
     status = answer.status
     retry_after = _retry_after(answer.headers.get("retry-after"))
+    if 300 <= status < 400:
+        location = answer.headers.get("location", "")[:200]
+        return RetryableTransportError(
+            f"{url}: HTTP {status} redirect to {location or '(no Location)'} not followed;"
+            " configure the partner's new URL",
+            code=code or f"HTTP_{status}",
+            status=status,
+            retry_after=retry_after,
+        )
     if status >= 500 or status in (401, 403, 408, 425, 429):
         return RetryableTransportError(
             f"{url}: HTTP {status} {text}".rstrip(),

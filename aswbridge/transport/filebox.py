@@ -6,6 +6,7 @@ Under one root folder::
     out/         the bridge delivers messages here for the NSW
     processed/   pulled messages the bridge has recorded (acknowledged)
     failed/      pulled messages the bridge refused, each with <name>.reason.json
+    quarantine/  what in/ held that is not a message file (created when first needed)
 
 Rules that make it safe:
 
@@ -17,6 +18,11 @@ Rules that make it safe:
   reported (``durable=False`` skips this, for tests).
 * A delivery leaves a marker in ``out/.delivered/``; a repeated message id is
   recognised even after the NSW has taken the file away.
+* Only regular files are read, never through a link. A symbolic link, a FIFO, a
+  folder, a device or a socket in ``in/``, and a file whose name is not UTF-8 or holds a
+  control character or a backslash, is moved to ``quarantine/`` (under a safe name when
+  its own is not) with ``<name>.reason.json`` saying what it was, and a warning is
+  logged with the name escaped; the files behind it are pulled as usual.
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
+import stat
 import threading
 import time
 import uuid
@@ -34,6 +42,7 @@ from pathlib import Path
 
 from aswbridge._xml import DEFAULT_MAX_BYTES
 from aswbridge.errors import ConfigurationError, MessageError
+from aswbridge.logs import escape
 from aswbridge.transport._peek import Reader, peek
 from aswbridge.transport.base import Delivered, Inbound, Outbound, RemoteRejected, TrackState
 
@@ -42,6 +51,10 @@ __all__ = ["FileboxSide"]
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _TEMP_SUFFIXES = (".tmp", ".part")
 _REASON = ".reason.json"
+# names the mailbox will not take as a message: a control character, a backslash
+_HOSTILE_NAME = re.compile(r"[\x00-\x1f\x7f\\]")
+
+log = logging.getLogger("aswbridge.transport.filebox")
 
 
 def _safe_name(message_id: str) -> str:
@@ -52,6 +65,27 @@ def _safe_name(message_id: str) -> str:
 
 def _visible(name: str) -> bool:
     return not name.startswith(".") and not name.endswith((*_TEMP_SUFFIXES, _REASON))
+
+
+def _not_a_message(entry: os.DirEntry[str]) -> str | None:
+    """Why ``entry`` of ``in/`` is not a message file, or None when it is one."""
+    try:
+        entry.name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not UTF-8"
+    if _HOSTILE_NAME.search(entry.name):
+        return "the file name holds a control character or a backslash"
+    mode = entry.stat(follow_symlinks=False).st_mode
+    if stat.S_ISREG(mode):
+        return None
+    what = (
+        "a symbolic link" if stat.S_ISLNK(mode)
+        else "a folder" if stat.S_ISDIR(mode)
+        else "a FIFO" if stat.S_ISFIFO(mode)
+        else "a socket" if stat.S_ISSOCK(mode)
+        else "a device"
+    )
+    return f"{what}, not a regular file"
 
 
 class FileboxSide:
@@ -82,6 +116,7 @@ class FileboxSide:
         self.outbox = self.root / "out"
         self.processed = self.root / "processed"
         self.failed = self.root / "failed"
+        self.quarantine = self.root / "quarantine"
         self._ledger = self.outbox / ".delivered"
         self._reader = reader
         self._durable = durable
@@ -108,13 +143,20 @@ class FileboxSide:
         return Delivered(message_id=item.message_id, tracking=filename, duplicate=False)
 
     def pending(self, *, limit: int = 100) -> list[str]:
-        """Names of complete files in ``in/``, oldest first."""
+        """Names of complete files in ``in/``, oldest first; what is not a message file
+        is quarantined on the way."""
         entries: list[tuple[int, str]] = []
         with os.scandir(self.inbox) as scan:
             for entry in scan:
-                if _visible(entry.name) and entry.is_file(follow_symlinks=False):
-                    with contextlib.suppress(FileNotFoundError):
-                        entries.append((entry.stat().st_mtime_ns, entry.name))
+                if not _visible(entry.name):
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    reason = _not_a_message(entry)
+                    if reason is None:
+                        entries.append((entry.stat(follow_symlinks=False).st_mtime_ns,
+                                        entry.name))
+                    else:
+                        self._quarantine(entry.name, reason)
         entries.sort()
         return [name for _, name in entries[: max(1, limit)]]
 
@@ -129,13 +171,20 @@ class FileboxSide:
             RemoteRejected: ``NOT_FOUND`` when there is no such file.
         """
         path = self._in_path(ref)
-        try:
-            with path.open("rb") as handle:
-                body = handle.read(self._max_bytes + 1)
+        try:  # never through a link, never blocked on a FIFO put there since the listing
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
             raise RemoteRejected(
                 f"no file {ref!r} in the mailbox", remote_code="NOT_FOUND"
             ) from None
+        except OSError as exc:  # ELOOP: a symbolic link
+            raise RemoteRejected(
+                f"{ref!r} is not a regular file ({exc.strerror})", remote_code="NOT_A_FILE"
+            ) from None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise RemoteRejected(f"{ref!r} is not a regular file", remote_code="NOT_A_FILE")
+            body = handle.read(self._max_bytes + 1)
         try:
             routing = self._reader(body)
         except MessageError:
@@ -172,6 +221,25 @@ class FileboxSide:
         """Nothing to release."""
 
     # --- plumbing -----------------------------------------------------------------------
+
+    def _quarantine(self, name: str, reason: str) -> None:
+        """Move ``in/<name>`` (a link itself, never its target) to ``quarantine/``."""
+        raw = os.fsencode(name)
+        safe = name if _SAFE.fullmatch(name) else "q-" + hashlib.sha256(raw).hexdigest()[:40]
+        with self._lock:
+            self.quarantine.mkdir(exist_ok=True)
+            target = self.quarantine / safe
+            if os.path.lexists(target):
+                target = self.quarantine / f"{safe}.{time.time_ns()}"
+            record = {"name": escape(name), "name_hex": raw.hex(), "reason": reason,
+                      "at": _now()}
+            self._write(self.quarantine / f"{target.name}{_REASON}",
+                        json.dumps(record, indent=2).encode())
+            os.replace(self.inbox / name, target)
+            self._sync_dir(self.quarantine)
+            self._sync_dir(self.inbox)
+        log.warning("%s mailbox: in/%s quarantined as %s: %s",
+                    self.name, escape(name), target.name, reason)
 
     def _in_path(self, ref: str) -> Path:
         if not _visible(ref) or "/" in ref or "\\" in ref or ref in (".", ".."):

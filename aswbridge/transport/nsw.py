@@ -176,7 +176,7 @@ class NswHttpSide:
         if answer.body and answer.headers.get("content-type", "").startswith("application/json"):
             try:
                 data = json.loads(answer.body[:_MAX_JSON])
-            except ValueError:
+            except (ValueError, RecursionError):
                 data = None
             if isinstance(data, dict):
                 code = str(data.get("code", ""))
@@ -190,6 +190,10 @@ class NswHttpSide:
             raise ResponseRefused("mailbox answer too large", cause_code="INPUT_TOO_LARGE")
         try:
             data = json.loads(answer.body)
+        except RecursionError:
+            raise ResponseRefused(
+                f"{self.url}: the answer nests too deep to read", cause_code="JSON_TOO_DEEP"
+            ) from None
         except ValueError:
             raise OutcomeUnknown(
                 f"{self.url}: the answer is not JSON (HTTP {answer.status})", code="BAD_ANSWER"
