@@ -107,18 +107,30 @@ class HsCode:
 
 @attrs.frozen(kw_only=True)
 class OriginCriterion:
-    """Origin criterion (box 8; RCEP box 10).
+    """Origin criterion (box 8; RCEP box 10), parsed.
 
-    ``code`` is the criterion (``WO``, ``RVC``, ``CTH``, ``CTSH+RVC``, ``PC`` ...),
-    ``rvc_percent`` the regional value content where one is stated, ``qualifiers`` the
-    RCEP ``ACU``/``DMI`` marks, and ``text`` what the form prints (``40%``,
-    ``RVC 40%``, ``CTC ACU``).
+    ``code`` is the criterion (``WO``, ``WO-AK``, ``PE``, ``RVC``, ``CC``, ``CTH``,
+    ``CTSH``, ``CTC``, ``SP``, ``CR``, ``PC``) or the first of a combination, whose
+    second criterion is ``combined_with`` (``CTSH + 35%`` is ``CTSH`` with ``RVC``,
+    ``CC + Specific Processes`` is ``CC`` with ``SP``). ``rvc_percent`` is the regional
+    value content where one is stated (of ``RVC`` or ``PC``, alone or combined),
+    ``qualifiers`` the RCEP ``ACU``/``DMI`` marks, ``tariff_differential`` the RCEP
+    Article 2.6.6 mark (``2.6.6A`` or ``2.6.6B``), and ``text`` what the form prints
+    (``40%``, ``RVC 40%``, ``CTC ACU``, ``RVC ACU 2.6.6B``).
     """
 
     code: str
     text: str
     rvc_percent: Decimal | None = attrs.field(default=None, converter=_opt_decimal)
+    combined_with: str | None = None
     qualifiers: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    tariff_differential: str | None = None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The criterion and, for a combination, the one it is combined with."""
+        second = self.combined_with
+        return (self.code,) if second is None else (self.code, second)
 
 
 @attrs.frozen(kw_only=True)
@@ -166,12 +178,18 @@ class Item:
 
 @attrs.frozen(kw_only=True)
 class OriginalCo:
-    """The original certificate a back-to-back certificate refers to."""
+    """An original proof of origin a back-to-back certificate is based on.
+
+    ``origin_country`` is the (RCEP) country of origin of the first exporting Party;
+    ``approved_exporter_code`` that Party's approved-exporter authorisation code, where
+    the original is a declaration of origin by an approved exporter (RCEP Annex 3B).
+    """
 
     id: str
     date: date
     issuing_country: str
     origin_country: str | None = None
+    approved_exporter_code: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -184,12 +202,17 @@ class Exhibition:
 
 @attrs.frozen(kw_only=True)
 class Declaration:
-    """The exporter's declaration (box 11; RCEP box 15)."""
+    """The exporter's declaration (box 11; RCEP box 15).
+
+    ``declarant`` says who signed it, ``exporter`` or ``producer`` (RCEP box 15 lets
+    either declare); not stated means the exporter.
+    """
 
     place: str
     date: date
     signatory: str
     producing_country: str
+    declarant: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -203,7 +226,13 @@ class Certification:
 
 @attrs.frozen(kw_only=True)
 class Certificate:
-    """A certificate of origin: Form D (ATIGA), Form AK (AKFTA) or Form RCEP."""
+    """A certificate of origin: Form D (ATIGA), Form AK (AKFTA) or Form RCEP.
+
+    ``original_cos`` are the original proofs of origin of a back-to-back certificate
+    (one or more). A replacement keeps the number and ``issue_date`` of the certificate
+    it replaces and states its own issue date in ``replacement_date``; a certified true
+    copy keeps them too and states the day it was certified in ``certified_copy_date``.
+    """
 
     form: str
     function: str
@@ -222,8 +251,10 @@ class Certificate:
     third_party_invoicer: Party | None = None
     remarks: str | None = None
     flags: tuple[str, ...] = attrs.field(default=(), converter=_flags)
-    original_co: OriginalCo | None = None
+    original_cos: tuple[OriginalCo, ...] = attrs.field(default=(), converter=_tuple)
     exhibition: Exhibition | None = None
+    replacement_date: date | None = None
+    certified_copy_date: date | None = None
 
 
 # --- answers ----------------------------------------------------------------------------
@@ -259,6 +290,8 @@ class Response:
     decisions: tuple[ItemDecision, ...] = attrs.field(converter=_tuple)
     officer: str | None = None
     remarks: str | None = None
+    #: Issue date of the certificate decided on (to judge its validity).
+    certificate_date: date | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -62,7 +62,9 @@ _FORMS: dict[str, dict[str, Any]] = {
         "importing": "VN",
         "hs": ("85171300", "61091000"),
         "criteria": (
-            OriginCriterion(code="CTH+RVC", text="CTH + RVC 40%", rvc_percent=Decimal(40)),
+            OriginCriterion(
+                code="CTH", combined_with="RVC", text="CTH + RVC 40%", rvc_percent=Decimal(40)
+            ),
             OriginCriterion(code="CTH", text="CTH"),
         ),
     },
@@ -107,8 +109,12 @@ def good_certificate(form: str = "FORM_D") -> Certificate:
         issuing_authority=Authority(name="Issuing Authority", country=issuing, id="IA-1"),
         exporter=Party(name="Exporter Co., Ltd.", country=issuing, address="1 Export Road"),
         consignee=Party(name="Consignee Co., Ltd.", country=importing, address="2 Import St"),
+        # RCEP Art. 3.17.8: issued after the day of shipment is issued retroactively.
         transport=Transport(
-            departure_date=DEPARTED, mode="1", vessel="MV EXAMPLE", port_of_discharge="Port"
+            departure_date=ISSUED if form == "FORM_RCEP" else DEPARTED,
+            mode="1",
+            vessel="MV EXAMPLE",
+            port_of_discharge="Port",
         ),
         items=items,
         declaration=Declaration(
@@ -120,12 +126,22 @@ def good_certificate(form: str = "FORM_D") -> Certificate:
 
 
 def back_to_back(cert: Certificate) -> Certificate:
-    """``cert`` made a back-to-back certificate of an original from another Party."""
+    """``cert`` made a back-to-back certificate of goods originating in another Party.
+
+    The original was issued there; box 11 declares the goods produced there and RCEP
+    items give it as their RCEP country of origin.
+    """
     first = "MY" if cert.issuing_country != "MY" else "SG"
+    original = OriginalCo(
+        id="ORIG-1", date=date(2026, 3, 1), issuing_country=first, origin_country=first
+    )
+    rcep = cert.form == "FORM_RCEP"
     return attrs.evolve(
         cert,
         flags=(*cert.flags, "back_to_back"),
-        original_co=OriginalCo(id="ORIG-1", date=date(2026, 3, 1), issuing_country=first),
+        original_cos=(original,),
+        declaration=attrs.evolve(cert.declaration, producing_country=first),
+        items=tuple(attrs.evolve(i, origin_country=first) if rcep else i for i in cert.items),
     )
 
 
@@ -174,6 +190,7 @@ def good_response() -> Response:
         certificate_id="TH-2026-000123",
         issuing_country="TH",
         decision_date=date(2026, 3, 15),
+        certificate_date=ISSUED,
         decisions=(
             ItemDecision(number=1, preference="given"),
             ItemDecision(number=2, preference="not_given", reason="HS code differs"),

@@ -97,7 +97,7 @@ def test_wrong_namespace_is_refused(name: str, message: Message) -> None:
 
 
 def test_schema_criteria_are_those_some_form_allows() -> None:
-    from aswbridge.rules._base import form_specs
+    from aswbridge.agreements import FORM_RULES
 
-    allowed = {c for spec in form_specs().values() for c in spec.criteria}
+    allowed = {c for rules in FORM_RULES.values() for c in rules.criteria | rules.combinable}
     assert set(xsd.CRITERIA) == allowed

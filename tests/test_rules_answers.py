@@ -41,6 +41,12 @@ FAILING: list[tuple[str, str, dict[str, Any], set[tuple[str, str]]]] = [
     ),
     ("response-empty", "response", {"decisions": ()}, {("NO_ITEMS", "decisions")}),
     (
+        "response-preference-on-expired",
+        "response",
+        {"certificate_date": date(2025, 3, 14)},
+        {("PREFERENCE_ON_EXPIRED", "decisions[0].preference")},
+    ),
+    (
         "response-duplicate-item",
         "response",
         {"decisions[1].number": 1},

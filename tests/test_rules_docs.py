@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from aswbridge.rules import RULES, Rule, form_specs
+from aswbridge.rules import FORM_RULES, RULES, Rule
 from aswbridge.rules.__main__ import main
 from aswbridge.rules.docs import markdown
+from aswbridge.rules.sources import sources_of
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 ALL = [(kind, rule) for kind, rules in RULES.items() for rule in rules]
@@ -39,7 +40,8 @@ def test_rule_is_documented_data(kind: str, rule: Rule[Any]) -> None:
     assert rule.code.isupper() and rule.code.replace("_", "").isalpha()
     assert rule.clause.strip() and rule.title.strip()
     assert rule.severity in ("error", "warning")
-    assert rule.forms is None or set(rule.forms) <= set(form_specs())
+    assert rule.forms is None or set(rule.forms) <= set(FORM_RULES)
+    assert sources_of(rule), f"{rule.code}: the clause cites no known source"
 
 
 def test_same_code_means_the_same_thing_across_kinds() -> None:

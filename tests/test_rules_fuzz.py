@@ -49,10 +49,12 @@ hs = st.builds(
 )
 criterion = st.builds(
     OriginCriterion,
-    code=st.sampled_from(["WO", "RVC", "CTH+RVC", "PC", "CTC", "PE", "X"]) | text,
+    code=st.sampled_from(["WO", "RVC", "CTH", "PC", "CTC", "PE", "X"]) | text,
     text=text,
     rvc_percent=opt() | number,
+    combined_with=opt() | st.sampled_from(["RVC", "SP", "WO"]) | text,
     qualifiers=st.lists(st.sampled_from(["ACU", "DMI"]) | text, max_size=3),
+    tariff_differential=opt() | st.sampled_from(["2.6.6A", "2.6.6B"]) | text,
 )
 item = st.builds(
     Item,
@@ -84,17 +86,23 @@ certificate = st.builds(
     transport=st.builds(Transport, departure_date=opt() | day, mode=opt() | text),
     items=st.lists(item, max_size=4),
     declaration=st.builds(
-        Declaration, place=text, date=day, signatory=text, producing_country=country
+        Declaration, place=text, date=day, signatory=text, producing_country=country,
+        declarant=opt() | st.sampled_from(["exporter", "producer"]) | text,
     ),
     certification=opt() | st.builds(Certification, place=text, date=day, officer=text),
     producer=opt() | party,
     third_party_invoicer=opt() | party,
     flags=st.lists(st.sampled_from(FLAGS) | text, max_size=4),
-    original_co=opt()
-    | st.builds(
-        OriginalCo, id=text, date=day, issuing_country=country, origin_country=opt() | country
+    original_cos=st.lists(
+        st.builds(
+            OriginalCo, id=text, date=day, issuing_country=country,
+            origin_country=opt() | country, approved_exporter_code=opt() | text,
+        ),
+        max_size=2,
     ),
     exhibition=opt() | st.builds(Exhibition, name=text, place=text),
+    replacement_date=opt() | day,
+    certified_copy_date=opt() | day,
 )
 
 answers = st.one_of(

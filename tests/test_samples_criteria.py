@@ -34,7 +34,11 @@ RENDERINGS = [
     ("FORM_RCEP", "RVC", 40, (), "RVC"),
     ("FORM_RCEP", "CR", None, (), "CR"),
     ("FORM_RCEP", "CTC", None, ("ACU",), "CTC ACU"),
-    ("FORM_RCEP", "RVC", None, ("DMI",), "RVC DMI"),
+    ("FORM_RCEP", "CTC", None, ("DMI",), "CTC DMI"),
+    ("FORM_RCEP", "RVC", None, ("ACU",), "RVC ACU"),
+    ("FORM_AK", "CC+SP", None, (), "CC + Specific Processes"),
+    ("FORM_D", "CTH+SP", None, (), "CTH + SP"),
+    ("FORM_AK", "RVC+CTC", 45, (), "RVC 45% + CTC"),
     ("FORM_RCEP", "CTC", None, ("dmi", "ACU"), "CTC ACU DMI"),
 ]
 
@@ -49,7 +53,7 @@ def test_text_is_what_the_form_prints(
 ) -> None:
     crit = criterion(form, code, pct, quals)
     assert crit.text == text
-    assert crit.code in CRITERIA[form]
+    assert set(crit.codes) <= rules.FORM_RULES[form].all_criteria
     assert crit.rvc_percent == (None if pct is None else Decimal(str(pct)))
 
 
@@ -61,7 +65,7 @@ def test_every_allowed_code_is_accepted_by_the_rules(form: str, code: str) -> No
     pct = 30 if code == "PC" else 40
     needs = "RVC" in code or code == "PC"
     crit = criterion(form, code, pct if needs else None)
-    assert crit.code in rules.form_specs()[form].criteria
+    assert crit.code in rules.FORM_RULES[form].criteria
 
 
 REFUSALS = [
@@ -75,7 +79,11 @@ REFUSALS = [
     ("FORM_AK", "CR", None, ()),
     ("FORM_AK", "RVC", 0, ()),
     ("FORM_RCEP", "CTH", None, ()),
-    ("FORM_RCEP", "WO", None, ("ACU",)),  # qualifiers only on CTC, RVC, CR
+    ("FORM_RCEP", "WO", None, ("ACU",)),  # ACU not on WO
+    ("FORM_RCEP", "RVC", None, ("DMI",)),  # de minimis goes with CTC
+    ("FORM_RCEP", "CTC+RVC", None, ()),  # RCEP prints one criterion
+    ("FORM_D", "WO+RVC", 40, ()),  # WO stands alone
+    ("FORM_D", "CTH+CTH", None, ()),
     ("FORM_RCEP", "CTC", None, ("XYZ",)),
     ("FORM_RCEP", "CTC", None, ("ACU", "ACU")),
     ("FORM_E", "WO", None, ()),

@@ -29,6 +29,7 @@ import csv
 import io
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from datetime import date
 from importlib import resources
 
 import attrs
@@ -279,6 +280,8 @@ class Agreement:
     name: str
     form: str
     members: frozenset[str]
+    #: The day the agreement entered into force for each Party.
+    in_force: Mapping[str, date] = attrs.field(factory=dict, eq=False)
 
 
 class _Agreements(Mapping[str, Agreement]):
@@ -289,12 +292,15 @@ class _Agreements(Mapping[str, Agreement]):
 
     def _table(self) -> dict[str, Agreement]:
         if self._by_name is None:
-            members: dict[tuple[str, str], set[str]] = {}
+            members: dict[tuple[str, str], dict[str, date]] = {}
             for row in _read_csv("agreements.csv"):
-                members.setdefault((row["agreement"], row["form"]), set()).add(row["country"])
+                parties = members.setdefault((row["agreement"], row["form"]), {})
+                parties[row["country"]] = date.fromisoformat(row["in_force"])
             self._by_name = {
-                name: Agreement(name=name, form=form, members=frozenset(countries))
-                for (name, form), countries in members.items()
+                name: Agreement(
+                    name=name, form=form, members=frozenset(parties), in_force=parties
+                )
+                for (name, form), parties in members.items()
             }
         return self._by_name
 

@@ -34,6 +34,7 @@ VERIFICATION_RESULT = {
     "partially_confirmed": "PARTIALLY_CONFIRMED",
 }
 FINDING_RESULT = {"confirmed": "CONFIRMED", "not_confirmed": "NOT_CONFIRMED"}
+DECLARANT = {"exporter": "EXPORTER", "producer": "PRODUCER"}
 
 ENDPOINT = Table(m.Endpoint, [
     Leaf("country", "CountryCode", "Country"),
@@ -82,7 +83,10 @@ HS = Table(m.HsCode, [
 CRITERION = Table(m.OriginCriterion, [
     Leaf("code", "CriterionCode", "Criterion"),
     Leaf("rvc_percent", "RVCPercent", "Percent"),
+    Leaf("combined_with", "CombinedCriterionCode", "Criterion"),
     Leaf("qualifiers", "QualifierCode", "Qualifier"),
+    Leaf("tariff_differential", "TariffDifferentialCode", "TariffDifferential",
+         doc="RCEP Art. 2.6.6"),
     Leaf("text", "CriterionText", "Text70"),
 ])
 QUANTITY = Table(m.Quantity, [
@@ -114,6 +118,7 @@ ORIGINAL_CO = Table(m.OriginalCo, [
     Leaf("date", "IssueDate", "Date"),
     Leaf("issuing_country", "IssuingCountryCode", "Country"),
     Leaf("origin_country", "OriginCountryCode", "Country"),
+    Leaf("approved_exporter_code", "ApprovedExporterID", "Identifier"),
 ])
 EXHIBITION = Table(m.Exhibition, [
     Leaf("name", "Name", "Name"),
@@ -124,6 +129,7 @@ DECLARATION = Table(m.Declaration, [
     Leaf("date", "Date", "Date"),
     Leaf("signatory", "SignatoryName", "Name"),
     Leaf("producing_country", "ProducingCountryCode", "Country"),
+    Leaf("declarant", "DeclarantCode", "DeclarantCode", DECLARANT),
 ])
 CERTIFICATION = Table(m.Certification, [
     Leaf("place", "Place", "Name"),
@@ -136,6 +142,8 @@ CERTIFICATE = Table(m.Certificate, [
         Leaf("form", "FormTypeCode", "FormCode", FORMS),
         Leaf("function", "FunctionCode", "FunctionCode", FUNCTIONS, doc="UNTDID 1225"),
         Leaf("issue_date", "IssueDate", "Date"),
+        Leaf("replacement_date", "ReplacementIssueDate", "Date"),
+        Leaf("certified_copy_date", "CertifiedTrueCopyDate", "Date"),
         Leaf("issuing_country", "IssuingCountryCode", "Country"),
         Leaf("importing_country", "ImportingCountryCode", "Country"),
         Node("issuing_authority", "IssuingAuthority", AUTHORITY),
@@ -147,7 +155,7 @@ CERTIFICATE = Table(m.Certificate, [
         Node("items", "GoodsItem", ITEM),
         Leaf("remarks", "Remarks", "Remarks"),
         Leaf("flags", "IndicatorCode", "IndicatorCode", FLAGS),
-        Node("original_co", "OriginalCertificate", ORIGINAL_CO),
+        Node("original_cos", "OriginalCertificate", ORIGINAL_CO),
         Node("exhibition", "Exhibition", EXHIBITION),
         Node("declaration", "ExporterDeclaration", DECLARATION),
     ]), id_attribute="Id"),
@@ -171,6 +179,7 @@ RESPONSE = Table(m.Response, [Group("CustomsResponse", Table(m.Response, [
     Leaf("certificate_id", "CertificateID", "Identifier"),
     Leaf("issuing_country", "IssuingCountryCode", "Country"),
     Leaf("decision_date", "DecisionDate", "Date"),
+    Leaf("certificate_date", "CertificateIssueDate", "Date"),
     Leaf("officer", "OfficerName", "Name"),
     Node("decisions", "ItemDecision", DECISION),
     Leaf("remarks", "Remarks", "Remarks"),

@@ -31,6 +31,7 @@ RECEIPT_STATUS = {"received": "01", "failed": "02"}
 YES_NO = {"given": "Y", "not_given": "N"}
 VERIFICATION_RESULT = {"confirmed": "01", "not_confirmed": "02", "partially_confirmed": "03"}
 FINDING_RESULT = {"confirmed": "Y", "not_confirmed": "N"}
+DECLARANT = {"exporter": "E", "producer": "P"}
 
 SENDER = Table(m.Endpoint, [
     Leaf("country", "SndrCntyCd", "Country"),
@@ -83,7 +84,9 @@ HS = Table(m.HsCode, [
 CRITERION = Table(m.OriginCriterion, [
     Leaf("code", "OrgnCrtrCd", "Criterion"),
     Leaf("rvc_percent", "RvcRt", "Percent"),
+    Leaf("combined_with", "CmbnOrgnCrtrCd", "Criterion"),
     Leaf("qualifiers", "OrgnCrtrQlfcCd", "Qualifier"),
+    Leaf("tariff_differential", "TrifDfrnCd", "TariffDifferential", doc="RCEP Art. 2.6.6"),
     Leaf("text", "OrgnCrtrTxt", "Text70"),
 ])
 QUANTITY = Table(m.Quantity, [
@@ -115,6 +118,7 @@ ORIGINAL_CO = Table(m.OriginalCo, [
     Leaf("date", "OrgnCoIsuDt", "Date"),
     Leaf("issuing_country", "OrgnCoIsuCntyCd", "Country"),
     Leaf("origin_country", "FrstExpOrgnCntyCd", "Country"),
+    Leaf("approved_exporter_code", "FrstExpApreExprCd", "Identifier"),
 ])
 EXHIBITION = Table(m.Exhibition, [
     Leaf("name", "ExbtNm", "Name"),
@@ -125,6 +129,7 @@ DECLARATION = Table(m.Declaration, [
     Leaf("date", "DclrDt", "Date"),
     Leaf("signatory", "SgntrNm", "Name"),
     Leaf("producing_country", "PrdcCntyCd", "Country"),
+    Leaf("declarant", "DclrTpcd", "DeclarantCode", DECLARANT),
 ])
 CERTIFICATION = Table(m.Certification, [
     Leaf("place", "CertPlcNm", "Name"),
@@ -137,6 +142,8 @@ CERTIFICATE = Table(m.Certificate, [
         Leaf("form", "FtaCoTpcd", "FormCode", FORMS),
         Leaf("function", "CoFnctCd", "FunctionCode", FUNCTIONS),
         Leaf("issue_date", "IsuDt", "Date"),
+        Leaf("replacement_date", "RplcIsuDt", "Date"),
+        Leaf("certified_copy_date", "CtfdCpyIsuDt", "Date"),
         Leaf("issuing_country", "IsuCntyCd", "Country"),
         Leaf("importing_country", "ImpCntyCd", "Country"),
         Node("issuing_authority", "IsuOrgn", AUTHORITY),
@@ -146,7 +153,7 @@ CERTIFICATE = Table(m.Certificate, [
         Node("third_party_invoicer", "ThrdPtyInvcr", PARTY),
         Node("transport", "TrnspInfo", TRANSPORT),
         Leaf("flags", "SpclCndCd", "SpecialConditionCode", FLAGS),
-        Node("original_co", "OrgnCoInfo", ORIGINAL_CO),
+        Node("original_cos", "OrgnCoInfo", ORIGINAL_CO),
         Node("exhibition", "ExbtInfo", EXHIBITION),
         Leaf("remarks", "RmkCn", "Remarks"),
         Node("items", "ItemInfo", ITEM),
@@ -172,6 +179,7 @@ RESPONSE = Table(m.Response, [Group("CstmRspn", Table(m.Response, [
     Leaf("certificate_id", "CoNo", "Identifier"),
     Leaf("issuing_country", "IsuCntyCd", "Country"),
     Leaf("decision_date", "DcsnDt", "Date"),
+    Leaf("certificate_date", "CoIsuDt", "Date"),
     Leaf("officer", "OffcrNm", "Name"),
     Leaf("remarks", "RmkCn", "Remarks"),
     Node("decisions", "ItemDcsn", DECISION),

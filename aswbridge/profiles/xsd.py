@@ -11,12 +11,23 @@ from __future__ import annotations
 import sys
 from xml.sax.saxutils import quoteattr
 
+from aswbridge.agreements import (
+    ALL_CRITERIA,
+    ALL_QUALIFIERS,
+    HS_EDITIONS_KNOWN,
+    TARIFF_DIFFERENTIALS,
+)
 from aswbridge.profiles.base import Profile
 from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table, field_info
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
-CRITERIA = ("WO", "WO-AK", "PE", "CC", "CTH", "CTSH", "CTC", "RVC", "SP", "CR", "PC",
-            "CC+RVC", "CTH+RVC", "CTSH+RVC", "CTC+RVC")
+#: The criteria some form allows (:data:`aswbridge.agreements.ALL_CRITERIA`).
+CRITERIA = ALL_CRITERIA
+
+
+def _enumeration(values: tuple[str, ...]) -> str:
+    return "".join(f"<xs:enumeration value={quoteattr(v)}/>" for v in values)
+
 
 #: Simple types shared by the reference profiles: facets keep every value bounded.
 SIMPLE_TYPES: dict[str, tuple[str, str]] = {
@@ -36,11 +47,11 @@ SIMPLE_TYPES: dict[str, tuple[str, str]] = {
     "TransportMode": ("xs:string", '<xs:pattern value="[0-9]"/>'),
     "Location": ("xs:string", '<xs:pattern value="[A-Z]{2}[A-Z0-9]{3}"/>'),
     "HsCode": ("xs:string", '<xs:pattern value="[0-9]{6}([0-9]{2}([0-9]{2})?)?"/>'),
-    "HsEdition": ("xs:string", '<xs:enumeration value="HS2017"/>'
-                  '<xs:enumeration value="HS2022"/>'),
+    "HsEdition": ("xs:string", _enumeration(HS_EDITIONS_KNOWN)),
     # The union of the criteria Forms D, AK and RCEP allow; the rules check per form.
-    "Criterion": ("xs:string", "".join(f'<xs:enumeration value="{c}"/>' for c in CRITERIA)),
-    "Qualifier": ("xs:string", '<xs:enumeration value="ACU"/><xs:enumeration value="DMI"/>'),
+    "Criterion": ("xs:string", _enumeration(CRITERIA)),
+    "Qualifier": ("xs:string", _enumeration(ALL_QUALIFIERS)),
+    "TariffDifferential": ("xs:string", _enumeration(TARIFF_DIFFERENTIALS)),
     "Percent": ("xs:decimal", '<xs:minInclusive value="0"/><xs:maxInclusive value="100"/>'
                 '<xs:fractionDigits value="2"/>'),
     "Amount": ("xs:decimal", '<xs:totalDigits value="18"/><xs:fractionDigits value="4"/>'),

@@ -15,9 +15,10 @@ and ``python -m aswbridge.rules --markdown`` prints the table kept in ``docs/rul
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from aswbridge.agreements import FORM_RULES, FormRules
 from aswbridge.errors import Problem, ValidationFailed
 from aswbridge.model import KIND_OF, Certificate, Document, Message
 from aswbridge.rules import answers, criteria, dates_flags, header, items  # noqa: F401  (registration)
@@ -28,24 +29,20 @@ from aswbridge.rules._base import (
     FUTURE_SLACK_DAYS,
     RECEIPT,
     RESPONSE,
-    RETROACTIVE_AFTER_DAYS,
     VERIFICATION_REPLY,
     VERIFICATION_REQUEST,
     Context,
-    FormSpec,
     Rule,
-    form_specs,
 )
 
 __all__ = [
     "FORMS",
+    "FORM_RULES",
     "FUTURE_SLACK_DAYS",
-    "RETROACTIVE_AFTER_DAYS",
     "RULES",
-    "FormSpec",
+    "FormRules",
     "Rule",
     "check",
-    "form_specs",
     "validate",
 ]
 
@@ -84,24 +81,28 @@ def check(obj: Message | Document, *, today: date | None = None) -> list[Problem
     """Return every problem of a message or document, errors and warnings alike.
 
     ``today`` is the day dates are judged against (default: :meth:`date.today`); pass
-    it to make a check reproducible.
+    it to make a check reproducible. A message's validity is judged on the day it was
+    sent (its envelope's ``created_at``), a bare document's on ``today``.
     """
     day = today if today is not None else date.today()
     problems: list[Problem] = []
     document: object = obj
+    arrival = None
     if isinstance(obj, Message):
         _run(RULES["envelope"], obj.envelope, Context(today=day), problems)
         document = obj.document
+        created = obj.envelope.created_at
+        arrival = created.date() if isinstance(created, datetime) else None
     if isinstance(document, Certificate):
         form = document.form
-        spec = form_specs().get(form) if isinstance(form, str) else None
+        spec = FORM_RULES.get(form) if isinstance(form, str) else None
         rules: Sequence[Rule[Any]] = _BY_FORM[form] if spec is not None else _ANY_FORM
-        _run(rules, document, Context(today=day, spec=spec), problems)
+        _run(rules, document, Context(today=day, spec=spec, arrival=arrival), problems)
         return problems
     kind = KIND_OF.get(type(document))
     if kind is None:
         raise TypeError(f"cannot check a {type(document).__name__}")
-    _run(RULES[kind], document, Context(today=day), problems)
+    _run(RULES[kind], document, Context(today=day, arrival=arrival), problems)
     return problems
 
 

@@ -9,7 +9,8 @@ from typing import Generic, TypeGuard, TypeVar
 
 import attrs
 
-from aswbridge.codes import AGREEMENTS, COUNTRIES, CodeList
+from aswbridge.agreements import FormRules
+from aswbridge.codes import COUNTRIES, CodeList
 from aswbridge.errors import Severity
 from aswbridge.model import (
     Certificate,
@@ -28,117 +29,27 @@ Check = Callable[[D, "Context"], Iterable[Finding]]
 
 FORMS = ("FORM_D", "FORM_AK", "FORM_RCEP")
 
-#: Certificate issued later than this many days after departure must be marked
-#: "issued retroactively". The agreements say three (working) days; calendar days are
-#: used because the bridge does not know each Party's public holidays.
-RETROACTIVE_AFTER_DAYS = 3
-
 #: A date may lie this many days after ``today`` before it counts as in the future:
 #: the sender's calendar day can be ahead of ours (Seoul is UTC+9).
 FUTURE_SLACK_DAYS = 1
 
 
 @attrs.frozen(kw_only=True)
-class FormSpec:
-    """What one form allows, as the rules need it."""
-
-    form: str
-    agreement: str
-    members: frozenset[str]
-    #: Origin-criterion codes allowed in box 8 (RCEP box 10).
-    criteria: frozenset[str]
-    #: Qualifiers allowed after the criterion (RCEP ``ACU``, ``DMI``).
-    qualifiers: frozenset[str]
-    #: Tick boxes the form carries (model names).
-    flags: frozenset[str]
-    #: Lengths an HS code may have on this form.
-    hs_lengths: tuple[int, ...]
-    #: Whether a criterion applying RVC must state the percentage.
-    rvc_percent_required: bool
-    #: FOB is required with RVC when the exporting or importing country is one of
-    #: these; ``None`` means always.
-    fob_countries: frozenset[str] | None
-
-
-_D_CRITERIA = ("WO", "RVC", "CC", "CTH", "CTSH", "SP", "CC+RVC", "CTH+RVC", "CTSH+RVC", "PC")
-_AK_CRITERIA = (
-    *("WO", "WO-AK", "CC", "CTH", "CTSH", "CTC", "RVC", "SP"),
-    *("CC+RVC", "CTH+RVC", "CTSH+RVC", "CTC+RVC"),
-)
-_RCEP_CRITERIA = ("WO", "PE", "CTC", "RVC", "CR")
-
-_SPECS: dict[str, FormSpec] | None = None
-
-
-def form_specs() -> dict[str, FormSpec]:
-    """The specification of every known form, by form value (built on first use)."""
-    global _SPECS
-    if _SPECS is None:
-        _SPECS = {
-            "FORM_D": FormSpec(
-                form="FORM_D",
-                agreement="ATIGA",
-                members=AGREEMENTS["ATIGA"].members,
-                criteria=frozenset(_D_CRITERIA),
-                qualifiers=frozenset(),
-                flags=frozenset(
-                    (
-                        "third_country_invoicing",
-                        "exhibition",
-                        "accumulation",
-                        "de_minimis",
-                        "back_to_back",
-                        "issued_retroactively",
-                        "partial_cumulation",
-                    )
-                ),
-                hs_lengths=(8, 6),
-                rvc_percent_required=True,
-                # ATIGA Annex 7, overleaf note 10 (current revision): FOB only for goods
-                # exported from or imported into Cambodia, Indonesia or Lao PDR.
-                fob_countries=frozenset(("KH", "ID", "LA")),
-            ),
-            "FORM_AK": FormSpec(
-                form="FORM_AK",
-                agreement="AKFTA",
-                members=AGREEMENTS["AKFTA"].members,
-                criteria=frozenset(_AK_CRITERIA),
-                qualifiers=frozenset(),
-                flags=frozenset(
-                    (
-                        "third_country_invoicing",
-                        "exhibition",
-                        "back_to_back",
-                        "issued_retroactively",
-                    )
-                ),
-                hs_lengths=(8, 6),
-                rvc_percent_required=True,
-                fob_countries=None,
-            ),
-            "FORM_RCEP": FormSpec(
-                form="FORM_RCEP",
-                agreement="RCEP",
-                members=AGREEMENTS["RCEP"].members,
-                criteria=frozenset(_RCEP_CRITERIA),
-                qualifiers=frozenset(("ACU", "DMI")),
-                flags=frozenset(
-                    ("back_to_back", "third_country_invoicing", "issued_retroactively")
-                ),
-                hs_lengths=(6,),
-                rvc_percent_required=False,
-                fob_countries=None,
-            ),
-        }
-    return _SPECS
-
-
-@attrs.frozen(kw_only=True)
 class Context:
-    """What a check may read besides the document: the day, the form's facts."""
+    """What a check may read besides the document: the day, the form's facts.
+
+    ``arrival`` is the day the message was sent (its envelope's creation day), against
+    which a certificate's validity is judged; ``today`` when a bare document is checked.
+    """
 
     today: date
-    spec: FormSpec | None = None
+    spec: FormRules | None = None
+    arrival: date | None = None
+
+    @property
+    def received(self) -> date:
+        """The day the document reached the bridge: ``arrival``, else ``today``."""
+        return self.arrival if self.arrival is not None else self.today
 
 
 @attrs.frozen(kw_only=True)
@@ -246,14 +157,20 @@ def in_future(day: object, today: date) -> bool:
     return is_date(day) and (day - today).days > FUTURE_SLACK_DAYS
 
 
-def one_year_after(day: date) -> date:
-    """The same day one year later (28 February for 29 February); date.max at the end."""
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        if day.year >= date.max.year:
-            return date.max
-        return day.replace(year=day.year + 1, day=28)
+def months_after(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter, so
+    29 February plus 12 months is 28 February); ``date.max`` past the end of the calendar.
+    """
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    if year > date.max.year:
+        return date.max
+    for last in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month + 1, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def decimals_beyond(amount: Decimal, places: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from aswbridge.agreements import FORM_RULES
 from aswbridge.model import (
     Envelope,
     Receipt,
@@ -22,6 +23,8 @@ from aswbridge.rules._base import (
     country_problem,
     in_future,
     is_blank,
+    is_date,
+    months_after,
 )
 
 RECEIPT_STATUSES = ("received", "failed")
@@ -174,6 +177,34 @@ def response_reasons(doc: Response, ctx: Context) -> Iterator[Finding]:
 def response_date(doc: Response, ctx: Context) -> Iterator[Finding]:
     if in_future(doc.decision_date, ctx.today):
         yield "decision_date", f"decision date {doc.decision_date} is in the future"
+
+
+#: Every agreement's certificate is valid for this many months (a response names no form).
+_VALIDITY_MONTHS = min(r.validity_months for r in FORM_RULES.values())
+
+
+@RESPONSE.rule(
+    "PREFERENCE_ON_EXPIRED",
+    "Preference is not given on a certificate decided after its validity (12 months from "
+    "issue) unless the response states why (force majeure or another valid cause).",
+    clause="RCEP Art. 3.16 (valid one year) and Art. 3.22.6 (late proof still accepted "
+    "for force majeure or other valid causes); ATIGA Annex 8 and AKFTA OCP (12 months, "
+    "with the same exception)",
+)
+def preference_on_expired(doc: Response, ctx: Context) -> Iterator[Finding]:
+    issued, decided = doc.certificate_date, doc.decision_date
+    if not (is_date(issued) and is_date(decided)):
+        return
+    end = months_after(issued, _VALIDITY_MONTHS)
+    if decided <= end or not is_blank(doc.remarks):
+        return
+    for i, d in enumerate(doc.decisions):
+        if d.preference == "given" and is_blank(d.reason):
+            yield (
+                f"decisions[{i}].preference",
+                f"preference given on {decided} on a certificate of {issued} whose validity "
+                f"ended on {end}, with no reason stated",
+            )
 
 
 @RESPONSE.rule(

@@ -1,46 +1,64 @@
-"""Origin criteria (box 8; RCEP box 10), RVC percentages and the FOB value RVC needs."""
+"""Origin criteria (box 8; RCEP box 10), RVC percentages and the FOB value RVC needs.
+
+The grammar is the form's (:data:`aswbridge.agreements.FORM_RULES`): one criterion, or
+two combined with ``+`` from those the form lets combine; a percentage with ``RVC`` or
+``PC``; on RCEP the qualifiers ``ACU``/``DMI`` and an Article 2.6.6 mark.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from aswbridge.model import Certificate, OriginCriterion
 from aswbridge.rules._base import CERTIFICATE, FORMS, Context, Finding
 
-_FORTY = Decimal(40)
-_TWENTY = Decimal(20)
-_HUNDRED = Decimal(100)
+_FOB_CLAUSE = (
+    "ATIGA Annex 7 box 9 and overleaf note 10; Form AK box 9 (FOB where RVC is "
+    "applied); RCEP Annex 3B 1(k) and box 12 (FOB value where RVC is applied)"
+)
 
 
 def applies_rvc(criterion: OriginCriterion) -> bool:
-    """Whether the criterion rests on a regional value content (``RVC``, ``X+RVC``, ``PC``)."""
-    code = criterion.code
-    if not isinstance(code, str):
-        return False
-    return code == "PC" or "RVC" in code.split("+")
+    """Whether the criterion rests on a regional value content (``RVC`` or ``PC``)."""
+    return criterion.code in ("RVC", "PC") or criterion.combined_with in ("RVC", "PC")
+
+
+def _shown(criterion: OriginCriterion) -> str:
+    return " + ".join(str(c) for c in criterion.codes)
 
 
 @CERTIFICATE.rule(
     "CRITERION_NOT_ALLOWED",
-    "The origin criterion is one the form allows.",
+    "The origin criterion is one the form allows, alone or as a combination of two "
+    "criteria the form lets combine.",
     forms=FORMS,
-    clause="ATIGA Annex 7 overleaf note 3 (WO, RVC, CC, CTH, CTSH, SP, combinations, PC); "
-    "Form AK overleaf note 3 (WO, WO-AK, CTH, CTC, RVC, combinations, SP); "
-    "RCEP Annex 3B box 10 (WO, PE, CTC, RVC, CR)",
+    clause="ATIGA Annex 7 overleaf note 3 (WO, RVC, CC, CTH, CTSH, SP, the actual "
+    "combination, PC); Form AK overleaf note 3 (WO, WO-AK, CTH, CTC, RVC, combinations, "
+    "Specific Processes); RCEP Annex 3B box 10 (WO, PE, CTC, RVC, CR); TradeNet CO "
+    "handbook Annex A",
 )
 def criterion_allowed(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    if ctx.spec is None:
+    spec = ctx.spec
+    if spec is None:
         return
-    allowed = ctx.spec.criteria
     for i, item in enumerate(cert.items):
-        code = item.origin_criterion.code
-        if code not in allowed:
-            yield (
-                f"items[{i}].origin_criterion.code",
-                f"origin criterion {code!r} is not allowed on {ctx.spec.form}; "
-                f"allowed: {', '.join(sorted(allowed))}",
-            )
+        criterion = item.origin_criterion
+        second = criterion.combined_with
+        if second is None:
+            if criterion.code in spec.criteria:
+                continue
+            why = f"origin criterion {criterion.code!r} is not allowed on {spec.form}; "
+            allowed = spec.criteria
+        else:
+            pair = {criterion.code, second}
+            if len(pair) == 2 and pair <= spec.combinable:
+                continue
+            why = f"combination {_shown(criterion)!r} is not allowed on {spec.form}; "
+            allowed = spec.combinable
+        yield (
+            f"items[{i}].origin_criterion.code",
+            why + (f"allowed: {', '.join(sorted(allowed))}" if allowed else "it has none"),
+        )
 
 
 @CERTIFICATE.rule(
@@ -48,53 +66,62 @@ def criterion_allowed(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     "A percentage goes with RVC or PC only; it is above 0 and at most 100; Form D and AK "
     "state it with every RVC; PC is 20 to 39.",
     forms=FORMS,
-    clause="ATIGA Annex 7 overleaf note 3 and Art. 30.2 (PC below 40%); "
-    "Form AK overleaf note 3 (RVC 40% / PSR level); RCEP Annex 3B box 10",
+    clause="ATIGA Annex 7 overleaf notes 3 and 16, Art. 30.2 (PC below 40%); Form AK "
+    "overleaf note 3 (RVC 40% / PSR level); RCEP Annex 3B box 10",
 )
 def rvc_percent(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    if ctx.spec is None:
+    spec = ctx.spec
+    if spec is None:
         return
     for i, item in enumerate(cert.items):
         criterion = item.origin_criterion
         percent = criterion.rvc_percent
+        path = f"items[{i}].origin_criterion.rvc_percent"
         if not applies_rvc(criterion):
             if percent is not None:
-                path = f"items[{i}].origin_criterion.rvc_percent"
-                yield path, f"a percentage is stated but criterion {criterion.code!r} has no RVC"
+                yield path, f"a percentage is stated but criterion {_shown(criterion)!r} has no RVC"
             continue
-        path = f"items[{i}].origin_criterion.rvc_percent"
         if percent is None:
-            if ctx.spec.rvc_percent_required:
-                yield path, f"criterion {criterion.code} on {ctx.spec.form} needs its percentage"
+            if spec.percent_required:
+                yield path, f"criterion {_shown(criterion)} on {spec.form} needs its percentage"
             continue
-        if not percent.is_finite() or percent <= 0 or percent > _HUNDRED:
+        low_high = spec.pc_range
+        if not percent.is_finite() or percent <= 0 or percent > 100:
             yield path, f"RVC percentage {percent} is not above 0 and at most 100"
-        elif criterion.code == "PC" and not _TWENTY <= percent < _FORTY:
-            yield path, f"partial cumulation needs an RVC of 20% to 39%, not {percent}%"
+        elif "PC" in criterion.codes and low_high and not low_high[0] <= percent < low_high[1]:
+            yield path, (
+                f"partial cumulation needs an RVC of {low_high[0]}% to below {low_high[1]}%, "
+                f"not {percent}%"
+            )
 
 
 @CERTIFICATE.rule(
     "RVC_BELOW_GENERAL",
-    "An RVC below 40% (other than PC) is unusual: the general rule is 40% "
-    "(a warning; product-specific rules may differ).",
+    "An RVC below the general 40% as the sole criterion is unusual (a warning: a "
+    "product-specific rule may set a lower one; combinations such as CTSH + 35% are "
+    "product-specific rules).",
     forms=("FORM_D", "FORM_AK"),
-    clause="ATIGA Art. 28 (RVC not less than 40%); AKFTA Annex 3 Rule 4 (general rule RVC 40%)",
+    clause="ATIGA Art. 28 (RVC not less than 40%) and Annex 7 note 3 (example CTSH + 35%); "
+    "AKFTA Annex 3 Rule 4 (general rule RVC 40%)",
     severity="warning",
 )
 def rvc_below_general(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    general = ctx.spec.rvc_general if ctx.spec is not None else None
+    if general is None:
+        return
     for i, item in enumerate(cert.items):
         criterion = item.origin_criterion
         percent = criterion.rvc_percent
         if (
-            criterion.code != "PC"
+            criterion.code == "RVC"
+            and criterion.combined_with is None
             and percent is not None
             and percent.is_finite()
-            and 0 < percent < _FORTY
-            and applies_rvc(criterion)
+            and 0 < percent < general
         ):
             yield (
                 f"items[{i}].origin_criterion.rvc_percent",
-                f"RVC {percent}% is below the general 40%",
+                f"RVC {percent}% is below the general {general}%",
             )
 
 
@@ -106,19 +133,64 @@ def rvc_below_general(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     "boxes carry these instead (ATIGA Annex 7 box 13)",
 )
 def qualifiers_allowed(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    if ctx.spec is None:
+    spec = ctx.spec
+    if spec is None:
         return
-    allowed = ctx.spec.qualifiers
     for i, item in enumerate(cert.items):
         qualifiers = item.origin_criterion.qualifiers
         for q in qualifiers:
-            if q not in allowed:
+            if q not in spec.qualifiers:
                 yield (
                     f"items[{i}].origin_criterion.qualifiers",
-                    f"qualifier {q!r} is not allowed on {ctx.spec.form}",
+                    f"qualifier {q!r} is not allowed on {spec.form}",
                 )
         if len(set(qualifiers)) != len(qualifiers):
             yield f"items[{i}].origin_criterion.qualifiers", "a qualifier is repeated"
+
+
+@CERTIFICATE.rule(
+    "QUALIFIER_CRITERION",
+    "A qualifier follows a criterion it applies to: ACU any criterion but WO, DMI a "
+    "change in tariff classification (a warning: the mark adds nothing elsewhere).",
+    forms=("FORM_RCEP",),
+    clause="RCEP Art. 3.4 (accumulation), Art. 3.7 (de minimis for a change in tariff "
+    "classification); TradeNet CO handbook Annex A (CTC ACU, CTC DMI, RVC ACU)",
+    severity="warning",
+)
+def qualifier_criterion(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    if spec is None:
+        return
+    for i, item in enumerate(cert.items):
+        criterion = item.origin_criterion
+        for q in criterion.qualifiers:
+            goes_with = spec.qualifiers.get(q)
+            if goes_with is not None and criterion.code not in goes_with:
+                yield (
+                    f"items[{i}].origin_criterion.qualifiers",
+                    f"{q} does not apply to criterion {criterion.code}",
+                )
+
+
+@CERTIFICATE.rule(
+    "TARIFF_DIFFERENTIAL",
+    "An Article 2.6.6 mark is 2.6.6A or 2.6.6B, on RCEP only.",
+    forms=FORMS,
+    clause="RCEP Art. 2.6.6 (claim at the highest rate (a) of the Parties contributing "
+    "originating materials or (b) of any Party); TradeNet CO handbook field 21 (2.6.6a / "
+    "2.6.6b after the criterion)",
+)
+def tariff_differential(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    if spec is None:
+        return
+    for i, item in enumerate(cert.items):
+        mark = item.origin_criterion.tariff_differential
+        if mark is not None and mark not in spec.tariff_differentials:
+            yield (
+                f"items[{i}].origin_criterion.tariff_differential",
+                f"mark {mark!r} is not allowed on {spec.form}",
+            )
 
 
 @CERTIFICATE.rule(
@@ -126,8 +198,7 @@ def qualifiers_allowed(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     "An item whose criterion applies RVC states its FOB value (Form D: when the exporting "
     "or importing country is KH, ID or LA).",
     forms=FORMS,
-    clause="ATIGA Annex 7 box 9 and overleaf note 10; Form AK box 9 (FOB where RVC is "
-    "applied); RCEP Annex 3B box 12 (FOB value where RVC is applied)",
+    clause=_FOB_CLAUSE,
 )
 def fob_with_rvc(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
@@ -142,8 +213,8 @@ def fob_with_rvc(cert: Certificate, ctx: Context) -> Iterator[Finding]:
         if item.fob_value is None and applies_rvc(item.origin_criterion):
             yield (
                 f"items[{i}].fob_value",
-                f"criterion {item.origin_criterion.code} applies RVC: {spec.form} needs the "
-                "FOB value",
+                f"criterion {_shown(item.origin_criterion)} applies RVC: {spec.form} needs "
+                "the FOB value",
             )
 
 
@@ -151,7 +222,7 @@ def fob_with_rvc(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     "ORIGIN_COUNTRY_MISSING",
     "Every RCEP item states its RCEP country of origin.",
     forms=("FORM_RCEP",),
-    clause="RCEP Annex 3B box 11 (RCEP country of origin), Art. 2.6",
+    clause="RCEP Annex 3B 1(i) and box 11 (RCEP country of origin), Art. 2.6",
 )
 def origin_country_present(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     for i, item in enumerate(cert.items):
@@ -161,15 +232,12 @@ def origin_country_present(cert: Certificate, ctx: Context) -> Iterator[Finding]
 
 @CERTIFICATE.rule(
     "PARTIAL_CUMULATION_FLAG",
-    "The partial-cumulation box is ticked exactly when an item uses PC (a warning).",
+    "An item using PC has the partial-cumulation box ticked (a warning).",
     forms=("FORM_D",),
-    clause="ATIGA Annex 7 box 13 and overleaf note 3; ATIGA Art. 30.2",
+    clause="ATIGA Annex 7 box 13 and overleaf note 16; ATIGA Art. 30.2",
     severity="warning",
 )
 def partial_cumulation_flag(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    uses_pc = any(item.origin_criterion.code == "PC" for item in cert.items)
-    flagged = "partial_cumulation" in cert.flags
-    if uses_pc and not flagged:
+    uses_pc = any("PC" in item.origin_criterion.codes for item in cert.items)
+    if uses_pc and "partial_cumulation" not in cert.flags:
         yield "flags", "an item uses PC but partial_cumulation is not ticked"
-    elif flagged and not uses_pc:
-        yield "flags", "partial_cumulation is ticked but no item uses PC"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from aswbridge.rules import RULES, form_specs
-from aswbridge.rules._base import FUTURE_SLACK_DAYS, RETROACTIVE_AFTER_DAYS
+from aswbridge.agreements import FORM_RULES, FormRules
+from aswbridge.rules import RULES
+from aswbridge.rules._base import FUTURE_SLACK_DAYS
+from aswbridge.rules.sources import SOURCES, sources_of
 
 _KINDS = (
     ("certificate", "Certificates"),
@@ -22,39 +24,67 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _form_table() -> list[str]:
-    lines = [
-        "| form | agreement | Parties | origin criteria | qualifiers | flags | HS digits |"
-        " FOB with RVC |",
-        "|---|---|---|---|---|---|---|---|",
+def _codes(values: object) -> str:
+    return ", ".join(f"`{v}`" for v in sorted(values)) or "–"  # type: ignore[call-overload]
+
+
+def _parameters(spec: FormRules) -> list[tuple[str, str]]:
+    hs = " or ".join(str(n) for n in spec.hs_digits)
+    for country, digits in sorted(spec.hs_digits_by_importer.items()):
+        hs += f"; into {country}: " + " or ".join(str(n) for n in digits)
+    fob = (
+        "always"
+        if spec.fob_countries is None
+        else "when the exporting or importing country is " + ", ".join(sorted(spec.fob_countries))
+    )
+    pc = f"{spec.pc_range[0]}% to below {spec.pc_range[1]}%" if spec.pc_range else "–"
+    retro = (
+        "any day after departure"
+        if spec.retroactive_after_days == 0
+        else f"more than {spec.retroactive_after_days} days after departure"
+    )
+    return [
+        ("Parties (in force from)", ", ".join(f"{c} {d}" for c, d in sorted(spec.parties.items()))),
+        ("HS digits", hs),
+        ("HS editions", _codes(spec.hs_editions)),
+        ("criteria", _codes(spec.criteria)),
+        ("combinable with `+`", _codes(spec.combinable)),
+        ("with a percentage", _codes(spec.percent_criteria)
+         + (" (required)" if spec.percent_required else " (optional)")),
+        ("general RVC (warning below)", f"{spec.rvc_general}%" if spec.rvc_general else "–"),
+        ("partial cumulation", pc),
+        ("qualifiers", "; ".join(f"`{q}` after {_codes(c)}" for q, c in
+                                 sorted(spec.qualifiers.items())) or "–"),
+        ("Art. 2.6.6 marks", _codes(spec.tariff_differentials)),
+        ("tick boxes", _codes(spec.flags)),
+        ("tick box needs", "; ".join(f"`{f}`: {_codes(c)}" for f, c in
+                                     sorted(spec.flag_criteria.items())) or "–"),
+        ("FOB with RVC", fob),
+        ("validity", f"{spec.validity_months} months from issue"),
+        ("issued retroactively when", retro),
+        ("retroactive limit", f"{spec.retroactive_limit_months} months after departure"),
+        ("departure date", "required" if spec.departure_date_required
+         else "as far as known (required when issued retroactively)"),
+        ("certified true copy", f"within {spec.certified_copy_months} months of issue"),
+        ("declaration signed by", _codes(spec.declarants)),
+        ("sources", ", ".join(f"[{k}]" for k in spec.sources)),
     ]
-    for spec in form_specs().values():
-        fob = (
-            "always"
-            if spec.fob_countries is None
-            else "when exporting or importing country is " + ", ".join(sorted(spec.fob_countries))
-        )
-        lines.append(
-            "| "
-            + " | ".join(
-                (
-                    f"`{spec.form}`",
-                    spec.agreement,
-                    " ".join(sorted(spec.members)),
-                    ", ".join(f"`{c}`" for c in sorted(spec.criteria)),
-                    ", ".join(f"`{q}`" for q in sorted(spec.qualifiers)) or "–",
-                    ", ".join(f"`{f}`" for f in sorted(spec.flags)),
-                    " or ".join(str(n) for n in spec.hs_lengths),
-                    fob,
-                )
-            )
-            + " |"
-        )
+
+
+def _parameter_table() -> list[str]:
+    specs = list(FORM_RULES.values())
+    lines = [
+        "| parameter | " + " | ".join(f"`{s.form}` ({s.agreement})" for s in specs) + " |",
+        "|---" * (len(specs) + 1) + "|",
+    ]
+    rows = [_parameters(s) for s in specs]
+    for n, (name, _) in enumerate(rows[0]):
+        lines.append(f"| {name} | " + " | ".join(_cell(r[n][1]) for r in rows) + " |")
     return lines
 
 
 def markdown() -> str:
-    """The rule reference: every rule code, where it applies, its severity and clause."""
+    """The rule reference: the parameter table, every rule with its clause and sources."""
     out = [
         "# Business rules",
         "",
@@ -67,44 +97,65 @@ def markdown() -> str:
         "a certificate of an unknown form gets only the rules marked *any*. "
         "`aswbridge.rules.validate` raises `ValidationFailed` when any problem is an error.",
         "",
+        "**Errors and warnings by consequence.** What makes a certificate invalid (a "
+        "criterion the form does not have, an expired certificate, a back-to-back "
+        "certificate without a valid original, goods declared produced elsewhere than the "
+        "issuing country) is an error. What the agreements call a minor discrepancy (RCEP "
+        "Art. 3.26, the ASEAN minor-discrepancy matrix: too many decimals on a FOB value, a "
+        "deprecated unit code, a criterion mark that adds nothing) is a warning: the "
+        "certificate passes.",
+        "",
         "Choices made where the texts leave room:",
         "",
-        "- **Retroactive issue.** ATIGA Annex 8 Rule 10(2) calls a certificate not issued "
-        "within three days of the declared shipment date retroactive; other agreements "
-        f"speak of working days. The bridge counts {RETROACTIVE_AFTER_DAYS} *calendar* days "
-        "for every form, since it does not know each Party's holidays. Later issue needs "
-        "the `issued_retroactively` flag, and issue more than one year after departure is "
-        "refused.",
-        "- **FOB on Form D.** The current Form D overleaf note 10 asks for the FOB value "
-        "with an RVC criterion only for goods exported from or imported into Cambodia, "
-        "Indonesia or Lao PDR; the rule follows it. Form AK and RCEP ask for it whenever "
-        "RVC is applied.",
+        "- **Retroactive issue.** ATIGA Annex 8 Rule 10 calls a certificate issued more "
+        "than three days after shipment retroactive; the bridge counts *calendar* days, "
+        "since it does not know each Party's holidays, and applies the same to Form AK. "
+        "RCEP Art. 3.17.8 calls retroactive any certificate not issued at the time of "
+        "shipment: issue after the departure date needs the mark.",
+        "- **Validity.** A certificate is valid 12 months from the issue date it carries "
+        "(a replacement and a certified true copy keep the original's). It is judged on "
+        "the day the message was sent (its envelope's `created_at`); a bare document on "
+        "the checking day. A back-to-back certificate is valid no longer than its "
+        "originals. Cancellations are not judged.",
+        "- **Expired but accepted.** RCEP Art. 3.22.6 and the ASEAN procedures let the "
+        "importing customs accept a late certificate for force majeure or another valid "
+        "cause; a response granting preference after the validity passes when it states "
+        "the reason (in its remarks or the item's reason).",
         f"- **Future dates.** A date may lie up to {FUTURE_SLACK_DAYS} day after the "
         "checking day, since the sender's calendar day can be ahead of ours. The departure "
         "date may lie in the future (a certificate can be issued before shipment).",
-        "- **HS codes.** Form D and AK carry the importing country's 8-digit AHTN code, "
-        "whose first six digits must be a subheading of the declared HS edition; a 6-digit "
-        "HS code is accepted too. RCEP carries the 6-digit HS code.",
-        "- **Parties.** Membership is the list of signatories of each agreement "
-        "(`aswbridge/codes/data/agreements.csv`); entry into force per Party is not "
-        "checked.",
+        "- **HS codes.** Form D and AK carry the importing country's tariff code: the "
+        "8-digit AHTN code in ASEAN, the 10-digit HSK code in Korea (its 8-digit level and "
+        "the 6-digit HS code are accepted too). The first six digits must be a subheading "
+        "of the declared edition where its nomenclature is shipped (HS2017, HS2022); HS2012 "
+        "codes (the edition RCEP Annex 3A was written in) are checked for form only.",
+        "- **Combinations.** The forms print \"the actual combination\" (Form D note 3), "
+        "so any two of the criteria a form lets combine may be joined with `+`: "
+        "`CTSH + 35%`, `CC + SPECIFIC PROCESSES`. The canonical model holds the two "
+        "criteria apart (`code`, `combined_with`).",
         "",
-        "## Forms",
+        "## Parameters per agreement",
         "",
-        *_form_table(),
+        "The facts below are one table (`aswbridge.agreements.FORM_RULES`) that the rules "
+        "read; entry-into-force dates are in `aswbridge/codes/data/agreements.csv`.",
+        "",
+        *_parameter_table(),
     ]
     for kind, heading in _KINDS:
         out += [
             "",
             f"## {heading}",
             "",
-            "| code | forms | severity | clause | rule |",
-            "|---|---|---|---|---|",
+            "| code | forms | severity | clause | sources | rule |",
+            "|---|---|---|---|---|---|",
         ]
         for rule in RULES[kind]:
             forms = "any" if rule.forms is None else ", ".join(_SHORT[f] for f in rule.forms)
+            cited = ", ".join(f"[{k}]" for k in sources_of(rule))
             out.append(
                 f"| `{rule.code}` | {forms} | {rule.severity} | {_cell(rule.clause)} "
-                f"| {_cell(rule.title)} |"
+                f"| {cited} | {_cell(rule.title)} |"
             )
+    out += ["", "## Sources", ""]
+    out += [f"- **[{key}]** {text}" for key, (_, text) in SOURCES.items()]
     return "\n".join(out) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from aswbridge.agreements import FORM_RULES
 from aswbridge.model import Certificate
 from aswbridge.rules._base import (
     CERTIFICATE,
@@ -11,8 +12,8 @@ from aswbridge.rules._base import (
     Context,
     Finding,
     country_problem,
-    form_specs,
     is_blank,
+    is_date,
 )
 
 FUNCTIONS = ("original", "replacement", "cancellation")
@@ -24,7 +25,7 @@ FUNCTIONS = ("original", "replacement", "cancellation")
     clause="canonical model: `form`; ATIGA Annex 7, AKFTA Annex 3 Appendix 1, RCEP Annex 3B",
 )
 def form_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    if cert.form not in form_specs():
+    if cert.form not in FORM_RULES:
         yield "form", f"form {cert.form!r} is not one of {', '.join(FORMS)}"
 
 
@@ -58,8 +59,10 @@ def _required_texts(cert: Certificate) -> Iterator[tuple[str, object]]:
     ):
         if party is not None:
             yield f"{path}.name", party.name
-    if cert.original_co is not None:
-        yield "original_co.id", cert.original_co.id
+    for j, original in enumerate(cert.original_cos):
+        yield f"original_cos[{j}].id", original.id
+        if original.approved_exporter_code is not None:
+            yield f"original_cos[{j}].approved_exporter_code", original.approved_exporter_code
     if cert.exhibition is not None:
         yield "exhibition.name", cert.exhibition.name
         yield "exhibition.place", cert.exhibition.place
@@ -91,10 +94,10 @@ def country_fields(cert: Certificate) -> Iterator[tuple[str, object]]:
     for i, item in enumerate(cert.items):
         if item.origin_country is not None:
             yield f"items[{i}].origin_country", item.origin_country
-    if cert.original_co is not None:
-        yield "original_co.issuing_country", cert.original_co.issuing_country
-        if cert.original_co.origin_country is not None:
-            yield "original_co.origin_country", cert.original_co.origin_country
+    for j, original in enumerate(cert.original_cos):
+        yield f"original_cos[{j}].issuing_country", original.issuing_country
+        if original.origin_country is not None:
+            yield f"original_cos[{j}].origin_country", original.origin_country
     yield "declaration.producing_country", cert.declaration.producing_country
 
 
@@ -117,10 +120,10 @@ def _member_fields(cert: Certificate) -> Iterator[tuple[str, object]]:
     for i, item in enumerate(cert.items):
         if item.origin_country is not None:
             yield f"items[{i}].origin_country", item.origin_country
-    if cert.original_co is not None:
-        yield "original_co.issuing_country", cert.original_co.issuing_country
-        if cert.original_co.origin_country is not None:
-            yield "original_co.origin_country", cert.original_co.origin_country
+    for j, original in enumerate(cert.original_cos):
+        yield f"original_cos[{j}].issuing_country", original.issuing_country
+        if original.origin_country is not None:
+            yield f"original_cos[{j}].origin_country", original.origin_country
 
 
 @CERTIFICATE.rule(
@@ -128,8 +131,8 @@ def _member_fields(cert: Certificate) -> Iterator[tuple[str, object]]:
     "Issuing, importing and producing countries (and RCEP origin countries, and the "
     "original CO's countries) are Parties to the form's agreement.",
     forms=FORMS,
-    clause="ATIGA Annex 7 box 11 (Member States); AKFTA Form AK overleaf notes (Parties); "
-    "RCEP Art. 3.17, Annex 3B boxes 11, 15",
+    clause="ATIGA Annex 7 box 11 and note 1 (Member States); Form AK overleaf note 1 "
+    "(Parties); RCEP Art. 3.17, Annex 3B boxes 11, 15",
 )
 def parties_are_members(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
@@ -195,3 +198,88 @@ def consignee_in_importing_country(cert: Certificate, ctx: Context) -> Iterator[
             f"consignee country {cert.consignee.country!r} is not the importing country "
             f"{cert.importing_country!r}",
         )
+
+
+@CERTIFICATE.rule(
+    "NOT_IN_FORCE",
+    "The agreement was in force for the issuing and the importing country on the issue "
+    "date.",
+    forms=FORMS,
+    clause="ATIGA (in force 17 May 2010), AKFTA Trade in Goods Agreement (1 June 2007; "
+    "Thailand 1 October 2009), RCEP Art. 20.6 (in force per Party from 2022); dates in "
+    "`aswbridge/codes/data/agreements.csv`",
+)
+def agreement_in_force(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    if spec is None or not is_date(cert.issue_date):
+        return
+    parties = spec.parties
+    for path, country in (
+        ("issuing_country", cert.issuing_country),
+        ("importing_country", cert.importing_country),
+    ):
+        since = parties.get(country) if isinstance(country, str) else None
+        if since is not None and cert.issue_date < since:
+            yield (
+                path,
+                f"{spec.agreement} entered into force for {country} on {since}, after the "
+                f"issue date {cert.issue_date}",
+            )
+
+
+@CERTIFICATE.rule(
+    "PRODUCING_COUNTRY",
+    "Box 11's producing country is the issuing country, or for a back-to-back certificate "
+    "the origin country of its original; an item's stated origin agrees with it "
+    "(Form D, AK).",
+    forms=("FORM_D", "FORM_AK"),
+    clause="ATIGA Annex 7 box 11 (goods produced in) and note 12 (back-to-back); Form AK "
+    "box 11 and box 13; ATIGA Annex 8 Rule 11 (back-to-back)",
+)
+def producing_country(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    produced = cert.declaration.producing_country
+    if "back_to_back" in cert.flags and cert.original_cos:
+        expected = {o.origin_country or o.issuing_country for o in cert.original_cos}
+        what = "the origin country of the original certificate(s)"
+    else:
+        expected = {cert.issuing_country}
+        what = "the issuing country (no back-to-back certificate)"
+    if produced not in expected:
+        yield (
+            "declaration.producing_country",
+            f"goods declared produced in {produced!r}, not {what}: "
+            f"{', '.join(sorted(str(c) for c in expected))}",
+        )
+    for i, item in enumerate(cert.items):
+        if item.origin_country is not None and item.origin_country != produced:
+            yield (
+                f"items[{i}].origin_country",
+                f"item origin {item.origin_country!r} differs from the producing country "
+                f"{produced!r} of box 11",
+            )
+
+
+_DECLARANTS = ("exporter", "producer")
+
+
+@CERTIFICATE.rule(
+    "DECLARANT",
+    "The declaration is signed by the exporter, or by the producer where the form lets "
+    "it (RCEP, and Form D whose exporter may be the producer); a producer declaring on "
+    "RCEP is named in box 3.",
+    forms=FORMS,
+    clause="RCEP Annex 3B 1(g) and box 15 (declaration by the exporter or producer), box 3 "
+    "(producer); ATIGA Annex 7 note 7 (the exporter may include the manufacturer or "
+    "producer); Form AK box 11 (declaration by the exporter)",
+)
+def declarant(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    who = cert.declaration.declarant
+    if spec is None or who is None:
+        return
+    if who not in _DECLARANTS:
+        yield "declaration.declarant", f"declarant {who!r} is not one of {', '.join(_DECLARANTS)}"
+    elif who not in spec.declarants:
+        yield "declaration.declarant", f"the {who} does not sign the declaration of {spec.form}"
+    elif who == "producer" and spec.form == "FORM_RCEP" and cert.producer is None:
+        yield "producer", "the producer signed the declaration but box 3 names no producer"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from aswbridge.agreements import HS_EDITIONS_KNOWN
 from aswbridge.codes import (
     CURRENCIES,
     HS,
@@ -11,6 +12,8 @@ from aswbridge.codes import (
     PACKAGES,
     TRANSPORT_MODES,
     UNITS,
+    CodeList,
+    Entry,
     hs_subheadings,
 )
 from aswbridge.model import Certificate
@@ -79,16 +82,23 @@ def package_counts_positive(cert: Certificate, ctx: Context) -> Iterator[Finding
             )
 
 
+def _retired(codes: CodeList, value: object) -> Entry | None:
+    """The entry of a code its list still has but no longer recommends, else None."""
+    entry = codes.lookup(value) if isinstance(value, str) else None
+    return entry if entry is not None and entry.code == value and not entry.active else None
+
+
 @CERTIFICATE.rule(
     "UNIT_UNKNOWN",
-    "Quantity units are active UN/ECE Rec 20 codes (or X + a Rec 21 package code).",
+    "Quantity units are UN/ECE Rec 20 codes (or X + a Rec 21 package code), spelled as "
+    "there.",
     clause="UN/ECE Rec 20 Rev 17, introduction note 2; canonical model: `items[].quantity.unit`",
 )
 def units_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     active = UNITS.codes()
     for i, item in enumerate(cert.items):
         unit = item.quantity.unit
-        if type(unit) is str and unit in active:
+        if (type(unit) is str and unit in active) or _retired(UNITS, unit):
             continue
         problem = code_problem(UNITS, unit, "unit")
         if problem:
@@ -96,8 +106,30 @@ def units_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
 
 
 @CERTIFICATE.rule(
+    "UNIT_DEPRECATED",
+    "A deprecated or deleted Rec 20 unit is a minor discrepancy (a warning): the quantity "
+    "still identifies the goods.",
+    clause="RCEP Art. 3.26 (minor discrepancies disregarded); ASEAN minor-discrepancy "
+    "matrix (SC-AROO 2021: unit of measure); UN/ECE Rec 20 status column",
+    severity="warning",
+)
+def units_deprecated(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    active = UNITS.codes()
+    for i, item in enumerate(cert.items):
+        unit = item.quantity.unit
+        if type(unit) is str and unit in active:
+            continue
+        entry = _retired(UNITS, unit)
+        if entry is not None:
+            yield (
+                f"items[{i}].quantity.unit",
+                f"unit {unit!r} ({entry.name}) is {entry.status} in {UNITS.title}",
+            )
+
+
+@CERTIFICATE.rule(
     "PACKAGE_UNKNOWN",
-    "Package kinds are active UN/ECE Rec 21 codes.",
+    "Package kinds are UN/ECE Rec 21 codes, spelled as there.",
     clause="UN/ECE Rec 21 Rev 12 Annex VI; canonical model: `items[].packages.kind`",
 )
 def packages_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
@@ -105,11 +137,32 @@ def packages_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     for i, item in enumerate(cert.items):
         if item.packages is not None:
             kind = item.packages.kind
-            if type(kind) is str and kind in active:
+            if (type(kind) is str and kind in active) or _retired(PACKAGES, kind):
                 continue
             problem = code_problem(PACKAGES, kind, "package kind")
             if problem:
                 yield f"items[{i}].packages.kind", problem
+
+
+@CERTIFICATE.rule(
+    "PACKAGE_DEPRECATED",
+    "A deleted Rec 21 package code is a minor discrepancy (a warning).",
+    clause="RCEP Art. 3.26 (minor discrepancies disregarded); ASEAN minor-discrepancy "
+    "matrix (SC-AROO 2021); UN/ECE Rec 21 status column",
+    severity="warning",
+)
+def packages_deprecated(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    active = PACKAGES.codes()
+    for i, item in enumerate(cert.items):
+        kind = item.packages.kind if item.packages is not None else None
+        if kind is None or (type(kind) is str and kind in active):
+            continue
+        entry = _retired(PACKAGES, kind)
+        if entry is not None:
+            yield (
+                f"items[{i}].packages.kind",
+                f"package kind {kind!r} ({entry.name}) is {entry.status} in {PACKAGES.title}",
+            )
 
 
 @CERTIFICATE.rule(
@@ -172,8 +225,11 @@ def _minor_units(currency: str) -> int | None:
 
 @CERTIFICATE.rule(
     "FOB_PRECISION",
-    "A FOB value has no more decimals than its currency's minor unit (ISO 4217).",
-    clause="ISO 4217 minor units",
+    "A FOB value has no more decimals than its currency's minor unit (a warning: a "
+    "minor discrepancy, e.g. KRW 1234.50).",
+    clause="ISO 4217 minor units; RCEP Art. 3.26 (minor discrepancies disregarded); ASEAN "
+    "minor-discrepancy matrix (SC-AROO 2021)",
+    severity="warning",
 )
 def fob_precision(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     active = CURRENCIES.codes()
@@ -193,14 +249,17 @@ def fob_precision(cert: Certificate, ctx: Context) -> Iterator[Finding]:
 
 @CERTIFICATE.rule(
     "HS_FORMAT",
-    "HS codes are digits only: 8 (AHTN of the importing country) or 6 on Form D and AK, 6 on RCEP.",
+    "HS codes are digits only, as many as the importing country's tariff has: Form D "
+    "8 (AHTN) or 6; Form AK 8 or 6, and for Korea 10 (HSK), 8 or 6; RCEP 6.",
     forms=FORMS,
-    clause="ATIGA Annex 7 box 7 and note 6; Form AK box 7; RCEP Annex 3B box 9 (HS 6-digit)",
+    clause="ATIGA Annex 7 box 7 and note 6 (AHTN of the importing Member State); Form AK "
+    "box 7 (HS number of the importing country); RCEP Annex 3B 1(d) and box 9 (six-digit)",
 )
 def hs_format(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    if ctx.spec is None:
+    spec = ctx.spec
+    if spec is None:
         return
-    lengths = ctx.spec.hs_lengths
+    lengths = spec.hs_lengths(cert.importing_country)
     for i, item in enumerate(cert.items):
         code = item.hs.code
         if not (isinstance(code, str) and code.isascii() and code.isdigit()):
@@ -209,42 +268,47 @@ def hs_format(cert: Certificate, ctx: Context) -> Iterator[Finding]:
             allowed = " or ".join(str(n) for n in lengths)
             yield (
                 f"items[{i}].hs.code",
-                f"HS code {code} has {len(code)} digits; {ctx.spec.form} takes {allowed}",
+                f"HS code {code} has {len(code)} digits; {spec.form} for "
+                f"{cert.importing_country} takes {allowed}",
             )
 
 
 @CERTIFICATE.rule(
     "HS_UNKNOWN",
-    "The first six digits of every HS code are a subheading of some HS edition carried.",
+    "The first six digits of every HS code are a subheading of the edition named (when "
+    "its nomenclature is shipped: HS2017, HS2022) or of some edition carried.",
     clause="WCO HS 2017 / HS 2022 nomenclature (shipped lists)",
 )
 def hs_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     known = hs_subheadings()
     for i, item in enumerate(cert.items):
         head = _head(item.hs.code)
-        if head is not None and head not in known:
+        if head is not None and head not in known and item.hs.edition in HS:
             yield f"items[{i}].hs.code", f"{head} is not an HS subheading ({', '.join(HS)})"
 
 
 @CERTIFICATE.rule(
     "HS_EDITION",
-    "Every HS code names an edition carried (HS2017, HS2022) and is a subheading of it.",
-    clause="WCO HS 2017 / HS 2022 (AHTN 2017 / 2022 follow them); canonical model: "
-    "`items[].hs.edition`",
+    "Every HS code names an edition the agreement uses (HS2012 for RCEP, whose Annex 3A "
+    "was written in it; HS2017, HS2022) and is a subheading of it where its nomenclature "
+    "is shipped.",
+    clause="RCEP Art. 3.34 (transposition of Annex 3A from HS2012); ATIGA Annex 7 note 6 "
+    "(AHTN 2017 / 2022); WCO HS 2017 / HS 2022; canonical model: `items[].hs.edition`",
 )
 def hs_editions(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    editions = ctx.spec.hs_editions if ctx.spec is not None else HS_EDITIONS_KNOWN
     subheadings = {edition: table.codes() for edition, table in HS.items()}
     for i, item in enumerate(cert.items):
         edition = item.hs.edition
-        table = subheadings.get(edition) if isinstance(edition, str) else None
-        if table is None:
+        if not isinstance(edition, str) or edition not in editions:
             yield (
                 f"items[{i}].hs.edition",
-                f"HS edition {edition!r} is not one of {', '.join(HS_EDITIONS)}",
+                f"HS edition {edition!r} is not one of {', '.join(editions)}",
             )
             continue
+        table = subheadings.get(edition)
         head = _head(item.hs.code)
-        if head is not None and head not in table:
+        if table is not None and head is not None and head not in table:
             others = [e for e in HS_EDITIONS if head in HS[e]]
             if others:
                 yield (

@@ -147,7 +147,7 @@ def make_items(
         if count > len(goods) and (i >= len(goods) or rng is not None):
             description += f", assortment {i // len(goods) + 1} (article {i + 1:03d})"
         crit = criterion_for(good, form)
-        with_fob = form == "FORM_AK" or crit.code in ("RVC", "PC") or "+RVC" in crit.code
+        with_fob = form == "FORM_AK" or bool({"RVC", "PC"} & set(crit.codes))
         rcep = form == "FORM_RCEP"
         last_package = first_package + n_packages - 1
         items.append(

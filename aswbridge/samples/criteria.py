@@ -13,13 +13,15 @@ code (canonical)          Form D       Form AK          Form RCEP
 ``CC`` / ``CTH`` / ``CTSH`` as is      as is            –
 ``CTC``                   –            ``CTC``          ``CTC``
 ``CTH+RVC`` (40)          ``CTH + 40%`` ``CTH + RVC 40%`` –
+``CC+SP``                 ``CC + SP``  ``CC + Specific Processes`` –
 ``SP``                    ``SP``       ``Specific Processes`` –
 ``PC`` (25)               ``PC 25%``   –                –
 ``CR``                    –            –                ``CR``
 ========================  ===========  ===============  ==========
 
-RCEP qualifiers ``ACU`` (accumulation) and ``DMI`` (de minimis) follow the code:
-``CTC ACU``, ``RVC DMI``, ``CTC ACU DMI``.
+A combination ``X+Y`` becomes ``code=X, combined_with=Y``. RCEP qualifiers ``ACU``
+(accumulation) and ``DMI`` (de minimis) follow the code, then the Article 2.6.6 mark:
+``CTC ACU``, ``CTC ACU DMI``, ``RVC ACU 2.6.6B``.
 """
 
 from __future__ import annotations
@@ -27,30 +29,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from aswbridge.agreements import FORM_RULES
 from aswbridge.errors import ConfigurationError
 from aswbridge.model import OriginCriterion
 
 __all__ = ["CRITERIA", "QUALIFIERS", "criterion", "render"]
 
-_CTC = ("CC", "CTH", "CTSH")
-_COMBINED = tuple(f"{c}+RVC" for c in _CTC)
-
-#: Criterion codes each form accepts (canonical spelling).
-CRITERIA: dict[str, frozenset[str]] = {
-    "FORM_D": frozenset(("WO", "RVC", *_CTC, "SP", *_COMBINED, "PC")),
-    "FORM_AK": frozenset(("WO", "WO-AK", "RVC", *_CTC, "CTC", "SP", *_COMBINED)),
-    "FORM_RCEP": frozenset(("WO", "PE", "CTC", "RVC", "CR")),
-}
+#: Criterion codes each form accepts on their own (canonical spelling).
+CRITERIA: dict[str, frozenset[str]] = {form: r.criteria for form, r in FORM_RULES.items()}
 
 #: RCEP qualifiers in print order.
 QUALIFIERS = ("ACU", "DMI")
 
-_NEEDS_PERCENT = {
-    "FORM_D": frozenset(("RVC", "PC", *_COMBINED)),
-    "FORM_AK": frozenset(("RVC", *_COMBINED)),
-    "FORM_RCEP": frozenset(),
-}
-_QUALIFIABLE = frozenset(("CTC", "RVC", "CR"))
+_SPELLED = {"FORM_AK": {"SP": "Specific Processes"}}
 
 
 def _percent(value: Decimal) -> str:
@@ -58,27 +49,29 @@ def _percent(value: Decimal) -> str:
     return f"{text}%"
 
 
-def render(form: str, code: str, rvc_percent: Decimal | None, qualifiers: Iterable[str]) -> str:
+def render(
+    form: str,
+    codes: Iterable[str],
+    rvc_percent: Decimal | None,
+    qualifiers: Iterable[str] = (),
+    tariff_differential: str | None = None,
+) -> str:
     """The text ``form`` prints for a criterion (no validation; see :func:`criterion`)."""
-    pct = _percent(rvc_percent) if rvc_percent is not None else ""
+    parts = tuple(codes)
     if form == "FORM_RCEP":
-        return " ".join((code, *qualifiers))
-    if form == "FORM_D":
+        mark = (tariff_differential,) if tariff_differential else ()
+        return " ".join((*parts, *qualifiers, *mark))
+    pct = _percent(rvc_percent) if rvc_percent is not None else ""
+    spelled = _SPELLED.get(form, {})
+    words = []
+    for code in parts:
         if code == "RVC":
-            return pct
-        if code == "PC":
-            return f"PC {pct}"
-        if code in _COMBINED:
-            return f"{code.split('+')[0]} + {pct}"
-        return code
-    # FORM_AK
-    if code == "RVC":
-        return f"RVC {pct}"
-    if code in _COMBINED:
-        return f"{code.split('+')[0]} + RVC {pct}"
-    if code == "SP":
-        return "Specific Processes"
-    return code
+            words.append(pct if form == "FORM_D" else f"RVC {pct}")
+        elif code == "PC":
+            words.append(f"PC {pct}")
+        else:
+            words.append(spelled.get(code, code))
+    return " + ".join(words)
 
 
 def criterion(
@@ -86,50 +79,60 @@ def criterion(
     code: str,
     rvc_percent: Decimal | int | str | None = None,
     qualifiers: Iterable[str] = (),
+    tariff_differential: str | None = None,
 ) -> OriginCriterion:
     """An origin criterion for ``form`` with the text the form prints.
 
-    ``code`` is the canonical criterion code (``WO``, ``RVC``, ``CTH+RVC``, ``PC`` ...),
-    ``rvc_percent`` the regional value content where the criterion states one (required
-    for Form D ``RVC``/``PC``/combinations and Form AK ``RVC``/combinations, optional for
-    RCEP ``RVC``, whose form prints no percentage), ``qualifiers`` the RCEP marks
-    ``ACU``/``DMI``. Raises :class:`~aswbridge.errors.ConfigurationError` for a code,
-    percentage or qualifier the form does not have.
+    ``code`` is a criterion (``WO``, ``RVC``, ``PC`` ...) or a combination of two
+    (``CTH+RVC``, ``CC+SP``), ``rvc_percent`` the regional value content where the
+    criterion states one (required for Form D and AK ``RVC``/``PC``, alone or combined;
+    optional for RCEP ``RVC``, whose form prints no percentage), ``qualifiers`` the RCEP
+    marks ``ACU``/``DMI`` and ``tariff_differential`` the RCEP Article 2.6.6 mark.
+    Raises :class:`~aswbridge.errors.ConfigurationError` for what the form does not have.
 
     >>> criterion("FORM_D", "CTSH+RVC", 35).text
     'CTSH + 35%'
-    >>> criterion("FORM_AK", "SP").text
-    'Specific Processes'
-    >>> criterion("FORM_RCEP", "CTC", qualifiers=["DMI", "ACU"]).text
-    'CTC ACU DMI'
+    >>> criterion("FORM_AK", "CC+SP").text
+    'CC + Specific Processes'
+    >>> criterion("FORM_RCEP", "RVC", qualifiers=["ACU"], tariff_differential="2.6.6B").text
+    'RVC ACU 2.6.6B'
     """
-    allowed = CRITERIA.get(form)
-    if allowed is None:
+    spec = FORM_RULES.get(form)
+    if spec is None:
         raise ConfigurationError(f"unknown form {form!r}")
-    code = code.strip().upper().replace(" ", "")
-    if code not in allowed:
-        raise ConfigurationError(f"{form} has no origin criterion {code!r}")
+    parts = tuple(code.strip().upper().replace(" ", "").split("+"))
+    if len(parts) == 1:
+        if parts[0] not in spec.criteria:
+            raise ConfigurationError(f"{form} has no origin criterion {parts[0]!r}")
+    elif len(parts) > 2 or parts[0] == parts[1] or not set(parts) <= spec.combinable:
+        raise ConfigurationError(f"{form} has no combination {code!r}")
+    with_percent = [p for p in parts if p in spec.percent_criteria]
     pct = None if rvc_percent is None else Decimal(str(rvc_percent))
-    if code in _NEEDS_PERCENT[form] and pct is None:
+    if with_percent and spec.percent_required and pct is None:
         raise ConfigurationError(f"{form} criterion {code} needs rvc_percent")
     if pct is not None:
-        if code not in _NEEDS_PERCENT[form] and not (form == "FORM_RCEP" and code == "RVC"):
+        if not with_percent:
             raise ConfigurationError(f"{form} criterion {code} takes no rvc_percent")
         if not Decimal(0) < pct <= Decimal(100):
             raise ConfigurationError(f"rvc_percent {pct} is not in (0, 100]")
-        if code == "PC" and not Decimal(20) <= pct < Decimal(40):
+        low_high = spec.pc_range
+        if "PC" in parts and low_high is not None and not low_high[0] <= pct < low_high[1]:
             raise ConfigurationError(f"partial cumulation needs 20% <= RVC < 40%, not {pct}%")
     quals = tuple(q.strip().upper() for q in qualifiers)
-    if quals:
-        if form != "FORM_RCEP" or code not in _QUALIFIABLE:
-            raise ConfigurationError(f"{form} criterion {code} takes no qualifiers")
-        unknown = set(quals) - set(QUALIFIERS)
-        if unknown or len(set(quals)) != len(quals):
-            raise ConfigurationError(f"bad RCEP qualifiers {quals!r}")
-        quals = tuple(q for q in QUALIFIERS if q in quals)
+    for q in quals:
+        if parts[0] not in spec.qualifiers.get(q, ()):
+            raise ConfigurationError(f"{form} criterion {code} takes no qualifier {q!r}")
+    if len(set(quals)) != len(quals):
+        raise ConfigurationError(f"repeated RCEP qualifiers {quals!r}")
+    quals = tuple(q for q in QUALIFIERS if q in quals)
+    mark = None if tariff_differential is None else tariff_differential.strip().upper()
+    if mark is not None and mark not in spec.tariff_differentials:
+        raise ConfigurationError(f"{form} has no tariff-differential mark {mark!r}")
     return OriginCriterion(
-        code=code,
-        text=render(form, code, pct, quals),
+        code=parts[0],
+        text=render(form, parts, pct, quals, mark),
         rvc_percent=pct,
-        qualifiers=tuple(quals),
+        combined_with=parts[1] if len(parts) == 2 else None,
+        qualifiers=quals,
+        tariff_differential=mark,
     )

@@ -77,12 +77,12 @@ _RCEP_GOODS = (
        "3907.61", "CTH", 44000, "1.12", "BG", "1100"),
 )  # fmt: skip
 _RCEP_CRITERIA = (
-    ("CR", ()),
-    ("CTC", ()),
-    ("CTC", ("ACU",)),
-    ("RVC", ()),
-    ("RVC", ("DMI",)),
-    ("PE", ()),
+    ("CR", (), None),
+    ("CTC", (), None),
+    ("CTC", ("ACU", "DMI"), None),
+    ("RVC", (), None),
+    ("RVC", ("ACU",), "2.6.6B"),
+    ("PE", (), None),
 )
 
 
@@ -118,8 +118,8 @@ def form_rcep_kr_th() -> Message:
     )
     cert = _cert(message)
     items = []
-    for item, (code, quals) in zip(cert.items, _RCEP_CRITERIA, strict=True):
-        crit = criterion("FORM_RCEP", code, qualifiers=quals)
+    for item, (code, quals, mark) in zip(cert.items, _RCEP_CRITERIA, strict=True):
+        crit = criterion("FORM_RCEP", code, qualifiers=quals, tariff_differential=mark)
         items.append(attrs.evolve(item, origin_criterion=crit))
     return attrs.evolve(message, document=attrs.evolve(cert, items=tuple(items)))
 
@@ -159,7 +159,7 @@ def back_to_back() -> Message:
         ports=("SGSIN", "KRINC"),
         consignee=consignee,
         flags=("back_to_back",),
-        original_co=original,
+        original_cos=(original,),
         remarks=f"Back-to-back CO issued on the basis of original Form AK No. {original.id} "
         f"issued in Viet Nam on {original_date:%d %B %Y}",
     )
@@ -287,8 +287,9 @@ def exhibition() -> Message:
 def replacement() -> Message:
     """A replacement of :func:`form_ak_kr_vn`: the goods were rolled to a later vessel.
 
-    The new certificate keeps the number and the dates of the one it replaces; the
-    envelope, sent three days later, refers to the original message.
+    The new certificate keeps the number and the issue date of the one it replaces and
+    states its own issue date; the envelope, sent three days later, refers to the
+    original message.
     """
     original = form_ak_kr_vn()
     cert = _cert(original)
@@ -301,6 +302,7 @@ def replacement() -> Message:
     document = attrs.evolve(
         cert,
         function="replacement",
+        replacement_date=date(2026, 10, 15),
         transport=transport,
         remarks=f"Replaces the certificate of the same number issued on "
         f"{cert.issue_date:%d %B %Y}: vessel and departure date corrected on 15 October 2026",

@@ -40,6 +40,7 @@ FLAGS = {
 }
 RECEIPT_STATUS = {"received": "OK", "failed": "ERR"}
 PREFERENCE = {"given": "Y", "not_given": "N"}
+DECLARANT = {"exporter": "EXP", "producer": "PRD"}
 
 ENDPOINT = Table(m.Endpoint, [
     Leaf("country", "Country", "Country"),
@@ -88,7 +89,9 @@ HS = Table(m.HsCode, [
 CRITERION = Table(m.OriginCriterion, [
     Leaf("code", "Code", "Criterion"),
     Leaf("rvc_percent", "Rvc", "Percent"),
+    Leaf("combined_with", "CombinedCode", "Criterion"),
     Leaf("qualifiers", "Mark", "Qualifier"),
+    Leaf("tariff_differential", "Art266", "TariffDifferential"),
     Leaf("text", "Printed", "Text70"),
 ])
 QUANTITY = Table(m.Quantity, [
@@ -120,6 +123,7 @@ ORIGINAL_CO = Table(m.OriginalCo, [
     Leaf("date", "IssueDate", "Date"),
     Leaf("issuing_country", "IssueCountry", "Country"),
     Leaf("origin_country", "OriginCountry", "Country"),
+    Leaf("approved_exporter_code", "ApprovedExporter", "Identifier"),
 ])
 EXHIBITION = Table(m.Exhibition, [
     Leaf("name", "Name", "Name"),
@@ -130,6 +134,7 @@ DECLARATION = Table(m.Declaration, [
     Leaf("date", "Date", "Date"),
     Leaf("signatory", "Signer", "Name"),
     Leaf("producing_country", "ProduceCountry", "Country"),
+    Leaf("declarant", "Declarant", "CnDeclarant", DECLARANT),
 ])
 VISA = Table(m.Certification, [
     Leaf("place", "Place", "Name"),
@@ -144,6 +149,8 @@ CERTIFICATE = Table(m.Certificate, [
         Leaf("form", "FormType", "CnFormType", FORMS),
         Leaf("function", "Function", "CnFunction", FUNCTIONS),
         Leaf("issue_date", "IssueDate", "Date"),
+        Leaf("replacement_date", "ReplaceDate", "Date"),
+        Leaf("certified_copy_date", "TrueCopyDate", "Date"),
         Leaf("issuing_country", "IssueCountry", "Country"),
         Leaf("importing_country", "DestCountry", "Country"),
         Node("issuing_authority", "IssueOrg", AUTHORITY),
@@ -155,7 +162,7 @@ CERTIFICATE = Table(m.Certificate, [
         Node("items", "Goods", GOODS),
         Leaf("remarks", "Remarks", "Remarks"),
         Leaf("flags", "Tick", "CnFlag", FLAGS),
-        Node("original_co", "OriginalCert", ORIGINAL_CO),
+        Node("original_cos", "OriginalCert", ORIGINAL_CO),
         Node("exhibition", "Exhibition", EXHIBITION),
         Node("declaration", "Declaration", DECLARATION),
     ]), id_attribute="Id"),
@@ -177,6 +184,7 @@ RESPONSE = Table(m.Response, [Group("Decision", Table(m.Response, [
     Leaf("certificate_id", "CertNo", "Identifier"),
     Leaf("issuing_country", "IssueCountry", "Country"),
     Leaf("decision_date", "DecisionDate", "Date"),
+    Leaf("certificate_date", "CertDate", "Date"),
     Leaf("officer", "Officer", "Name"),
     Node("decisions", "Goods", DECISION),
     Leaf("remarks", "Remarks", "Remarks"),
