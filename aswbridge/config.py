@@ -30,6 +30,9 @@ An example ``bridge.toml``::
     module = "/usr/lib/softhsm/libsofthsm2.so"
     pin_source = "file:/run/secrets/hsm-pin"
 
+    [metrics]
+    listen = "127.0.0.1:9464"      # /metrics, /healthz, /readyz (the [metrics] extra)
+
 Every key is optional except ``bridge.country``, ``bridge.store`` and one of ``url`` /
 ``mailbox`` per side. Unknown keys are refused (a typo must not silently fall back to a
 default).
@@ -105,6 +108,7 @@ class RelayConfig:
     batch: int = 50
     lease_seconds: float = 120.0
     workers: int = 4
+    metrics_listen: str | None = None
 
 
 # section -> key -> (type, kind): kind "path" resolves against the file's folder
@@ -138,6 +142,7 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
         "horizon": (_NUM, "positive"),
         "retry_after_cap": (_NUM, "not_negative"),
     },
+    "metrics": {"listen": ((str,), "str")},
     "trust": {
         "anchors": ((list,), "paths"),
         "sign_key": ((str,), "key"),
@@ -243,6 +248,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Re
         retry=RetryPolicy(**values.get("retry", {})),
         trust=trust,
         pkcs11=Pkcs11Config(**values.get("pkcs11", {})),
+        metrics_listen=values.get("metrics", {}).get("listen"),
         **{k: v for k, v in bridge.items() if k not in ("country", "store")},
     )
 

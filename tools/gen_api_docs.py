@@ -34,6 +34,7 @@ MODULES = (
     "aswbridge.security.pkcs11",
     "aswbridge.relay",
     "aswbridge.store",
+    "aswbridge.monitor",
     "aswbridge.transport",
     "aswbridge.testing",
 )

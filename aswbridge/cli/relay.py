@@ -154,7 +154,7 @@ def run_command(args: argparse.Namespace) -> int:
     if not args.once:  # a SIGTERM while starting up stops the relay cleanly too
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-    from aswbridge.relay.factory import build_bridge
+    from aswbridge.relay.factory import build_bridge, configured_signing
 
     if args.config:
         given = [
@@ -178,20 +178,46 @@ def run_command(args: argparse.Namespace) -> int:
             config = attrs.evolve(config, allow_unsigned=True)
     else:
         config = _quick_config(args)
-    bridge = build_bridge(config)
-    if args.once:
-        report = bridge.run_once()
-        log.info("one pass: %s", report)
-        bridge.store.close()
-        return 0
-    interval = args.poll_interval if args.poll_interval is not None else config.poll_interval
+    signing = configured_signing(config)
+    store = open_store(config.store, relay=True)
     try:
+        metrics, server = _monitoring(config, store=store, signing=signing)
+    except BaseException:
+        store.close()
+        raise
+    bridge = build_bridge(config, store=store, signing=signing, metrics=metrics)
+    try:
+        if args.once:
+            log.info("one pass: %s", bridge.run_once())
+            return 0
+        interval = args.poll_interval if args.poll_interval is not None else config.poll_interval
         bridge.run_forever(stop, poll_interval=interval)
     finally:
+        if server is not None:
+            server.close()
         for side in bridge.sides.values():
             side.close()
         bridge.store.close()
     return 0
+
+
+def _monitoring(
+    config: RelayConfig, *, store: Store, signing: Any
+) -> tuple[Any, Any]:
+    """The metrics and their listener, when ``[metrics] listen`` is configured."""
+    if config.metrics_listen is None:
+        return None, None
+    try:
+        from aswbridge.monitor import MetricsServer, RelayMetrics
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"metrics.listen: needs prometheus_client (pip install 'aswbridge[metrics]'): {exc}"
+        ) from None
+    from aswbridge.security import TrustStore
+
+    trust = TrustStore.from_paths(config.trust.anchors) if config.trust.configured else None
+    metrics = RelayMetrics(store=store, signing=signing, trust=trust)
+    return metrics, MetricsServer(metrics, listen=config.metrics_listen)
 
 
 # --- status -------------------------------------------------------------------------

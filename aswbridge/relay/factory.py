@@ -15,6 +15,7 @@ from aswbridge.store import Store, open_store
 from aswbridge.transport.base import Side
 
 if TYPE_CHECKING:
+    from aswbridge.monitor import RelayMetrics
     from aswbridge.pipeline import SigningKey
 
 log = logging.getLogger("aswbridge.relay")
@@ -85,8 +86,14 @@ def build_bridge(
     *,
     store: Store | None = None,
     translate: Translator | None = None,
+    signing: SigningKey | None = None,
+    metrics: RelayMetrics | None = None,
 ) -> Bridge:
-    """A :class:`Bridge` wired as configured (sides, store, pipeline, retry policy)."""
+    """A :class:`Bridge` wired as configured (sides, store, pipeline, retry policy).
+
+    ``signing`` replaces the configured key (already loaded); with ``metrics``, the store's
+    and the sides' traffic is counted there.
+    """
     if not config.trust.configured:
         if not config.allow_unsigned:
             log.warning(
@@ -106,15 +113,21 @@ def build_bridge(
             config.lease_seconds,
             longest,
         )
-    signing = configured_signing(config)
+    signing = signing or configured_signing(config)
     nsw, unipass = build_sides(config)
+    store = store or open_store(config.store, relay=True)
+    if metrics is not None:
+        from aswbridge.monitor import metered_side, metered_store
+
+        store = metered_store(store, metrics)
+        nsw, unipass = metered_side(nsw, "nsw", metrics), metered_side(unipass, "unipass", metrics)
     profiles = {name: side.profile for name, side in (("nsw", config.nsw),
                                                        ("unipass", config.unipass))
                 if side.profile is not None}
     return Bridge(
         nsw=nsw,
         unipass=unipass,
-        store=store or open_store(config.store, relay=True),
+        store=store,
         translate=translate or configured_translator(config, signing=signing),
         notify=functools.partial(failure_receipt, signing=signing,
                                  profiles={**PROFILE_OF, **profiles}),

@@ -80,10 +80,12 @@ CREATE INDEX journal_message ON journal (message_id)
 
 #: Version N+1 is reached from version N by ``MIGRATIONS[N - 1]``.
 MIGRATIONS: tuple[str, ...] = (
-    # 2: the relay holding each lease is named; purge finds old rows by index; versions kept
+    # 2: the relay holding each lease is named; purge and monitoring find their rows by
+    # index (not by reading the whole table); versions are kept
     """
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     CREATE INDEX inbox_received ON inbox (received_at);
+    CREATE INDEX inbox_unacknowledged ON inbox (received_at) WHERE acknowledged_at IS NULL;
     CREATE INDEX journal_at ON journal (at);
     CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at {real} NOT NULL)
     """,

@@ -59,6 +59,10 @@ class SqlCore:
         raise NotImplementedError
         yield  # pragma: no cover
 
+    def _live(self) -> Any:
+        """The connection (a backend may replace a broken one here)."""
+        return self._conn
+
     def _x(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> Any:
         """Execute with the backend's parameter marker; returns the cursor."""
         if self.marker != "?":
@@ -67,7 +71,7 @@ class SqlCore:
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
-            return list(self._x(self._conn, sql, params).fetchall())
+            return list(self._x(self._live(), sql, params).fetchall())
 
     def _log(
         self,

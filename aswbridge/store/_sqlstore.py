@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from aswbridge.store._rows import journal_entry, ts
+from aswbridge.store._rows import dt, journal_entry, ts
 from aswbridge.store._sql import SqlCore
 from aswbridge.store.base import JournalEntry
 from aswbridge.store.states import STATES, TRANSITIONS
@@ -85,6 +86,23 @@ class SqlStore(SqlCore):
         result["rejected"] = inbox["r"]
         result["ack_unconfirmed"] = inbox["u"]
         return result
+
+    def queue_report(self) -> list[dict[str, Any]]:
+        """What is unsettled, for monitoring: the outbox by destination and state (``dest``,
+        ``state``, ``n``, ``oldest``: when the oldest was queued), and the received messages
+        whose acknowledgement is unconfirmed (``dest`` is their source, ``state``
+        ``ack_unconfirmed``). Settled rows are not read (the indexes lead to the others), so
+        a scrape costs the same however many the store keeps."""
+        rows = self._read(
+            "SELECT dest, state, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox"
+            " WHERE state IN ('pending', 'in_flight', 'dead') GROUP BY dest, state"
+            " UNION ALL SELECT source, 'ack_unconfirmed', COUNT(*), MIN(received_at) FROM inbox"
+            " WHERE acknowledged_at IS NULL GROUP BY source"
+        )
+        return [
+            {"dest": r["dest"], "state": r["state"], "n": r["n"], "oldest": dt(r["oldest"])}
+            for r in rows
+        ]
 
     def journal(
         self, *, message_id: str | None = None, limit: int | None = None

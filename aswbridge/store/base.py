@@ -21,7 +21,7 @@ import os
 import socket
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import ClassVar, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import attrs
 
@@ -264,6 +264,11 @@ class AdminStore(Protocol):
         self, *, message_id: str | None = None, limit: int | None = None
     ) -> list[JournalEntry]:
         """The journal, oldest first, of one message or of all."""
+        ...
+
+    def queue_report(self) -> list[dict[str, Any]]:
+        """What is unsettled, for monitoring: ``dest``, ``state``, ``n`` and ``oldest`` (a
+        time) by destination and state, and ``ack_unconfirmed`` by source."""
         ...
 
     def close(self) -> None:

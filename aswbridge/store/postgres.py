@@ -10,6 +10,7 @@ the store refuses to run if it is off.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -22,6 +23,8 @@ from aswbridge.store._rows import ts
 from aswbridge.store._schema import POSTGRES, migrate
 from aswbridge.store._sqlstore import SqlStore
 from aswbridge.store.base import StoreError, lessee, utcnow
+
+log = logging.getLogger("aswbridge.store")
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -54,8 +57,7 @@ class PostgresStore(SqlStore):
         owner: str | None = None,
     ) -> None:
         try:
-            import psycopg
-            from psycopg.rows import dict_row
+            import psycopg  # noqa: F401
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise ConfigurationError(
                 "the PostgreSQL store needs psycopg: pip install 'aswbridge[postgres]'"
@@ -65,20 +67,27 @@ class PostgresStore(SqlStore):
         self._now = now
         self.owner = owner or lessee()
         self._lock = threading.RLock()
-        try:
-            conn: Any = psycopg.connect(dsn, autocommit=True, row_factory=dict_row)
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to the PostgreSQL store: {exc}") from exc
-        self._conn = conn
-        if conn.execute("SHOW synchronous_commit").fetchone()["synchronous_commit"] == "off":
-            conn.close()
-            raise StoreError("synchronous_commit is off: commits would not be durable")
-        conn.execute(f"SET search_path TO {schema}")
+        self._dsn, self._schema = dsn, schema
+        self._conn = conn = self._connect()
         try:
             self._create(conn, schema)
         except StoreError:
             conn.close()
             raise
+
+    def _connect(self) -> Any:
+        import psycopg
+        from psycopg.rows import dict_row
+
+        try:
+            conn: Any = psycopg.connect(self._dsn, autocommit=True, row_factory=dict_row)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to the PostgreSQL store: {exc}") from exc
+        if conn.execute("SHOW synchronous_commit").fetchone()["synchronous_commit"] == "off":
+            conn.close()
+            raise StoreError("synchronous_commit is off: commits would not be durable")
+        conn.execute(f"SET search_path TO {self._schema}")
+        return conn
 
     def _create(self, conn: Any, schema: str) -> None:
         with conn.transaction():
@@ -98,5 +107,16 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def _write(self) -> Iterator[Any]:
-        with self._lock, self._conn.transaction():
-            yield self._conn
+        with self._lock:
+            conn = self._live()
+            with conn.transaction():
+                yield conn
+
+    def _live(self) -> Any:
+        """The connection, opened again if the server closed it (a restart, a failover):
+        the call that met the broken connection failed; the next one reconnects."""
+        with self._lock:
+            if self._conn.broken:
+                log.warning("the PostgreSQL store's connection was lost; reconnecting")
+                self._conn = self._connect()
+            return self._conn
