@@ -148,8 +148,17 @@ def _read(
     if verified is not None:
         from aswbridge.security.binding import bind_message
 
-        bind_message(verified, message, pins=pins, bridges=bridges)
+        signer = bind_message(verified, message, pins=pins, bridges=bridges)
+        message = _named_signer(message, signer)
     return message, prof.name, verified
+
+
+def _named_signer(message: Message, signer: SignerRef | None) -> Message:
+    """``message`` naming ``signer`` as its original signer (never the sender's claim)."""
+    if message.envelope.original_signer == signer:
+        return message
+    return attrs.evolve(message, envelope=attrs.evolve(message.envelope,
+                                                       original_signer=signer))
 
 
 def write(message: Message, *, profile: str, signing: SigningKey | None = None) -> bytes:
@@ -184,7 +193,9 @@ def translate(
 
     Both the input and the output are validated (schema and business rules); when
     ``trust`` is given the input's signature is verified and the original signer is
-    recorded in the output's envelope; when ``signing`` is given the output is signed.
+    recorded in the output's envelope (the verified signer, or the one a trusted bridge
+    named; without ``trust`` none: an original signer the sender wrote is dropped);
+    when ``signing`` is given the output is signed.
 
     Raises:
         MessageError: the input is refused (a subclass says why; ``.problems`` lists
@@ -195,10 +206,8 @@ def translate(
     if target != CANONICAL:
         profiles.get(target)  # an unknown target fails before any work
     message, _, verified = _read(data, source, trust, verification, max_bytes, pins, bridges)
-    if verified is not None and message.envelope.original_signer is None:
-        signer = SignerRef(subject=verified.subject, fingerprint=verified.fingerprint)
-        message = attrs.evolve(message, envelope=attrs.evolve(message.envelope,
-                                                              original_signer=signer))
+    if verified is None:
+        message = _named_signer(message, None)  # nothing verified: nobody to name
     rules.validate(message, today=today)
     return write(message, profile=target, signing=signing)
 

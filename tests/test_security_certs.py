@@ -23,6 +23,7 @@ from aswbridge.security import (
     pki,
 )
 from aswbridge.security.pki import Pki
+from aswbridge.security.roles import DOCUMENT_SIGNING
 from tests.security_support import asw_document, ec_key, issue, name, serialise, sign
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -150,13 +151,25 @@ def test_k5_ca_certificate_used_as_signer(test_pki: Pki, trust: TrustStore) -> N
     refused(data, TrustStore.from_certificates([root]), "KEY_USAGE")
 
 
+EKU = x509.oid.ExtendedKeyUsageOID
+
+
 @pytest.mark.parametrize(
-    "eku",
-    [None, x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH, x509.oid.ExtendedKeyUsageOID.EMAIL_PROTECTION],
-    ids=["no-eku", "client-auth", "email-protection"],
+    ("eku", "expect_refusal"),
+    [
+        pytest.param(None, False, id="no-eku"),
+        pytest.param(EKU.EMAIL_PROTECTION, False, id="email-protection"),
+        pytest.param(x509.ObjectIdentifier(DOCUMENT_SIGNING), False, id="document-signing"),
+        pytest.param(EKU.ANY_EXTENDED_KEY_USAGE, False, id="any"),
+        pytest.param(EKU.CLIENT_AUTH, True, id="client-auth"),
+        pytest.param(EKU.SERVER_AUTH, True, id="server-auth"),
+        pytest.param(EKU.CODE_SIGNING, True, id="code-signing"),
+    ],
 )
-def test_k6_extended_key_usage_is_not_required(eku: x509.ObjectIdentifier | None) -> None:
-    """Documented choice: signers need digitalSignature; EKU is neither required nor read."""
+def test_k6_extended_key_usage_is_checked_where_present(
+    eku: x509.ObjectIdentifier | None, expect_refusal: bool
+) -> None:
+    """Signers need digitalSignature; an EKU, when present, must allow signing documents."""
     root_key, leaf_key = ec_key(), ec_key()
     root = issue(
         subject=name("TH", "R6"),
@@ -174,7 +187,10 @@ def test_k6_extended_key_usage_is_not_required(eku: x509.ObjectIdentifier | None
         extensions=extensions,
     )
     data = sign(asw_document(), (leaf_key, leaf, []))
-    assert verify(data, TrustStore.from_certificates([root])).country == "TH"
+    if expect_refusal:
+        refused(data, TrustStore.from_certificates([root]), "KEY_USAGE")
+    else:
+        assert verify(data, TrustStore.from_certificates([root])).country == "TH"
 
 
 # --- K8-K10: revocation ----------------------------------------------------------------

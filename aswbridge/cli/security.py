@@ -1,4 +1,4 @@
-"""``aswbridge sign``, ``aswbridge verify`` and ``aswbridge pki init``."""
+"""``aswbridge sign``, ``aswbridge verify``, ``aswbridge pki init`` and ``pki fingerprint``."""
 
 from __future__ import annotations
 
@@ -7,19 +7,24 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography import x509
 from lxml import etree
 
 from aswbridge import _xml
+from aswbridge.cli._trust import add_trust_options, trust_options
 from aswbridge.cli.translate import read_input, write_output
 from aswbridge.errors import ConfigurationError
 from aswbridge.security import (
     Signer,
-    TrustStore,
-    VerificationPolicy,
     Verifier,
+    country_of,
+    fingerprint,
+    load_certificates,
     pki,
+    roles,
 )
 from aswbridge.security.binding import bind
+from aswbridge.security.errors import SignerNotAuthority, SignerNotExporter
 
 
 def register(subparsers: Any) -> None:
@@ -40,24 +45,10 @@ def register(subparsers: Any) -> None:
     sign.set_defaults(handler=_sign)
 
     verify = subparsers.add_parser("verify", help="verify a signed message and its signer")
-    verify.add_argument(
-        "--trust", action="append", required=True, help="anchor PEM file or folder (repeatable)"
-    )
-    verify.add_argument("--crl", action="append", default=[], help="CRL file (repeatable)")
+    add_trust_options(verify, required=True)
     verify.add_argument("--at", help="validation time, ISO 8601 (default: now)")
     verify.add_argument(
-        "--revocation",
-        choices=("soft-fail", "hard-fail"),
-        default="soft-fail",
-        help="when no current CRL says whether a certificate is revoked",
-    )
-    verify.add_argument(
         "--require-exporter", action="store_true", help="require the exporter's signature"
-    )
-    verify.add_argument(
-        "--bridge", action="append", default=[], metavar="FPR",
-        help="a trusted bridge's certificate (SHA-256 fingerprint or subject): its signature "
-        "stands for the original signer named in the envelope (repeatable)",
     )
     verify.add_argument(
         "--no-bind",
@@ -74,6 +65,13 @@ def register(subparsers: Any) -> None:
     init.add_argument("--country", action="append", help="limit to these countries")
     init.add_argument("--key-type", choices=("ec", "p384", "rsa"), default="ec")
     init.set_defaults(handler=_pki_init)
+    fpr = pki_sub.add_parser(
+        "fingerprint", help="print certificates' SHA-256 fingerprints and subjects",
+        description="Print, for each certificate in the files, its SHA-256 fingerprint, "
+        "subject, country and roles: what partners compare before trusting an anchor, "
+        "and what --bridge and --pin take.")
+    fpr.add_argument("certs", nargs="+", metavar="CERT", help="PEM or DER certificate file")
+    fpr.set_defaults(handler=_pki_fingerprint)
 
 
 def _sign(args: argparse.Namespace) -> int:
@@ -81,6 +79,7 @@ def _sign(args: argparse.Namespace) -> int:
 
     root = _xml.parse(read_input(args.input))
     signing = SigningKey.from_files(key=args.key, cert=args.cert, chain=args.chain)
+    _check_role(signing.cert, exporter=args.exporter)
     signer = Signer()
     method = signer.sign_declaration if args.exporter else signer.sign
     signed = method(root, key=signing.key, cert=signing.cert, chain=signing.chain)
@@ -98,17 +97,25 @@ def _parse_at(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _check_role(cert: x509.Certificate, *, exporter: bool) -> None:
+    """Refuse to sign with a certificate whose marked roles exclude the signature's."""
+    marked = roles.marked_roles(cert, roles.role_oids())
+    wanted = {roles.EXPORTER} if exporter else {roles.AUTHORITY, roles.BRIDGE}
+    if marked and not marked & wanted:
+        error = SignerNotExporter if exporter else SignerNotAuthority
+        what = "an exporter's declaration" if exporter else "a certification"
+        raise error(f"this certificate holds the role {', '.join(sorted(marked))}: "
+                    f"it may not sign {what}")
+
+
 def _verify(args: argparse.Namespace) -> int:
-    trust = TrustStore.from_paths(args.trust, crls=args.crl)
-    policy = VerificationPolicy(
-        at=_parse_at(args.at),
-        revocation=args.revocation,
-        require_exporter_signature=args.require_exporter,
-    )
-    verified = Verifier(policy).verify(read_input(args.input), trust=trust)
+    options = trust_options(
+        args, at=_parse_at(args.at), require_exporter_signature=args.require_exporter)
+    assert options.store is not None  # --trust is required
+    verified = Verifier(options.policy).verify(read_input(args.input), trust=options.store)
     original = None
     if not args.no_bind:
-        original = bind(verified, bridges=args.bridge).original_signer
+        original = bind(verified, pins=options.pins, bridges=options.bridges).original_signer
     print(f"subject: {verified.subject}")
     print(f"fingerprint: {verified.fingerprint}")
     if original is not None:
@@ -119,6 +126,20 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"exporter fingerprint: {verified.exporter.fingerprint}")
     for warning in verified.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _pki_fingerprint(args: argparse.Namespace) -> int:
+    for name in args.certs:
+        certs = load_certificates(name)
+        if not certs:
+            raise ConfigurationError(f"{name} holds no certificate")
+        for cert in certs:
+            marked = roles.marked_roles(cert, roles.role_oids())
+            print(f"{name}: SHA256 {fingerprint(cert)}")
+            print(f"  subject: {cert.subject.rfc4514_string()}")
+            print(f"  country: {country_of(cert) or '-'}"
+                  f"  roles: {', '.join(sorted(marked)) or '-'}")
     return 0
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aswbridge.cli._trust import add_trust_options, trust_options
 from aswbridge.errors import ConfigurationError
 
 PROFILE_CHOICES = "asw, unipass, canonical (or a profile registered by entry point)"
@@ -23,11 +24,7 @@ def register(sub: Any) -> None:
                    help="input file, a folder of messages, or - for stdin")
     p.add_argument("-o", "--output",
                    help="output file (default: stdout); the output folder for a folder input")
-    p.add_argument("--trust", action="append", default=[], metavar="T",
-                   help="verify the input against these anchors (PEM file or folder)")
-    p.add_argument("--crl", action="append", default=[], metavar="F", help="CRL files")
-    p.add_argument("--bridge", action="append", default=[], metavar="FPR",
-                   help="a trusted bridge's certificate fingerprint or subject (repeatable)")
+    add_trust_options(p, required=False)
     p.add_argument("--sign-key", metavar="K", help="sign the output with this PEM key")
     p.add_argument("--sign-cert", metavar="C", help="the signing certificate (PEM)")
     p.add_argument("--sign-chain", metavar="F", help="intermediates to include (PEM)")
@@ -73,11 +70,7 @@ def run_translate(args: argparse.Namespace) -> int:
     """Translate one message."""
     from aswbridge.pipeline import SigningKey, translate
 
-    trust = None
-    if args.trust:
-        from aswbridge.security import TrustStore
-
-        trust = TrustStore.from_paths(args.trust, crls=args.crl)
+    trust = trust_options(args)
     signing = None
     if args.sign_key or args.sign_cert:
         if not (args.sign_key and args.sign_cert):
@@ -85,8 +78,9 @@ def run_translate(args: argparse.Namespace) -> int:
         signing = SigningKey.from_files(key=args.sign_key, cert=args.sign_cert,
                                         chain=args.sign_chain)
     def one(data: bytes) -> bytes:
-        return translate(data, source=args.source, target=args.target, trust=trust,
-                         signing=signing, bridges=args.bridge)
+        return translate(data, source=args.source, target=args.target, trust=trust.store,
+                         verification=trust.policy, signing=signing, pins=trust.pins,
+                         bridges=trust.bridges)
 
     if args.input != "-" and Path(args.input).is_dir():
         from aswbridge.cli.batch import translate_folder

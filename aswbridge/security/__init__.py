@@ -10,9 +10,13 @@ Verify, then decode only what was signed and bind the signer to the issuer::
     verified = Verifier(VerificationPolicy()).verify(data, trust=trust)
     message = decode(verified.signed)
     check_issuer(verified, issuing_country=message.document.issuing_country)
+
+A signature counts for a role (the issuing authority's certification, the exporter's
+declaration, a bridge) only when its certificate is entitled to it: see
+:mod:`aswbridge.security.roles`.
 """
 
-from aswbridge.security import pki
+from aswbridge.security import pki, roles
 from aswbridge.security.errors import (
     AlgorithmNotAllowed,
     AmbiguousReference,
@@ -29,6 +33,8 @@ from aswbridge.security.errors import (
     SignatureInvalid,
     SignatureLocation,
     SignatureMissing,
+    SignerNotAuthority,
+    SignerNotExporter,
     SignerNotIssuer,
     TransformNotAllowed,
     UntrustedSigner,
@@ -41,7 +47,13 @@ from aswbridge.security.policy import (
 )
 from aswbridge.security.signing import Signer, load_certificates, load_private_key
 from aswbridge.security.trust import TrustStore, ValidatedChain, country_of, fingerprint
-from aswbridge.security.verifying import SignerInfo, Verified, Verifier, check_issuer
+from aswbridge.security.verifying import (
+    SignerInfo,
+    Verified,
+    Verifier,
+    check_exporter,
+    check_issuer,
+)
 
 __all__ = [
     "AlgorithmNotAllowed",
@@ -62,6 +74,8 @@ __all__ = [
     "SignatureMissing",
     "Signer",
     "SignerInfo",
+    "SignerNotAuthority",
+    "SignerNotExporter",
     "SignerNotIssuer",
     "SigningPolicy",
     "TransformNotAllowed",
@@ -71,6 +85,7 @@ __all__ = [
     "VerificationPolicy",
     "Verified",
     "Verifier",
+    "check_exporter",
     "check_issuer",
     "country_of",
     "fingerprint",
@@ -78,4 +93,5 @@ __all__ = [
     "load_private_key",
     "pki",
     "profile_layouts",
+    "roles",
 ]

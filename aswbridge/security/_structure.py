@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import attrs
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
 from lxml import etree
 
 from aswbridge.security.errors import (
@@ -247,7 +248,11 @@ def _certificates(key_info: etree._Element) -> tuple[x509.Certificate, ...]:
 
 
 def _pick_signer(certs: Sequence[x509.Certificate]) -> x509.Certificate:
-    """The certificate that issued none of the others (the first when that is unclear)."""
+    """The certificate that issued none of the others (the first when that is unclear).
+
+    Repeated copies count once, so the order of KeyInfo does not matter.
+    """
+    certs = list({c.fingerprint(hashes.SHA256()): c for c in certs}.values())
     if len(certs) == 1:
         return certs[0]
     names = [(c.subject, c.issuer) for c in certs]

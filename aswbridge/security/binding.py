@@ -3,8 +3,14 @@
 After :meth:`Verifier.verify`, the signed element is decoded (schema-validated, through
 the profile that owns its root element) and the root signer is checked against the
 issuing authority the document names: the issuing country for a certificate, the
-sender's country for any other message, the authority's pin when configured, and the
-chain's validity at the signing time the document claims (its ``created_at``).
+sender's country for any other message, the authority's role (an exporter's
+certificate never certifies), the authority's pin when configured, and the chain's
+validity at the signing time the document claims (its ``created_at``). The exporter's
+declaration signer, when present, is bound to the exporter's country and role.
+
+What a bridge may say about the original signer is decided here too: the original
+signer a message names is believed only when the message is signed by a trusted bridge;
+otherwise it is the signer just verified, whatever the sender wrote.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from lxml import etree
 
 from aswbridge.model import Certificate, Message, SignerRef
 from aswbridge.security.errors import SignerNotIssuer
-from aswbridge.security.verifying import Verified, check_issuer, same_pin
+from aswbridge.security.verifying import Verified, check_exporter, check_issuer, is_bridge
 
 __all__ = ["Claims", "bind", "bind_message", "claims_of", "claims_of_message", "decode_signed"]
 
@@ -61,12 +67,17 @@ def bind(
 ) -> Claims:
     """Decode ``verified.signed`` and check its signer is the issuer it names.
 
+    The claims' ``original_signer`` is set only for a message signed by a trusted bridge.
+
     Raises:
-        SignerNotIssuer, CertExpired, CertNotYetValid: see :func:`bind_message`.
+        SignerNotIssuer, SignerNotAuthority, SignerNotExporter, CertExpired,
+        CertNotYetValid: see :func:`bind_message`.
     """
     name, message = decode_signed(verified.signed)
-    bind_message(verified, message, pins=pins, bridges=bridges)
-    return claims_of_message(message, profile=name)
+    signer = bind_message(verified, message, pins=pins, bridges=bridges)
+    bridged = is_bridge(verified.authority, bridges)
+    return attrs.evolve(claims_of_message(message, profile=name),
+                        original_signer=signer if bridged else None)
 
 
 def claims_of_message(message: Message, *, profile: str) -> Claims:
@@ -87,26 +98,36 @@ def bind_message(
     *,
     pins: Mapping[str, str] | None = None,
     bridges: Collection[str] = (),
-) -> None:
+) -> SignerRef:
     """Check the signer of ``message`` (decoded from ``verified.signed``) may sign it.
 
     The signer must be the issuing authority the message names (its country, its
-    anchor's country scope, its pin), valid at the signing time the message claims.
-    A signer pinned in ``bridges`` (SHA-256 fingerprint or RFC 4514 subject) is a bridge
-    that translated the message: it signs for any issuer, and the message must then
-    name the original signer in its envelope.
+    anchor's country, its role, its pin), valid at the signing time the message claims.
+    A signer in ``bridges`` (its SHA-256 fingerprint, or its RFC 4514 subject when its
+    certificate holds the bridge role) is a bridge that translated the message: it signs
+    for any issuer, and the message must then name the original signer in its envelope.
+
+    Returns:
+        The original signer that may be named for this message: the one the message
+        names when a trusted bridge signed it, else the signer just verified (an
+        original signer written by anyone else is never believed).
 
     Raises:
-        SignerNotIssuer: the signer is not the issuer (nor a pinned bridge), or a
+        SignerNotIssuer: the signer is not the issuer (nor a trusted bridge), or a
             bridge-signed message does not name its original signer.
+        SignerNotAuthority: the signer's certificate may not certify for the authority.
+        SignerNotExporter: the exporter's declaration signer is not the exporter's.
         CertExpired, CertNotYetValid: a certificate was not valid at the claimed time.
     """
     claims = claims_of_message(message, profile="")
-    if any(same_pin(pin, verified.authority) for pin in bridges):
+    document = message.document
+    if isinstance(document, Certificate):
+        check_exporter(verified, exporter_country=document.exporter.country)
+    if is_bridge(verified.authority, bridges):
         if message.envelope.original_signer is None:
             raise SignerNotIssuer(
                 f"bridge {verified.subject} signed a message that names no original signer")
-        return
+        return message.envelope.original_signer
     check_issuer(
         verified,
         issuing_country=claims.issuing_country,
@@ -114,3 +135,4 @@ def bind_message(
         pins=pins,
         signed_at=claims.signed_at,
     )
+    return SignerRef(subject=verified.subject, fingerprint=verified.fingerprint)

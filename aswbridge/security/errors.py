@@ -33,6 +33,8 @@ __all__ = [
     "SignatureInvalid",
     "SignatureLocation",
     "SignatureMissing",
+    "SignerNotAuthority",
+    "SignerNotExporter",
     "SignerNotIssuer",
     "TransformNotAllowed",
     "UntrustedSigner",
@@ -145,3 +147,17 @@ class SignerNotIssuer(CertificateError):
     """The signer is not the issuing authority the document names."""
 
     code = "SIGNER_NOT_ISSUER"
+
+
+class SignerNotAuthority(SignerNotIssuer):
+    """The root signer's certificate is not entitled to certify for the issuing authority
+    (an exporter's or another role's certificate, trusted for its own role only)."""
+
+    code = "SIGNER_NOT_AUTHORITY"
+
+
+class SignerNotExporter(CertificateError):
+    """The exporter's declaration is signed by a certificate not entitled to the
+    exporter's role, or not of the exporter's country."""
+
+    code = "SIGNER_NOT_EXPORTER"

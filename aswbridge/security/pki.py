@@ -2,7 +2,9 @@
 
 ``create(path)`` writes, for Korea and the ten ASEAN Member States, a root CA and an
 issuing CA per country, the issuing authority's signer certificate, an exporter's
-certificate, four deliberately bad signer certificates (expired, not yet valid, wrong
+certificate, each signer marked with its role (an extended key usage: document
+signing plus the aswbridge role OID, see :mod:`aswbridge.security.roles`), four
+deliberately bad signer certificates (expired, not yet valid, wrong
 key usage, revoked) and the issuing CA's CRL listing the revoked one; plus a "bridge"
 signer under its own root. Every subject says ``TEST ONLY`` and the folder holds a
 README saying so. Private keys are written unencrypted: never use them for real.
@@ -32,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from aswbridge.errors import ConfigurationError
+from aswbridge.security.roles import AUTHORITY, BRIDGE, DOCUMENT_SIGNING, EXPORTER, ROLE_OIDS
 from aswbridge.security.signing import PrivateKey, load_certificates, load_private_key
 
 __all__ = ["AUTHORITIES", "COUNTRIES", "Pki", "create"]
@@ -66,7 +69,8 @@ keys (*.key.pem) are unencrypted and must never sign a real certificate of origi
   <cc>/root-ca.pem          root CA of country <cc> (a trust anchor); root-ca.crl.pem its CRL
   <cc>/issuing-ca.pem       issuing CA under it; issuing-ca.crl.pem is its CRL
   <cc>/authority.pem        the issuing authority's signer (key: authority.key.pem)
-  <cc>/exporter.pem         an exporter's signer for the box 11 declaration
+  <cc>/exporter.pem         an exporter's signer for the box 11 declaration (it may
+                            not certify: its role is marked in its extended key usage)
   <cc>/expired.pem, not-yet-valid.pem, wrong-usage.pem, revoked.pem
                             deliberately bad signers, each refused by `aswbridge verify`
   bridge/                   the bridge's own signer under its own root
@@ -152,6 +156,7 @@ def _certificate(
     days: int,
     signing: bool = True,
     serial: int | None = None,
+    role: str | None = None,
 ) -> x509.Certificate:
     builder = (
         x509.CertificateBuilder()
@@ -170,6 +175,11 @@ def _certificate(
         .add_extension(_usage(ca=ca, signing=signing and not ca), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
+    if role is not None:
+        usages = (DOCUMENT_SIGNING, ROLE_OIDS[role])
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.ObjectIdentifier(u) for u in usages]), critical=False
+        )
     if issuer.cert is not None:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
@@ -247,6 +257,7 @@ def _country(folder: Path, cc: str, *, key_type: KeyType, now: datetime) -> None
             start=start,
             days=days,
             signing=signing,
+            role=EXPORTER if stem == "exporter" else AUTHORITY,
         )
         _write_signer(folder, stem, cert, key)
         if stem == "revoked":
@@ -322,6 +333,7 @@ def create(
         ca=False,
         start=when - timedelta(days=365),
         days=1095,
+        role=BRIDGE,
     )
     _write(bridge / "root-ca.pem", _pem(root_cert))
     _write_signer(bridge, "bridge", cert, key)

@@ -18,6 +18,8 @@ from aswbridge.errors import ConfigurationError
 
 __all__ = [
     "C14N_11",
+    "CURVE_NAMES",
+    "DEFAULT_CURVES",
     "DS_NS",
     "ENVELOPED",
     "EXC_C14N",
@@ -55,6 +57,10 @@ DEFAULT_C14N_METHODS = frozenset({EXC_C14N, C14N_11})
 
 RevocationMode = Literal["hard-fail", "soft-fail"]
 
+#: The curves accepted by default (P-256, P-384); P-521 is accepted only when listed.
+DEFAULT_CURVES = frozenset({"secp256r1", "secp384r1"})
+CURVE_NAMES = {"P-256": "secp256r1", "P-384": "secp384r1", "P-521": "secp521r1"}
+
 @attrs.frozen(kw_only=True)
 class SignatureLayout:
     """Where the two signatures of a certificate message sit, for one profile.
@@ -90,6 +96,15 @@ def _layouts(value: Mapping[str, SignatureLayout] | None) -> Mapping[str, Signat
     return {**profile_layouts(), **(value or {})}
 
 
+def _curves(value: frozenset[str] | set[str] | tuple[str, ...] | list[str]) -> frozenset[str]:
+    names = frozenset(CURVE_NAMES.get(v, v) for v in value)
+    unknown = names - set(CURVE_NAMES.values())
+    if unknown or not names:
+        raise ConfigurationError(
+            f"allowed curves are among {', '.join(CURVE_NAMES)}, not {sorted(unknown)!r}")
+    return names
+
+
 @attrs.frozen(kw_only=True)
 class SigningPolicy:
     """How the bridge signs: algorithms, minimum key sizes, and the profile layouts.
@@ -99,7 +114,7 @@ class SigningPolicy:
     """
 
     min_rsa_bits: int = 2048
-    allowed_curves: frozenset[str] = frozenset({"secp256r1", "secp384r1"})
+    allowed_curves: frozenset[str] = attrs.field(default=DEFAULT_CURVES, converter=_curves)
     layouts: Mapping[str, SignatureLayout] = attrs.field(default=None, converter=_layouts)
 
 
@@ -129,7 +144,10 @@ class VerificationPolicy:
             unknown (no usable CRL) and reports a warning; ``"hard-fail"`` refuses it
             with ``REVOCATION_UNKNOWN``. A certificate listed in a CRL is always refused.
         at: the validation time (``None``: the current time when ``verify`` runs).
-        min_rsa_bits: the smallest RSA signer key accepted.
+        min_rsa_bits: the smallest RSA key accepted in a chain.
+        allowed_curves: the elliptic curves accepted in a chain: P-256 and P-384 by
+            default; P-521 (``"P-521"`` or ``"secp521r1"``) only when listed. Never
+            P-192, P-224 or secp256k1.
         max_chain_depth: the longest chain built to an anchor.
         layouts: where signatures sit, per root element.
     """
@@ -141,6 +159,7 @@ class VerificationPolicy:
     revocation: RevocationMode = attrs.field(default="soft-fail", converter=_mode)
     at: datetime | None = attrs.field(default=None, converter=_utc)
     min_rsa_bits: int = 2048
+    allowed_curves: frozenset[str] = attrs.field(default=DEFAULT_CURVES, converter=_curves)
     max_chain_depth: int = 4
     layouts: Mapping[str, SignatureLayout] = attrs.field(default=None, converter=_layouts)
 

@@ -1,16 +1,21 @@
-"""Trust anchors, chain building, validity, key usage and offline revocation.
+"""Trust anchors, chain building, validity, key usage, roles and offline revocation.
 
 A :class:`TrustStore` holds what the configuration names: trust anchors, optional
 intermediate CA certificates, and CRL files. It never falls back to a public CA
 bundle: with no anchor it cannot be built.
 
-Folders are read as "a folder per partner country": in a folder named by an ISO 3166
-alpha-2 code (``KR/``, ``TH/``), the anchors found are scoped to that country, and
-:func:`aswbridge.security.check_issuer` then requires a signer chaining to them to
-sign for that country only. Inside folders, self-signed CA certificates are anchors,
-other CA certificates are intermediates, end-entity certificates are ignored, CRLs
-are loaded, and files whose name says ``key`` are never opened. A certificate file
-named directly (not through a folder) is an anchor whether or not it is self-signed.
+Every anchor is tied to one country: the country declared with it (``ID=path``), else the
+country folder it was found in (``KR/``, ``TH/``), else its own subject's ``C=``.
+:func:`aswbridge.security.check_issuer` then requires a signer chaining to it to sign
+for that country only; an anchor with no country can anchor a pinned bridge and
+nothing else. Inside folders, self-signed CA certificates are anchors, other CA
+certificates are intermediates, end-entity certificates are ignored, CRLs are loaded,
+and files whose name says ``key`` are never opened. A certificate file named directly
+(not through a folder) is an anchor whether or not it is self-signed.
+
+An anchor declared for a role (``ID:authority=path``) entitles every signer under it to
+that role for its country; under any other anchor a signer holds the roles whose OIDs
+it names (see :mod:`aswbridge.security.roles`).
 """
 
 from __future__ import annotations
@@ -20,14 +25,14 @@ import itertools
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import attrs
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.verification import (
     Criticality,
@@ -47,12 +52,21 @@ from aswbridge.security.errors import (
     Revoked,
     UntrustedSigner,
 )
-from aswbridge.security.policy import RevocationMode
+from aswbridge.security.policy import DEFAULT_CURVES, RevocationMode
+from aswbridge.security.roles import (
+    AUTHORITY,
+    EXPORTER,
+    check_extended_key_usage,
+    marked_roles,
+    role_oids,
+)
 
 __all__ = ["TrustStore", "ValidatedChain", "country_of", "fingerprint", "subject_of"]
 
 _CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der", ".crl")
 _COUNTRY_DIR = re.compile(r"^[A-Z]{2}$")
+_SPEC = re.compile(r"^([A-Za-z]{2})(?::([a-z]+))?=(.+)$", re.DOTALL)
+_ANCHOR_ROLES = (AUTHORITY, EXPORTER)
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.+?\r?\n-----END \1-----", re.DOTALL)
 
 
@@ -80,6 +94,7 @@ class ValidatedChain:
     anchor_scope: str | None
     at: datetime
     warnings: tuple[str, ...] = ()
+    roles: frozenset[str] = frozenset()
 
     @property
     def signer(self) -> x509.Certificate:
@@ -139,12 +154,23 @@ def _read_objects(
 
 @attrs.frozen(kw_only=True, eq=False)
 class TrustStore:
-    """Configured anchors, intermediates and CRLs; validates signer chains offline."""
+    """Configured anchors, intermediates and CRLs; validates signer chains offline.
+
+    Attributes:
+        scopes: anchor fingerprint -> the country it is trusted for (``None``: none,
+            it anchors pinned bridges only).
+        granted: anchor fingerprint -> the roles every signer under it holds (role
+            anchors); a signer under any other anchor holds the roles its OIDs mark.
+        oids: country -> role -> the OIDs marking that role for signers of that
+            country (default: aswbridge's, :data:`aswbridge.security.roles.ROLE_OIDS`).
+    """
 
     anchors: tuple[x509.Certificate, ...]
     intermediates: tuple[x509.Certificate, ...] = ()
     crls: tuple[x509.CertificateRevocationList, ...] = ()
     scopes: dict[str, str | None] = attrs.field(factory=dict)
+    granted: dict[str, frozenset[str]] = attrs.field(factory=dict)
+    oids: Mapping[str, Mapping[str, frozenset[str]]] = attrs.field(factory=dict)
     _store: Store = attrs.field(init=False)
     _crl_issuers: tuple[tuple[x509.CertificateRevocationList, x509.Name], ...] = attrs.field(
         init=False
@@ -166,39 +192,74 @@ class TrustStore:
         intermediates: Iterable[x509.Certificate] = (),
         crls: Iterable[x509.CertificateRevocationList] = (),
         scope: str | None = None,
+        role: str | None = None,
     ) -> TrustStore:
-        """A store from certificate objects; ``scope`` ties every anchor to one country."""
+        """A store from certificate objects.
+
+        Args:
+            scope: the country every anchor is trusted for (default: each anchor's
+                subject country).
+            role: ``"authority"`` or ``"exporter"`` to make them role anchors.
+        """
         anchors = tuple(anchors)
+        checked = _role(role)
+        roles = frozenset({checked}) if checked is not None else frozenset()
         return cls(
             anchors=anchors,
             intermediates=tuple(intermediates),
             crls=tuple(crls),
-            scopes={fingerprint(a): scope for a in anchors},
+            scopes={fingerprint(a): _country(a, scope, where="anchor") for a in anchors},
+            granted={fingerprint(a): roles for a in anchors} if roles else {},
         )
 
     @classmethod
     def from_paths(
-        cls, paths: Iterable[str | Path], *, crls: Iterable[str | Path] = ()
+        cls,
+        paths: Iterable[str | Path],
+        *,
+        crls: Iterable[str | Path] = (),
+        oids: Mapping[str, Mapping[str, Iterable[str]]] | None = None,
     ) -> TrustStore:
         """A store from PEM/DER files and folders (see the module docstring for the rules).
 
+        Args:
+            paths: files or folders; a string ``CC=path`` declares the country of the
+                anchors found there, ``CC:ROLE=path`` (``ROLE`` ``authority`` or
+                ``exporter``) makes them role anchors of that country.
+            oids: country -> role -> the OIDs that mark a signer of that country for
+                that role, replacing aswbridge's.
+
         Raises:
-            ConfigurationError: a path is missing or unreadable, or no anchor was found.
+            ConfigurationError: a path is missing or unreadable, no anchor was found, an
+                anchor's subject names another country than the one declared for it.
         """
         anchors: dict[str, x509.Certificate] = {}
         scopes: dict[str, str | None] = {}
+        granted: dict[str, frozenset[str]] = {}
+        general: set[str] = set()
         inter: dict[str, x509.Certificate] = {}
         crl_list: list[x509.CertificateRevocationList] = []
+
+        def anchor(cert: x509.Certificate, country: str | None, role: str | None) -> None:
+            fp = fingerprint(cert)
+            anchors[fp] = cert
+            found = _country(cert, country, where=f"anchor {subject_of(cert)}")
+            if scopes.setdefault(fp, found) != found:
+                raise ConfigurationError(
+                    f"anchor {subject_of(cert)} is configured for {scopes[fp]} and {found}")
+            if role is None:
+                general.add(fp)
+            else:
+                granted[fp] = granted.get(fp, frozenset()) | {role}
+
         for raw in paths:
-            path = Path(raw)
+            declared, role, path = _spec(raw)
             if path.is_file():
                 certs, found = _read_objects(path)
                 crl_list += found
                 for cert in certs:
                     if _is_ca(cert):
-                        fp = fingerprint(cert)
-                        anchors[fp] = cert
-                        scopes.setdefault(fp, None)
+                        anchor(cert, declared, role)
                 continue
             if not path.is_dir():
                 raise ConfigurationError(f"trust path {path} does not exist")
@@ -207,7 +268,7 @@ class TrustStore:
                     continue
                 if "key" in file.name.lower():
                     continue
-                scope = next(
+                folder = next(
                     (
                         p.name
                         for p in (file.parent, *file.parent.parents)
@@ -220,12 +281,10 @@ class TrustStore:
                 for cert in certs:
                     if not _is_ca(cert):
                         continue
-                    fp = fingerprint(cert)
                     if cert.issuer == cert.subject:
-                        anchors[fp] = cert
-                        scopes[fp] = scope
+                        anchor(cert, declared or folder, role)
                     else:
-                        inter[fp] = cert
+                        inter[fingerprint(cert)] = cert
         for raw in crls:
             crl_list += _read_objects(Path(raw))[1]
         return cls(
@@ -233,7 +292,18 @@ class TrustStore:
             intermediates=tuple(c for fp, c in inter.items() if fp not in anchors),
             crls=tuple(crl_list),
             scopes=scopes,
+            granted={fp: r for fp, r in granted.items() if fp not in general},
+            oids={cc.upper(): role_oids(v) for cc, v in (oids or {}).items()},
         )
+
+    def roles_of(self, chain: Sequence[x509.Certificate]) -> frozenset[str]:
+        """The roles the signer of a validated ``chain`` (signer first) is entitled to."""
+        anchor = fingerprint(chain[-1])
+        granted = self.granted.get(anchor)
+        if granted is not None:
+            return granted
+        country = self.scopes.get(anchor)
+        return marked_roles(chain[0], self.oids.get(country or "") or role_oids())
 
     def validate(
         self,
@@ -244,6 +314,7 @@ class TrustStore:
         revocation: RevocationMode = "soft-fail",
         min_rsa_bits: int = 2048,
         max_chain_depth: int = 4,
+        allowed_curves: frozenset[str] = DEFAULT_CURVES,
     ) -> ValidatedChain:
         """Build and check the chain from ``signer`` to an anchor, valid at ``at``.
 
@@ -254,24 +325,31 @@ class TrustStore:
             at: the validation time (timezone-aware).
             revocation: what to do when no usable CRL says whether a certificate of
                 the chain is revoked.
+            min_rsa_bits, allowed_curves: the keys accepted anywhere in the chain.
 
         Raises:
             CertNotYetValid, CertExpired, KeyUsageError, UntrustedSigner, Revoked,
             RevocationUnknown, CertificateError.
         """
-        _check_end_entity(signer, at=at, min_rsa_bits=min_rsa_bits)
+        _check_end_entity(signer, at=at)
+        extra = {oid for marks in self.oids.values() for oid_set in marks.values()
+                 for oid in oid_set}
+        check_extended_key_usage(signer, extra=extra, subject=subject_of(signer))
         pool = [c for c in untrusted if c != signer] + list(self.intermediates)
         key = (signer, *pool, max_chain_depth)
         chain = self._cache.get(key, at)
         if chain is None:
             chain = self._build(signer, pool, at=at, max_chain_depth=max_chain_depth)
             self._cache.put(key, chain)
+        for cert in chain:
+            _check_key(cert, min_rsa_bits=min_rsa_bits, curves=allowed_curves)
         warnings = self._check_revocation(chain, at=at, mode=revocation)
         return ValidatedChain(
             chain=chain,
             anchor_scope=self.scopes.get(fingerprint(chain[-1])),
             at=at,
             warnings=warnings,
+            roles=self.roles_of(chain),
         )
 
     def _build(
@@ -362,7 +440,49 @@ class _ChainCache:
         return known
 
 
-def _check_end_entity(cert: x509.Certificate, *, at: datetime, min_rsa_bits: int) -> None:
+def _spec(raw: str | Path) -> tuple[str | None, str | None, Path]:
+    """``path``, ``CC=path`` or ``CC:ROLE=path`` -> (country, role, path)."""
+    if isinstance(raw, str) and not Path(raw).exists():
+        match = _SPEC.match(raw)
+        if match:
+            return match.group(1).upper(), _role(match.group(2)), Path(match.group(3))
+    return None, None, Path(raw)
+
+
+def _role(role: str | None) -> str | None:
+    if role is not None and role not in _ANCHOR_ROLES:
+        raise ConfigurationError(
+            f"an anchor's role is {' or '.join(_ANCHOR_ROLES)}, not {role!r}")
+    return role
+
+
+def _country(cert: x509.Certificate, declared: str | None, *, where: str) -> str | None:
+    """The country an anchor is trusted for: the declared one, else its subject's."""
+    own = country_of(cert)
+    if declared is None:
+        return own
+    declared = declared.upper()
+    if own is not None and own != declared:
+        raise ConfigurationError(f"{where} names C={own} but is configured for {declared}")
+    return declared
+
+
+def _check_key(cert: x509.Certificate, *, min_rsa_bits: int, curves: frozenset[str]) -> None:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < min_rsa_bits:
+            raise CertificateError(f"{subject_of(cert)} has a {key.key_size}-bit RSA key")
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name not in curves:
+            raise CertificateError(
+                f"{subject_of(cert)} has a key on curve {key.curve.name}, not allowed "
+                f"(allowed: {', '.join(sorted(curves))})"
+            )
+    else:
+        raise CertificateError(f"{subject_of(cert)} has a {type(key).__name__}, not allowed")
+
+
+def _check_end_entity(cert: x509.Certificate, *, at: datetime) -> None:
     _check_period(cert, at=at, what="signer certificate")
     if _is_ca(cert):
         raise KeyUsageError(f"{subject_of(cert)} is a CA certificate: it may not sign documents")
@@ -372,9 +492,6 @@ def _check_end_entity(cert: x509.Certificate, *, at: datetime, min_rsa_bits: int
         raise KeyUsageError(f"{subject_of(cert)} has no KeyUsage extension") from None
     if not usage.digital_signature:
         raise KeyUsageError(f"{subject_of(cert)} KeyUsage does not allow digitalSignature")
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey) and key.key_size < min_rsa_bits:
-        raise CertificateError(f"{subject_of(cert)} has a {key.key_size}-bit RSA key")
 
 
 def _check_period(cert: x509.Certificate, *, at: datetime, what: str) -> None:

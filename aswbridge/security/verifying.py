@@ -9,7 +9,7 @@ signature covered, re-read from its canonical form: the only thing anyone may de
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,9 +32,12 @@ from aswbridge.security.errors import (
     SignatureError,
     SignatureInvalid,
     SignatureMissing,
+    SignerNotAuthority,
+    SignerNotExporter,
     SignerNotIssuer,
 )
 from aswbridge.security.policy import VerificationPolicy
+from aswbridge.security.roles import AUTHORITY, BRIDGE, EXPORTER
 from aswbridge.security.trust import (
     TrustStore,
     ValidatedChain,
@@ -43,7 +46,7 @@ from aswbridge.security.trust import (
     subject_of,
 )
 
-__all__ = ["SignerInfo", "Verified", "Verifier", "check_issuer"]
+__all__ = ["SignerInfo", "Verified", "Verifier", "check_exporter", "check_issuer", "is_bridge"]
 
 
 @attrs.frozen(kw_only=True)
@@ -56,6 +59,7 @@ class SignerInfo:
     fingerprint: str
     country: str | None
     anchor_scope: str | None
+    roles: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, validated: ValidatedChain) -> SignerInfo:
@@ -68,6 +72,7 @@ class SignerInfo:
             fingerprint=fingerprint(cert),
             country=country_of(cert),
             anchor_scope=validated.anchor_scope,
+            roles=validated.roles,
         )
 
 
@@ -211,6 +216,7 @@ class Verifier:
                 revocation=self.policy.revocation,
                 min_rsa_bits=self.policy.min_rsa_bits,
                 max_chain_depth=self.policy.max_chain_depth,
+                allowed_curves=self.policy.allowed_curves,
             )
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # unusable certificate
             if isinstance(exc, AswBridgeError):
@@ -252,6 +258,18 @@ def same_pin(pin: str, info: SignerInfo) -> bool:
     return compact == info.fingerprint or pin.strip() == info.subject
 
 
+def is_bridge(info: SignerInfo, bridges: Collection[str]) -> bool:
+    """Whether ``info`` is one of the trusted ``bridges``: pinned by its fingerprint, or
+    by its subject when its certificate is also entitled to the bridge role (a subject
+    alone can be copied by any trusted CA)."""
+    for pin in bridges:
+        if pin.replace(":", "").strip().lower() == info.fingerprint:
+            return True
+        if pin.strip() == info.subject and BRIDGE in info.roles:
+            return True
+    return False
+
+
 def check_issuer(
     verified: Verified,
     *,
@@ -267,12 +285,15 @@ def check_issuer(
         issuing_country: the issuing country decoded from ``verified.signed``.
         authority_id: the issuing authority's identifier, looked up in ``pins``.
         pins: authority id -> SHA-256 fingerprint (hex, colons allowed) or RFC 4514
-            subject of the only certificate allowed to sign for it.
+            subject of the only certificate allowed to sign for it. A pinned
+            certificate is entitled to the authority's role.
         signed_at: the signing time the document claims; the chain must be valid then too.
 
     Raises:
-        SignerNotIssuer: the signer's country, its anchor's country scope or the pin
-            does not match.
+        SignerNotIssuer: the signer's country, its anchor's country or the pin does not
+            match.
+        SignerNotAuthority: the signer's certificate is not entitled to the issuing
+            authority's role (an exporter's certificate, for instance).
         CertExpired, CertNotYetValid: a certificate was not valid at ``signed_at``.
     """
     info = verified.authority
@@ -282,14 +303,21 @@ def check_issuer(
             f"signer {info.subject} is from {info.country or 'no country'}, "
             f"the certificate is issued in {country}"
         )
-    if info.anchor_scope is not None and info.anchor_scope != country:
+    if info.anchor_scope != country:
         raise SignerNotIssuer(
-            f"signer {info.subject} chains to an anchor trusted for {info.anchor_scope} only"
+            f"signer {info.subject} chains to an anchor trusted for "
+            f"{info.anchor_scope or 'no country'}, not {country}"
         )
     pin = (pins or {}).get(authority_id or "")
     if pin is not None and not same_pin(pin, info):
         raise SignerNotIssuer(
             f"signer {info.subject} is not the certificate pinned for {authority_id}"
+        )
+    if pin is None and AUTHORITY not in info.roles:
+        held = ", ".join(sorted(info.roles)) or "no role"
+        raise SignerNotAuthority(
+            f"signer {info.subject} is not entitled to certify for the issuing authority "
+            f"of {country} (its certificate holds {held})"
         )
     if signed_at is not None:
         at = signed_at if signed_at.tzinfo else signed_at.replace(tzinfo=UTC)
@@ -303,3 +331,25 @@ def check_issuer(
                 raise CertExpired(
                     f"{subject_of(cert)} had expired at the claimed signing time {at.isoformat()}"
                 )
+
+
+def check_exporter(verified: Verified, *, exporter_country: str) -> None:
+    """Bind the exporter's declaration signer, when present, to the exporter.
+
+    Raises:
+        SignerNotExporter: its certificate is not of the exporter's country, does not
+            chain to an anchor of that country, or is not entitled to the exporter's role.
+    """
+    info = verified.exporter
+    if info is None:
+        return
+    country = exporter_country.upper()
+    if info.country != country or info.anchor_scope != country:
+        raise SignerNotExporter(
+            f"exporter's signer {info.subject} is not of the exporter's country {country}"
+            f" (anchor trusted for {info.anchor_scope or 'no country'})"
+        )
+    if EXPORTER not in info.roles:
+        raise SignerNotExporter(
+            f"signer {info.subject} is not entitled to sign an exporter's declaration"
+        )
