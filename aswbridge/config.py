@@ -22,9 +22,17 @@ An example ``bridge.toml``::
     horizon = 86400
 
     [trust]
-    anchors = ["partner-ca.pem"]
+    anchors = ["partners/"]        # country folders (partners/KR/, ...): their anchors
+                                   # are trusted for that country only
+    bridges = ["3f1c...e2"]         # SHA-256 fingerprints of trusted bridges
+    revocation = "hard-fail"
     sign_key = "bridge.key"         # or a key in a token: "pkcs11:token=...;object=..."
     sign_cert = "bridge.pem"
+    sign_key_password_file = "bridge.key.pass"
+
+    [trust.KR]                     # anchors declared for one country
+    anchors = ["kr-root.pem"]
+    pins = { KCS = "9a0b...77" }    # authority id -> its only certificate
 
     [pkcs11]                        # only for a pkcs11: sign_key without these in the URI
     module = "/usr/lib/softhsm/libsofthsm2.so"
@@ -35,7 +43,7 @@ An example ``bridge.toml``::
 
 Every key is optional except ``bridge.country``, ``bridge.store`` and one of ``url`` /
 ``mailbox`` per side. Unknown keys are refused (a typo must not silently fall back to a
-default).
+default). docs/security.md lists every ``[trust]`` key.
 """
 
 from __future__ import annotations
@@ -71,17 +79,81 @@ class SideConfig:
 
 
 @attrs.frozen(kw_only=True)
-class TrustConfig:
-    """Trust anchors for incoming signatures, and our signing key and certificate."""
+class CountryTrust:
+    """``[trust.CC]``: what is trusted for one partner country.
+
+    Attributes:
+        anchors: anchors trusted for this country (a signer under them holds the roles
+            its certificate's OIDs mark).
+        authority, exporter: role anchors: every signer under them holds that role.
+        authority_oids, exporter_oids: the OIDs (extended key usage or certificate
+            policy) marking that role in this country's certificates, instead of
+            aswbridge's.
+        pins: issuing-authority id -> the only certificate (SHA-256 fingerprint) allowed
+            to sign for it.
+    """
 
     anchors: tuple[Path, ...] = ()
+    authority: tuple[Path, ...] = ()
+    exporter: tuple[Path, ...] = ()
+    authority_oids: tuple[str, ...] = ()
+    exporter_oids: tuple[str, ...] = ()
+    pins: Mapping[str, str] = attrs.field(factory=dict)
+
+    def anchor_specs(self, country: str) -> list[str]:
+        """The anchors as :meth:`aswbridge.security.TrustStore.from_paths` reads them."""
+        return [*(f"{country}={p}" for p in self.anchors),
+                *(f"{country}:authority={p}" for p in self.authority),
+                *(f"{country}:exporter={p}" for p in self.exporter)]
+
+    def oids(self) -> dict[str, tuple[str, ...]]:
+        """Role -> OIDs configured for this country."""
+        return {role: oids for role, oids in (("authority", self.authority_oids),
+                                              ("exporter", self.exporter_oids)) if oids}
+
+
+@attrs.frozen(kw_only=True)
+class TrustConfig:
+    """``[trust]``: anchors and policy for incoming signatures; our signing key.
+
+    Attributes:
+        anchors: anchor files or folders (country folders scope their anchors; a file's
+            anchor is trusted for its subject's country).
+        crls: CRL files.
+        bridges: SHA-256 fingerprints of bridges whose signature stands for the original
+            signer they name.
+        revocation: ``soft-fail`` or ``hard-fail``.
+        require_exporter: refuse certificates whose exporter's declaration is unsigned.
+        curves: allowed elliptic curves (default P-256 and P-384).
+        countries: the ``[trust.CC]`` sections.
+        sign_key, sign_cert, sign_chain: our signing key, certificate and intermediates.
+        sign_key_password_file, sign_key_password_env: where the password of an
+            encrypted signing key is read from (a file's first line, or a variable).
+    """
+
+    anchors: tuple[Path, ...] = ()
+    crls: tuple[Path, ...] = ()
+    bridges: tuple[str, ...] = ()
+    revocation: str = "soft-fail"
+    require_exporter: bool = False
+    curves: tuple[str, ...] = ()
+    countries: Mapping[str, CountryTrust] = attrs.field(factory=dict)
     sign_key: Path | str | None = None  # a PEM file, or a pkcs11: URI (str)
     sign_cert: Path | None = None
+    sign_chain: Path | None = None
+    sign_key_password_file: Path | None = None
+    sign_key_password_env: str | None = None
 
     @property
     def configured(self) -> bool:
         """True when incoming signatures can be verified against configured anchors."""
-        return bool(self.anchors)
+        return bool(self.anchors) or any(
+            c.anchors or c.authority or c.exporter for c in self.countries.values())
+
+    @property
+    def pins(self) -> dict[str, str]:
+        """Authority id -> pinned certificate, over every country."""
+        return {k: v for c in self.countries.values() for k, v in c.pins.items()}
 
 
 @attrs.frozen(kw_only=True)
@@ -145,17 +217,37 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
     "metrics": {"listen": ((str,), "str")},
     "trust": {
         "anchors": ((list,), "paths"),
+        "crls": ((list,), "paths"),
+        "bridges": ((list,), "fingerprints"),
+        "revocation": ((str,), "revocation"),
+        "require_exporter": ((bool,), "bool"),
+        "curves": ((list,), "curves"),
         "sign_key": ((str,), "key"),
         "sign_cert": ((str,), "path"),
+        "sign_chain": ((str,), "path"),
+        "sign_key_password_file": ((str,), "path"),
+        "sign_key_password_env": ((str,), "str"),
+    },
+    "trust.CC": {
+        "anchors": ((list,), "paths"),
+        "authority": ((list,), "paths"),
+        "exporter": ((list,), "paths"),
+        "authority_oids": ((list,), "oids"),
+        "exporter_oids": ((list,), "oids"),
+        "pins": ((dict,), "pins"),
     },
     "pkcs11": {
         "module": ((str,), "path"),
         "pin_source": ((str,), "pin_source"),
     },
 }
+_FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+_OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 _SCHEMA["unipass"] = {k: v for k, v in _SCHEMA["nsw"].items() if k != "mailbox"}
+_SECTIONS = frozenset(_SCHEMA) - {"trust.CC"}
 
-_TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", list: "a list"}
+_TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", list: "a list",
+               dict: "a table"}
 
 
 def _is(value: object, types: tuple[type, ...]) -> bool:
@@ -164,9 +256,47 @@ def _is(value: object, types: tuple[type, ...]) -> bool:
     return isinstance(value, types)
 
 
-def _check(section: str, key: str, value: Any, base: Path) -> Any:
+def _fingerprint(name: str, value: object) -> str:
+    text = value.replace(":", "").strip().lower() if isinstance(value, str) else ""
+    if not _FINGERPRINT.match(text):
+        raise ConfigurationError(
+            f"{name}: expected a SHA-256 fingerprint (64 hex digits, colons allowed; "
+            f"aswbridge pki fingerprint CERT prints it), got {value!r}")
+    return text
+
+
+def _strings(name: str, value: list[Any], what: str) -> tuple[str, ...]:
+    if not all(isinstance(v, str) for v in value):
+        raise ConfigurationError(f"{name}: expected a list of {what}")
+    return tuple(value)
+
+
+def _check_trust(kind: str, name: str, value: Any) -> Any:
+    """The ``[trust]`` kinds: fingerprints, pins, OIDs, curves, revocation."""
+    if kind == "fingerprints":
+        return tuple(_fingerprint(f"{name}[{i}]", v) for i, v in enumerate(value))
+    if kind == "pins":
+        return {str(k): _fingerprint(f"{name}.{k}", v) for k, v in value.items()}
+    if kind == "oids":
+        bad = [v for v in _strings(name, value, "OIDs") if not _OID.match(v)]
+        if bad or not value:
+            raise ConfigurationError(f"{name}: expected dotted OIDs, got {bad or value!r}")
+        return tuple(value)
+    if kind == "curves":
+        from aswbridge.security.policy import CURVE_NAMES
+
+        if not value or not all(v in CURVE_NAMES for v in _strings(name, value, "curves")):
+            raise ConfigurationError(
+                f"{name}: expected curves among {', '.join(CURVE_NAMES)}, got {value!r}")
+        return tuple(value)
+    if value not in ("soft-fail", "hard-fail"):
+        raise ConfigurationError(f"{name}: expected soft-fail or hard-fail, got {value!r}")
+    return value
+
+
+def _check(section: str, key: str, value: Any, base: Path, *, label: str = "") -> Any:
     types, kind = _SCHEMA[section][key]
-    name = f"{section}.{key}"
+    name = f"{label or section}.{key}"
     if not _is(value, types):
         expected = "a number" if types == _NUM else _TYPE_NAMES.get(_SCHEMA[section][key][0][0])
         raise ConfigurationError(f"{name}: expected {expected}, got {value!r}")
@@ -191,10 +321,22 @@ def _check(section: str, key: str, value: Any, base: Path) -> Any:
     if kind == "store":
         return value if "://" in value else str(base / value)
     if kind == "paths":
-        if not all(isinstance(v, str) for v in value):
-            raise ConfigurationError(f"{name}: expected a list of file names")
-        return tuple(base / v for v in value)
+        return tuple(base / v for v in _strings(name, value, "file names"))
+    if kind in ("fingerprints", "pins", "oids", "curves", "revocation"):
+        return _check_trust(kind, name, value)
     return value
+
+
+def _country_trust(country: str, content: Any, base: Path) -> CountryTrust:
+    label = f"trust.{country}"
+    if not isinstance(content, Mapping):
+        raise ConfigurationError(f"{label}: expected a table")
+    values = {}
+    for key, value in content.items():
+        if key not in _SCHEMA["trust.CC"]:
+            raise ConfigurationError(f"{label}.{key}: unknown key")
+        values[key] = _check("trust.CC", key, value, base, label=label)
+    return CountryTrust(**values)
 
 
 def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> RelayConfig:
@@ -208,14 +350,18 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Re
     base = base_dir or Path.cwd()
     values: dict[str, dict[str, Any]] = {}
     for section, content in data.items():
-        if section not in _SCHEMA:
+        if section not in _SECTIONS:
             raise ConfigurationError(
-                f"{section}: unknown section (expected one of {', '.join(sorted(_SCHEMA))})"
+                f"{section}: unknown section (expected one of {', '.join(sorted(_SECTIONS))})"
             )
         if not isinstance(content, Mapping):
             raise ConfigurationError(f"{section}: expected a table")
         values[section] = {}
         for key, value in content.items():
+            if section == "trust" and _COUNTRY.match(key):
+                countries = values[section].setdefault("countries", {})
+                countries[key] = _country_trust(key, value, base)
+                continue
             if key not in _SCHEMA[section]:
                 raise ConfigurationError(f"{section}.{key}: unknown key")
             values[section][key] = _check(section, key, value, base)
@@ -240,6 +386,9 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Re
     trust = TrustConfig(**values.get("trust", {}))
     if (trust.sign_key is None) != (trust.sign_cert is None):
         raise ConfigurationError("trust.sign_cert: sign_key and sign_cert go together")
+    if trust.sign_key_password_file and trust.sign_key_password_env:
+        raise ConfigurationError(
+            "trust.sign_key_password_env: give sign_key_password_file or _env, not both")
     return RelayConfig(
         country=country,
         store=bridge["store"],

@@ -49,10 +49,12 @@ class SigningKey:
         chain: str | None = None,
         module: str | None = None,
         pin_source: str | None = None,
+        password: bytes | None = None,
     ) -> SigningKey:
         """Load PEM files, or the key from a token when ``key`` is a ``pkcs11:`` URI
         (see :meth:`from_uri`; ``module`` and ``pin_source`` serve a URI without them).
-        The only I/O helper here: call it once, at start-up."""
+        ``password`` decrypts an encrypted PEM key. The only I/O helper here: call it
+        once, at start-up."""
         from aswbridge.security import load_certificates, load_private_key
         from aswbridge.security.pkcs11 import is_pkcs11_uri, open_key
 
@@ -61,7 +63,7 @@ class SigningKey:
             raise ConfigurationError(f"{cert} holds no certificate")
         extra = load_certificates(chain) if chain else []
         loaded = (open_key(key, cert=certs[0], module=module, pin_source=pin_source)
-                  if is_pkcs11_uri(key) else load_private_key(key))
+                  if is_pkcs11_uri(key) else load_private_key(key, password=password))
         return cls(key=loaded, cert=certs[0], chain=(*certs[1:], *extra))
 
     @classmethod

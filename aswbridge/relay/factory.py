@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aswbridge.config import RelayConfig, SideConfig
+from aswbridge.config import RelayConfig, SideConfig, TrustConfig
 from aswbridge.errors import ConfigurationError
 from aswbridge.relay.bridge import Bridge
 from aswbridge.relay.notify import failure_receipt
@@ -17,6 +19,7 @@ from aswbridge.transport.base import Side
 if TYPE_CHECKING:
     from aswbridge.monitor import RelayMetrics
     from aswbridge.pipeline import SigningKey
+    from aswbridge.security import TrustStore, VerificationPolicy
 
 log = logging.getLogger("aswbridge.relay")
 
@@ -56,9 +59,27 @@ def build_sides(config: RelayConfig) -> tuple[Side, Side]:
     return nsw, unipass
 
 
+def _key_password(trust: TrustConfig) -> bytes | None:
+    if trust.sign_key_password_file is not None:
+        try:
+            text = trust.sign_key_password_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigurationError(
+                f"trust.sign_key_password_file: cannot read {trust.sign_key_password_file}: "
+                f"{exc}") from None
+        return text.splitlines()[0].encode() if text else b""
+    if trust.sign_key_password_env is not None:
+        value = os.environ.get(trust.sign_key_password_env)
+        if value is None:
+            raise ConfigurationError(
+                f"trust.sign_key_password_env: {trust.sign_key_password_env} is not set")
+        return value.encode()
+    return None
+
+
 def configured_signing(config: RelayConfig) -> SigningKey | None:
-    """The relay's signing key and certificate, if configured (files read once; a key in
-    a token is logged in to once)."""
+    """The relay's signing key, certificate and chain, if configured (files read once; a
+    key in a token is logged in to once)."""
     from aswbridge.pipeline import SigningKey
 
     trust, token = config.trust, config.pkcs11
@@ -67,18 +88,40 @@ def configured_signing(config: RelayConfig) -> SigningKey | None:
     return SigningKey.from_files(
         key=str(trust.sign_key),
         cert=str(trust.sign_cert),
+        chain=str(trust.sign_chain) if trust.sign_chain else None,
         module=str(token.module) if token.module else None,
         pin_source=token.pin_source,
+        password=_key_password(trust),
     )
 
 
-def configured_translator(config: RelayConfig, *, signing: SigningKey | None = None) -> Translator:
-    """The pipeline with the configured trust anchors, signing with ``signing``."""
-    from aswbridge.security import TrustStore
+def configured_trust(config: RelayConfig) -> tuple[TrustStore | None, VerificationPolicy]:
+    """The trust store and verification policy ``[trust]`` describes (files read once)."""
+    from aswbridge.security import TrustStore, VerificationPolicy
+    from aswbridge.security.policy import DEFAULT_CURVES
 
     trust = config.trust
-    anchors = TrustStore.from_paths(trust.anchors) if trust.configured else None
-    return pipeline_translator(trust=anchors, signing=signing, allow_unsigned=config.allow_unsigned)
+    policy = VerificationPolicy(
+        revocation=trust.revocation,
+        require_exporter_signature=trust.require_exporter,
+        allowed_curves=frozenset(trust.curves) if trust.curves else DEFAULT_CURVES,
+    )
+    if not trust.configured:
+        return None, policy
+    specs: list[str | Path] = list(trust.anchors)
+    for country, section in trust.countries.items():
+        specs += section.anchor_specs(country)
+    oids = {cc: c.oids() for cc, c in trust.countries.items() if c.oids()}
+    return TrustStore.from_paths(specs, crls=trust.crls, oids=oids), policy
+
+
+def configured_translator(config: RelayConfig, *, signing: SigningKey | None = None) -> Translator:
+    """The pipeline with the configured trust, policy, pins and bridges, signing with
+    ``signing``."""
+    store, policy = configured_trust(config)
+    return pipeline_translator(trust=store, signing=signing, allow_unsigned=config.allow_unsigned,
+                               verification=policy, pins=config.trust.pins,
+                               bridges=config.trust.bridges)
 
 
 def build_bridge(

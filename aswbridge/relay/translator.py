@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from aswbridge import _xml
@@ -10,7 +11,7 @@ from aswbridge.transport._peek import Peek, peek
 
 if TYPE_CHECKING:
     from aswbridge.pipeline import SigningKey
-    from aswbridge.security import TrustStore
+    from aswbridge.security import TrustStore, VerificationPolicy
 
 log = logging.getLogger("aswbridge.relay")
 
@@ -49,8 +50,11 @@ def pipeline_translator(
     trust: TrustStore | None = None,
     signing: SigningKey | None = None,
     allow_unsigned: bool = False,
+    verification: VerificationPolicy | None = None,
+    pins: Mapping[str, str] | None = None,
+    bridges: Collection[str] = (),
 ) -> Translator:
-    """:func:`aswbridge.translate` with the relay's trust and signing.
+    """:func:`aswbridge.translate` with the relay's trust, policy, pins, bridges and signing.
 
     With ``trust``, every message's signature is verified and bound to its issuer. Without
     it, messages are refused (``SIGNATURE_MISSING`` / ``UNTRUSTED_SIGNER``) unless
@@ -61,6 +65,7 @@ def pipeline_translator(
     def run(data: bytes, *, source: str, target: str) -> bytes:
         if trust is None and not allow_unsigned:
             _refuse_unverifiable(data)
-        return translate(data, source=source, target=target, trust=trust, signing=signing)
+        return translate(data, source=source, target=target, trust=trust, signing=signing,
+                         verification=verification, pins=pins, bridges=bridges)
 
     return run

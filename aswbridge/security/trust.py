@@ -339,7 +339,8 @@ class TrustStore:
         key = (signer, *pool, max_chain_depth)
         chain = self._cache.get(key, at)
         if chain is None:
-            chain = self._build(signer, pool, at=at, max_chain_depth=max_chain_depth)
+            chain = self._build(signer, pool, at=at, max_chain_depth=max_chain_depth,
+                                min_rsa_bits=min_rsa_bits, allowed_curves=allowed_curves)
             self._cache.put(key, chain)
         for cert in chain:
             _check_key(cert, min_rsa_bits=min_rsa_bits, curves=allowed_curves)
@@ -359,6 +360,8 @@ class TrustStore:
         *,
         at: datetime,
         max_chain_depth: int,
+        min_rsa_bits: int,
+        allowed_curves: frozenset[str],
     ) -> tuple[x509.Certificate, ...]:
         verifier = (
             PolicyBuilder()
@@ -371,7 +374,8 @@ class TrustStore:
         try:
             return tuple(verifier.verify(signer, pool).chain)
         except VerificationError as exc:
-            _explain(signer, pool, at=at)
+            _explain(signer, [*pool, *self.anchors], at=at, min_rsa_bits=min_rsa_bits,
+                     curves=allowed_curves)
             raise UntrustedSigner(
                 f"no path from {subject_of(signer)} to a configured trust anchor ({exc})"
             ) from None
@@ -507,12 +511,23 @@ def _check_period(cert: x509.Certificate, *, at: datetime, what: str) -> None:
         )
 
 
-def _explain(signer: x509.Certificate, pool: Sequence[x509.Certificate], *, at: datetime) -> None:
-    """Turn a failed path into a precise code when an issuer on the way is out of date."""
+def _explain(
+    signer: x509.Certificate,
+    pool: Sequence[x509.Certificate],
+    *,
+    at: datetime,
+    min_rsa_bits: int,
+    curves: frozenset[str],
+) -> None:
+    """Turn a failed path into a precise code when an issuer on the way (an anchor
+    included) is out of date or has a key the policy refuses."""
     current = signer
     for _ in range(len(pool)):
         issuer = next((c for c in pool if c.subject == current.issuer and c != current), None)
         if issuer is None:
+            return
+        _check_key(issuer, min_rsa_bits=min_rsa_bits, curves=curves)
+        if issuer.subject == issuer.issuer:
             return
         _check_period(issuer, at=at, what="CA certificate")
         current = issuer
