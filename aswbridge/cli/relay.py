@@ -213,9 +213,9 @@ def _monitoring(
         raise ConfigurationError(
             f"metrics.listen: needs prometheus_client (pip install 'aswbridge[metrics]'): {exc}"
         ) from None
-    from aswbridge.security import TrustStore
+    from aswbridge.relay.factory import configured_trust
 
-    trust = TrustStore.from_paths(config.trust.anchors) if config.trust.configured else None
+    trust, _ = configured_trust(config)
     metrics = RelayMetrics(store=store, signing=signing, trust=trust)
     return metrics, MetricsServer(metrics, listen=config.metrics_listen)
 
