@@ -14,6 +14,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
+import aswbridge
 from aswbridge.errors import ValidationFailed
 from aswbridge.model import (
     Certificate,
@@ -144,6 +145,17 @@ GENUINE = [
 def test_genuine_certificate_passes(case: Genuine) -> None:
     problems = validate(case.edit(good_certificate(case.form)), today=TODAY)
     assert {p.code for p in problems} == case.warnings, case.clause
+
+
+@pytest.mark.parametrize("case", GENUINE, ids=[c.id for c in GENUINE])
+def test_genuine_certificate_crosses_every_profile(case: Genuine) -> None:
+    """What the rules accept, the shipped profiles carry: translate keeps every field."""
+    cert = change(case.edit(good_certificate(case.form)), "transport.port_of_discharge", "THBKK")
+    message = Message(envelope=envelope(), document=cert)
+    asw = aswbridge.write(message, profile="asw")
+    unipass = aswbridge.translate(asw, source="asw", target="unipass", today=TODAY)
+    back = aswbridge.translate(unipass, source="unipass", target="canonical", today=TODAY)
+    assert aswbridge.read(back) == ("canonical", message)
 
 
 @attrs.frozen

@@ -292,11 +292,13 @@ def flag_details(cert: Certificate, ctx: Context) -> Iterator[Finding]:
 )
 def flag_criteria(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
-    if spec is None:
+    ticked = [f for f in cert.flags if f in spec.flag_criteria] if spec is not None else []
+    if not ticked or spec is None:
         return
     used = {code for item in cert.items for code in item.origin_criterion.codes}
-    for flag, criteria in spec.flag_criteria.items():
-        if flag in cert.flags and not used & criteria:
+    for flag in ticked:
+        criteria = spec.flag_criteria[flag]
+        if not used & criteria:
             yield (
                 "flags",
                 f"{flag} is ticked but no item uses {', '.join(sorted(criteria))}",
