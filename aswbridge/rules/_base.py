@@ -1,7 +1,8 @@
-"""The rule registry, the per-form facts the rules read, and small shared helpers."""
+"""The rule registry, the context a check reads, and small helpers the checks share."""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -158,19 +159,14 @@ def in_future(day: object, today: date) -> bool:
 
 
 def months_after(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day when it is shorter, so
-    29 February plus 12 months is 28 February); ``date.max`` past the end of the calendar.
+    """The same day ``months`` later, or that month's last day when it is shorter (29
+    February plus 12 months is 28 February); ``date.max`` past the end of the calendar.
     """
     year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
+    year, month = day.year + year, month + 1
     if year > date.max.year:
         return date.max
-    for last in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month + 1, day=min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def decimals_beyond(amount: Decimal, places: int) -> bool:

@@ -12,11 +12,6 @@ from collections.abc import Iterator
 from aswbridge.model import Certificate, OriginCriterion
 from aswbridge.rules._base import CERTIFICATE, FORMS, Context, Finding
 
-_FOB_CLAUSE = (
-    "ATIGA Annex 7 box 9 and overleaf note 10; Form AK box 9 (FOB where RVC is "
-    "applied); RCEP Annex 3B 1(k) and box 12 (FOB value where RVC is applied)"
-)
-
 
 def applies_rvc(criterion: OriginCriterion) -> bool:
     """Whether the criterion rests on a regional value content (``RVC`` or ``PC``)."""
@@ -198,7 +193,8 @@ def tariff_differential(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     "An item whose criterion applies RVC states its FOB value (Form D: when the exporting "
     "or importing country is KH, ID or LA).",
     forms=FORMS,
-    clause=_FOB_CLAUSE,
+    clause="ATIGA Annex 7 box 9 and overleaf note 10; Form AK box 9 (FOB where RVC is "
+    "applied); RCEP Annex 3B 1(k) and box 12 (FOB value where RVC is applied)",
 )
 def fob_with_rvc(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
