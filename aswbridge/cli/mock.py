@@ -61,7 +61,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not answer certificates with a customs response",
     )
-    parser.add_argument("--sign-key", help="sign the customs responses with this key (PEM)")
+    parser.add_argument(
+        "--sign-key", help="sign the customs responses with this key (PEM, or a pkcs11: URI)"
+    )
     parser.add_argument("--sign-cert", help="the certificate of --sign-key (PEM)")
     parser.add_argument("--sign-chain", help="intermediate certificates of --sign-cert (PEM)")
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")

@@ -9,13 +9,16 @@ import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from aswbridge.config import RelayConfig, load_config, parse_config
-from aswbridge.errors import ConfigurationError
+from aswbridge.errors import AswBridgeError, ConfigurationError
 from aswbridge.store import InboxEntry, OutboxEntry, Store, open_store
+
+if TYPE_CHECKING:
+    from aswbridge.relay.bridge import Bridge
 
 log = logging.getLogger("aswbridge.relay")
 
@@ -26,7 +29,8 @@ def register(subparsers: Any) -> None:
         "run",
         help="run the relay between an NSW and UNI-PASS",
         description="Run the relay. Give --config, or the quick-start flags --side, "
-        "--nsw-url, --unipass-url and --store. SIGTERM finishes in-flight work and exits.",
+        "--nsw-url, --unipass-url and --store. SIGTERM finishes in-flight work and exits; "
+        "SIGHUP takes the trust anchors and signing key of --config again (rotation).",
     )
     run.add_argument("--config", type=Path, help="bridge.toml")
     run.add_argument("--side", metavar="CC", help="the local NSW's country (ISO alpha-2)")
@@ -41,7 +45,7 @@ def register(subparsers: Any) -> None:
         metavar="PEM",
         help="a trust anchor for incoming signatures (repeatable)",
     )
-    run.add_argument("--sign-key", help="our signing key (PEM)")
+    run.add_argument("--sign-key", help="our signing key (PEM, or a pkcs11: URI)")
     run.add_argument("--sign-cert", help="our signing certificate (PEM)")
     run.add_argument(
         "--allow-unsigned",
@@ -186,6 +190,13 @@ def run_command(args: argparse.Namespace) -> int:
         store.close()
         raise
     bridge = build_bridge(config, store=store, signing=signing, metrics=metrics)
+    if args.config is not None and not args.once and hasattr(signal, "SIGHUP"):
+        path = args.config
+
+        def on_hangup(_signum: int, _frame: object) -> None:  # the work runs off the handler
+            threading.Thread(target=_reload, args=(bridge, path, metrics), name="reload").start()
+
+        signal.signal(signal.SIGHUP, on_hangup)
     try:
         if args.once:
             log.info("one pass: %s", bridge.run_once())
@@ -218,6 +229,23 @@ def _monitoring(
     trust, _ = configured_trust(config)
     metrics = RelayMetrics(store=store, signing=signing, trust=trust)
     return metrics, MetricsServer(metrics, listen=config.metrics_listen)
+
+
+def _reload(bridge: Bridge, path: Path, metrics: Any = None) -> None:
+    """SIGHUP: take the [trust] anchors and signing key (and [pkcs11]) from the file again."""
+    from aswbridge.relay.factory import reload_keys
+    from aswbridge.security import TrustStore
+
+    try:
+        config = load_config(path)
+        signing = reload_keys(bridge, config)
+        if metrics is not None:  # readiness and expiry follow the new key and anchors
+            metrics.signing = signing
+            metrics.trust = TrustStore.from_paths(config.trust.anchors) \
+                if config.trust.configured else None
+    except AswBridgeError as exc:
+        log.error("reload refused, keeping the current keys and anchors: %s: %s",
+                  exc.code, exc.message)
 
 
 # --- status -------------------------------------------------------------------------

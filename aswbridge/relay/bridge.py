@@ -132,6 +132,12 @@ class Bridge:
             stopping=lambda: self._stop.is_set(),
         )
 
+    def reconfigure(self, *, translate: Translator, notify: Notifier | None) -> None:
+        """Translate (verify, sign) and build failed receipts with these from now on:
+        a reload's new trust anchors and signing key. Work in flight finishes as it was."""
+        self._translate = translate
+        self._notify = self._delivery._notify = notify
+
     # --- inbound ----------------------------------------------------------------------
 
     def pull(self, side_name: str, report: PassReport | None = None) -> PassReport:

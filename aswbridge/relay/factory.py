@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aswbridge.config import RelayConfig, SideConfig, TrustConfig
 from aswbridge.errors import ConfigurationError
 from aswbridge.relay.bridge import Bridge
-from aswbridge.relay.notify import failure_receipt
+from aswbridge.relay.notify import Notifier, failure_receipt
 from aswbridge.relay.translator import PROFILE_OF, Translator, pipeline_translator
 from aswbridge.store import Store, open_store
 from aswbridge.transport.base import Side
@@ -124,6 +124,38 @@ def configured_translator(config: RelayConfig, *, signing: SigningKey | None = N
                                bridges=config.trust.bridges)
 
 
+def _profiles(config: RelayConfig) -> dict[str, str]:
+    sides = (("nsw", config.nsw), ("unipass", config.unipass))
+    return {name: side.profile for name, side in sides if side.profile is not None}
+
+
+def _notifier(config: RelayConfig, signing: SigningKey | None) -> Notifier:
+    return functools.partial(failure_receipt, signing=signing,
+                             profiles={**PROFILE_OF, **_profiles(config)})
+
+
+def reload_keys(bridge: Bridge, config: RelayConfig) -> SigningKey | None:
+    """Take a new signing key and certificate and new trust anchors from ``config`` into a
+    running ``bridge`` (key rotation, a partner's new root). Everything is loaded first:
+    when anything fails the bridge keeps what it had. Messages already queued keep the
+    signature they were queued with; the previous key is left to in-flight work.
+
+    Returns the new signing key (None: the relay does not sign).
+
+    Raises:
+        ConfigurationError: the new key, certificate or anchors cannot be used.
+    """
+    signing = configured_signing(config)
+    translate = configured_translator(config, signing=signing)
+    bridge.reconfigure(translate=translate, notify=_notifier(config, signing))
+    log.info(
+        "reloaded: %d trust anchor file(s), signing as %s",
+        len(config.trust.anchors),
+        signing.cert.subject.rfc4514_string() if signing else "nobody (unsigned output)",
+    )
+    return signing
+
+
 def build_bridge(
     config: RelayConfig,
     *,
@@ -164,16 +196,13 @@ def build_bridge(
 
         store = metered_store(store, metrics)
         nsw, unipass = metered_side(nsw, "nsw", metrics), metered_side(unipass, "unipass", metrics)
-    profiles = {name: side.profile for name, side in (("nsw", config.nsw),
-                                                       ("unipass", config.unipass))
-                if side.profile is not None}
+    profiles = _profiles(config)
     return Bridge(
         nsw=nsw,
         unipass=unipass,
         store=store,
         translate=translate or configured_translator(config, signing=signing),
-        notify=functools.partial(failure_receipt, signing=signing,
-                                 profiles={**PROFILE_OF, **profiles}),
+        notify=_notifier(config, signing),
         profiles=profiles,
         country=config.country,
         policy=config.retry,
