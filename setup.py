@@ -12,5 +12,9 @@ setup(
         "aswbridge.wsdl",
     ],
     package_dir={"aswbridge.wsdl": "wsdl"},
-    package_data={"": ["py.typed", "*.csv", "*.md", "*.xsd", "*.wsdl", "*.txt"]},
+    package_data={
+        "": ["py.typed", "*.csv", "*.md", "*.xsd", "*.wsdl", "*.txt"],
+        # the official OASIS UBL schemas keep their maindoc/ + common/ layout
+        "aswbridge.wsdl": ["ubl-2.4/*.md", "ubl-2.4/*/*.xsd"],
+    },
 )

@@ -50,7 +50,8 @@ def test_check_mode_reports_a_stale_file(
 
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize(
-    ("folder", "suffix"), [("asw", ".xml"), ("unipass", ".xml"), ("canonical", ".json")]
+    ("folder", "suffix"),
+    [("asw", ".xml"), ("unipass", ".xml"), ("ubl", ".xml"), ("canonical", ".json")],
 )
 def test_file_reads_back_as_its_builder(name: str, folder: str, suffix: str) -> None:
     data = (MESSAGES / folder / f"{name}{suffix}").read_bytes()
@@ -60,7 +61,7 @@ def test_file_reads_back_as_its_builder(name: str, folder: str, suffix: str) -> 
 
 
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("profile", ["asw", "unipass"])
+@pytest.mark.parametrize("profile", ["asw", "unipass", "ubl"])
 def test_compact_encoding_round_trips(name: str, profile: str) -> None:
     message = samples.SCENARIOS[name]()
     data = profiles.get(profile).encode_bytes(message)

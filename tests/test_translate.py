@@ -23,9 +23,9 @@ from aswbridge.errors import ConfigurationError, MessageError, ValidationFailed
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = ROOT / "examples" / "messages"
 STEMS = sorted(p.stem for p in (MESSAGES / "asw").glob("*.xml"))
-SUFFIX = {"asw": ".xml", "unipass": ".xml", "canonical": ".json"}
-PAIRS = [("asw", "unipass"), ("unipass", "asw"), ("asw", "canonical"),
-         ("unipass", "canonical"), ("canonical", "asw"), ("canonical", "unipass")]
+SUFFIX = {"asw": ".xml", "unipass": ".xml", "ubl": ".xml", "canonical": ".json"}
+FORMATS = ["asw", "unipass", "ubl", "canonical"]
+PAIRS = [(s, t) for s in FORMATS for t in FORMATS if s != t]
 
 
 def c14n(data: bytes) -> bytes:
@@ -72,20 +72,24 @@ XMLLINT = shutil.which("xmllint")
 
 
 @pytest.mark.skipif(XMLLINT is None and not os.environ.get("CI"), reason="xmllint not installed")
-@pytest.mark.parametrize("target", ["asw", "unipass"])
+@pytest.mark.parametrize("target", ["asw", "unipass", "ubl"])
 def test_every_output_is_valid_for_xmllint(target: str, tmp_path: Path) -> None:
     assert XMLLINT is not None, "CI installs libxml2-utils"
     source = "unipass" if target == "asw" else "asw"
-    files = []
+    files: dict[Path, list[str]] = {}  # schema -> files (UBL answers have their own)
     for stem in STEMS:
         path = tmp_path / f"{stem}.xml"
-        path.write_bytes(aswbridge.translate(sample(source, stem), source=source, target=target))
-        files.append(str(path))
-    schema = _xml.schema_path(profiles.get(target).schema)
-    done = subprocess.run([XMLLINT, "--noout", "--nonet", "--schema", str(schema), *files],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.count(" validates") == len(files)
+        data = aswbridge.translate(sample(source, stem), source=source, target=target)
+        path.write_bytes(data)
+        profile = profiles.get(target)
+        schema = _xml.schema_path(profile.schema_for(_xml.parse(data)))
+        files.setdefault(schema, []).append(str(path))
+    assert len(files) == (2 if target == "ubl" else 1)
+    for schema, paths in files.items():
+        done = subprocess.run([XMLLINT, "--noout", "--nonet", "--schema", str(schema), *paths],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.count(" validates") == len(paths)
 
 
 def _broken(change: str) -> aswbridge.Message:
@@ -247,7 +251,7 @@ def test_cli_validate_json_and_text(tmp_path: Path) -> None:
     assert b"PARTY_NOT_MEMBER importing_country:" in text.stderr
 
 
-@pytest.mark.parametrize("name", ["asw", "unipass"])
+@pytest.mark.parametrize("name", ["asw", "unipass", "ubl"])
 def test_cli_schema_prints_an_existing_xsd(name: str) -> None:
     done = cli("schema", name)
     assert done.returncode == 0
@@ -277,6 +281,8 @@ def test_installed_wheel_works_on_every_sample(tmp_path: Path) -> None:
         "for path in sorted(pathlib.Path(sys.argv[2]).glob('*.xml')):\n"
         "    out = aswbridge.translate(path.read_bytes(), source='asw', target='unipass')\n"
         "    assert aswbridge.problems_of(out, profile='unipass') == [], path\n"
+        "    out = aswbridge.translate(path.read_bytes(), source='asw', target='ubl')\n"
+        "    assert aswbridge.problems_of(out, profile='ubl') == [], path\n"
         "print(_xml.package_file('unipass-eco.xsd'))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}

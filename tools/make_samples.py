@@ -4,6 +4,7 @@ For every scenario in :data:`aswbridge.samples.SCENARIOS`::
 
     examples/messages/asw/<name>.xml         ASW reference profile (pretty-printed)
     examples/messages/unipass/<name>.xml     UNI-PASS reference profile (pretty-printed)
+    examples/messages/ubl/<name>.xml         OASIS UBL 2.4 (pretty-printed)
     examples/messages/canonical/<name>.json  canonical JSON
 
 and ``examples/messages/README.md``, the index. The files are unsigned: signing needs
@@ -31,7 +32,7 @@ from aswbridge.samples import SCENARIOS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "examples" / "messages"
-PROFILES = ("asw", "unipass")
+PROFILES = ("asw", "unipass", "ubl")
 
 
 def xml_bytes(message: Message, profile: str) -> bytes:
@@ -63,9 +64,11 @@ def readme(messages: dict[str, Message]) -> bytes:
         "",
         "Realistic e-CO messages built by `aswbridge.samples` and written by",
         "`tools/make_samples.py` (do not edit by hand: change the builders and re-run it).",
-        "Each sample exists three times, carrying the same canonical message:",
+        "Each sample exists four times, carrying the same canonical message:",
         "`asw/<name>.xml` (ASW reference profile), `unipass/<name>.xml` (UNI-PASS",
-        "reference profile) and `canonical/<name>.json` (canonical JSON).",
+        "reference profile), `ubl/<name>.xml` (OASIS UBL 2.4 `CertificateOfOrigin` or",
+        "`ApplicationResponse`, valid against the official schema) and",
+        "`canonical/<name>.json` (canonical JSON).",
         "",
         "HS codes are real HS 2022 subheadings (8-digit AHTN lines on Forms D and AK);",
         "countries, currencies, units, packages and ports (UN/LOCODE) are real codes;",

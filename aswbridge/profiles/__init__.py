@@ -1,4 +1,4 @@
-"""Profiles: each side's message set (``asw``, ``unipass``; more by entry point).
+"""Profiles: each side's message set (``asw``, ``unipass``, ``ubl``; more by entry point).
 
 A third party adds a profile (China's e-Form E, Japan's EPA certificates) by
 publishing a :class:`Profile` object under the entry-point group
@@ -17,7 +17,11 @@ from aswbridge.profiles.base import Profile
 
 __all__ = ["Profile", "detect", "get", "names", "register"]
 
-_BUILTIN = {"asw": "aswbridge.profiles.asw", "unipass": "aswbridge.profiles.unipass"}
+_BUILTIN = {
+    "asw": "aswbridge.profiles.asw",
+    "ubl": "aswbridge.profiles.ubl",
+    "unipass": "aswbridge.profiles.unipass",
+}
 _REGISTERED: dict[str, Profile] = {}
 
 

@@ -48,6 +48,10 @@ class Profile:
             first[f"{{{self.namespace}}}{tag}"] = kind
         return envelope, docs, first
 
+    def plan(self, table: Table) -> Plan:
+        """The compiled codec of one of this profile's tables."""
+        return plan_for(table, self.namespace)
+
     @property
     def root(self) -> str:
         """The root element's namespaced tag."""
@@ -80,9 +84,13 @@ class Profile:
         """The compiled XSD (compiled once per process)."""
         return _xml.load_schema(self.schema)
 
+    def schema_for(self, element: etree._Element) -> str | Path:
+        """The XSD that ``element`` must be valid against (as :attr:`schema` is given)."""
+        return self.schema
+
     def validate(self, element: etree._Element) -> None:
         """Raise :class:`SchemaError` unless ``element`` is valid against the XSD."""
-        schema = self.xml_schema
+        schema = _xml.load_schema(self.schema_for(element))
         if schema.validate(element):
             return
         problems = [

@@ -1,14 +1,26 @@
 """Mapping tables: how a profile spells each model class in XML, as plain data.
 
 A :class:`Table` lists, in schema order, the XML children of one element and the
-model field each one carries. Entries are of four sorts:
+model field each one carries. Entries are of five sorts:
 
 * :class:`Leaf` – a simple value (text), optionally spelled through a code table;
 * :class:`Node` – a nested model object (or a tuple of them) in a child element;
 * :class:`Inline` – a nested model object whose fields sit directly in the parent
-  element (UNI-PASS flattens sender, quantity and amounts this way);
+  element (UNI-PASS flattens sender, quantity and amounts this way); one object may
+  be split over several ``Inline`` entries of the same field, in different places;
 * :class:`Group` – a child element holding more fields of the *same* object (ASW
-  groups the certificate's boxes 1–11 under ``CertificateOfOrigin``).
+  groups the certificate's boxes 1–11 under ``CertificateOfOrigin``);
+* :class:`Fixed` – an element the schema requires with a constant value, written
+  and not read.
+
+Tags are local names in the profile's namespace, or ``prefix:name`` with a prefix the
+profile declares (UBL's ``cbc:``/``cac:``). A :class:`Leaf` or :class:`Node` tag may be
+a path ``a/b/c``: the value sits in ``c`` inside ``b`` inside ``a``, which are written
+only when the value is present. Inside a node's table, a leaf tagged ``@name`` is an
+attribute of the node's element and a leaf tagged ``.`` its text (UBL's
+``<cbc:FreeOnBoardValueAmount currencyID="USD">100</...>``). A ``derived`` leaf or node
+writes a value that is read from another place of the same table (a schema that wants
+the same fact twice).
 
 The tables are the single source for decoding, encoding, the generated reference
 XSDs and the generated mapping documentation.
@@ -35,6 +47,7 @@ class Leaf:
     xsd: str = ""
     codes: Mapping[str, str] | None = None
     doc: str = ""
+    derived: bool = False
 
 
 @attrs.frozen
@@ -44,6 +57,7 @@ class Node:
     field: str
     tag: str
     table: Table
+    derived: bool = False
 
 
 @attrs.frozen
@@ -63,7 +77,26 @@ class Group:
     id_attribute: str | None = None
 
 
-Entry = Leaf | Node | Inline | Group
+@attrs.frozen
+class Fixed:
+    """An element (or path) the schema requires, written with a constant text; not read."""
+
+    tag: str
+    value: str
+    doc: str = ""
+
+
+Entry = Leaf | Node | Inline | Group | Fixed
+
+
+def steps(tag: str) -> list[str]:
+    """The element names of a tag path (``a/b/c`` → ``[a, b, c]``)."""
+    return tag.split("/")
+
+
+def is_attribute(entry: Entry) -> bool:
+    """Whether ``entry`` is a leaf stored in its element's attribute or text."""
+    return isinstance(entry, Leaf) and (entry.tag == "." or entry.tag.startswith("@"))
 
 
 def _entries(value: Iterable[Entry]) -> tuple[Entry, ...]:

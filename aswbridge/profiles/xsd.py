@@ -18,7 +18,16 @@ from aswbridge.agreements import (
     TARIFF_DIFFERENTIALS,
 )
 from aswbridge.profiles.base import Profile
-from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table, field_info
+from aswbridge.profiles.tables import (
+    Fixed,
+    Group,
+    Inline,
+    Leaf,
+    Node,
+    Table,
+    field_info,
+    is_attribute,
+)
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 #: The criteria some form allows (:data:`aswbridge.agreements.ALL_CRITERIA`).
@@ -99,6 +108,9 @@ class _Writer:
                 name = self.type_of(entry.table)
                 out.append(f'<xs:element name="{entry.tag}" type="{name}"/>')
                 continue
+            if isinstance(entry, Fixed) or is_attribute(entry) or "/" in entry.tag:
+                raise TypeError(f"{entry.tag}: a reference XSD has no constants, paths "
+                                "or attributes (they are for official schemas)")
             fi = info[entry.field]
             occurs = ""
             if fi.optional or (fi.many and _has_default(table.cls, entry.field)):

@@ -1,0 +1,142 @@
+"""Profiles on a standard's own document schemas (UBL), one root element per message kind.
+
+A reference profile wraps every message in ``<root><header/><body/></root>`` of its own
+XSD. A standard dialect cannot: each message kind is a document of the standard, with
+its own root element, namespace and official schema, and the routing envelope travels
+in the standard's extension point. Its tables therefore describe whole messages
+(:class:`~aswbridge.model.Message`: ``envelope`` and ``document`` as ``Inline`` entries
+placed where the standard puts them); the same engine reads and writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+
+import attrs
+from lxml import etree
+
+from aswbridge.errors import MappingError
+from aswbridge.model import KIND_OF, Message
+from aswbridge.profiles.base import Profile
+from aswbridge.profiles.engine import Plan, plan_for
+from aswbridge.profiles.tables import Table
+
+__all__ = ["Root", "StandardProfile"]
+
+
+@attrs.frozen(kw_only=True)
+class Root:
+    """The document one message kind is written as.
+
+    Attributes:
+        tag: the root element's local name.
+        namespace: its namespace.
+        schema: its official XSD (a file shipped in ``wsdl/``, or a path).
+        customization: the text of the ``customization`` element that tells apart
+            kinds sharing one root element (``None`` when the root is the kind's own).
+    """
+
+    tag: str
+    namespace: str
+    schema: str
+    customization: str | None = None
+
+    @property
+    def clark(self) -> str:
+        """The root element's namespaced tag."""
+        return f"{{{self.namespace}}}{self.tag}"
+
+
+@attrs.frozen(kw_only=True)
+class StandardProfile(Profile):
+    """A profile whose messages are a standard's documents (see the module docstring).
+
+    ``documents`` maps each kind to a table of :class:`~aswbridge.model.Message`;
+    ``envelope`` is the envelope's table (for the documentation); ``namespace`` is the
+    namespace of this project's extension content; ``prefixes`` declares every prefix
+    the tables use; ``customization`` is the prefixed tag of the element read to tell
+    apart kinds that share a root.
+    """
+
+    header_tag: str = ""
+    body_tag: str = ""
+    prefixes: Mapping[str, str]
+    roots: Mapping[str, Root]
+    customization: str = ""
+
+    def plan(self, table: Table) -> Plan:
+        """The compiled codec of one of this profile's tables (prefixes resolved)."""
+        return plan_for(table, self.namespace, tuple(sorted(self.prefixes.items())))
+
+    @cached_property
+    def _message_plans(self) -> dict[str, Plan]:
+        return {kind: self.plan(t) for kind, t in self.documents.items()}
+
+    @cached_property
+    def _by_root(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for kind, root in self.roots.items():
+            found.setdefault(root.clark, []).append(kind)
+        return found
+
+    @cached_property
+    def _declarations(self) -> str:
+        return "".join(f' xmlns:{p}="{ns}"' for p, ns in self.prefixes.items())
+
+    @property
+    def root(self) -> str:
+        """The certificate's root element's namespaced tag."""
+        return self.roots["certificate"].clark
+
+    def detect(self, element: etree._Element) -> bool:
+        """Whether ``element`` is the root of one of this profile's documents."""
+        return element.tag in self._by_root
+
+    def schema_for(self, element: etree._Element) -> str | Path:
+        """The official schema of ``element``'s document."""
+        kinds = self._by_root.get(str(element.tag))
+        return self.roots[kinds[0]].schema if kinds else self.schema
+
+    def canonical_path(self, root: etree._Element, xpath: str) -> str:
+        """Not mapped back for standard documents: the XSD's own path is reported."""
+        return ""
+
+    def kind_of(self, element: etree._Element) -> str:
+        """The message kind of a document of this profile.
+
+        Raises:
+            MappingError: the root is not one of this profile's, or its customization
+                identifier names none of the kinds sharing that root.
+        """
+        kinds = self._by_root.get(str(element.tag), [])
+        if len(kinds) == 1:
+            return kinds[0]
+        prefix, _, local = self.customization.partition(":")
+        text = (element.findtext(f"{{{self.prefixes[prefix]}}}{local}") or "").strip()
+        for kind in kinds:
+            if self.roots[kind].customization == text:
+                return kind
+        if not kinds:
+            raise MappingError(f"not a {self.name} document: {element.tag}")
+        raise MappingError(f"{local} {text!r} names no {self.name} message kind",
+                           path="envelope.document_type")
+
+    def decode(self, element: etree._Element) -> Message:
+        """Decode a schema-valid document into a canonical :class:`Message`."""
+        message = self._message_plans[self.kind_of(element)].decode(element)
+        assert isinstance(message, Message)
+        return message
+
+    def encode_bytes(self, message: Message) -> bytes:
+        """Encode a message as its standard document, UTF-8 (not yet validated)."""
+        kind = KIND_OF.get(type(message.document))
+        plan = self._message_plans.get(kind or "")
+        if kind is None or plan is None:
+            raise MappingError(f"profile {self.name} has no {kind} message")
+        root = self.roots[kind]
+        out = [f'<{root.tag} xmlns="{root.namespace}"{self._declarations}>']
+        plan.encode(message, out, "")
+        out.append(f"</{root.tag}>")
+        return "".join(out).encode("utf-8")

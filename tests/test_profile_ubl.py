@@ -1,0 +1,258 @@
+"""The ``ubl`` profile: standard UBL 2.4 placement, the official schemas, documents
+written by someone else, and hostile or wrong input through its intake."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from lxml.builder import ElementMaker
+
+import aswbridge
+from aswbridge import _xml, pipeline, profiles, samples
+from aswbridge.errors import MappingError, MessageError, SchemaError, XmlSecurityError
+from aswbridge.model import Certificate
+from aswbridge.profiles import ubl
+
+ROOT = Path(__file__).resolve().parent.parent
+UBL_DIR = ROOT / "wsdl" / "ubl-2.4"
+NS = {"c": ubl.UBL + "CertificateOfOrigin-2", "cac": ubl.PREFIXES["cac"],
+      "cbc": ubl.PREFIXES["cbc"], "ext": ubl.PREFIXES["ext"],
+      "r": ubl.UBL + "ApplicationResponse-2"}
+CERTIFICATES = sorted(name for name, build in samples.SCENARIOS.items()
+                      if isinstance(build().document, Certificate))
+
+
+
+def _xpath(element: etree._Element, path: str) -> list[str]:
+    found = element.xpath(path, namespaces=NS)
+    assert isinstance(found, list)
+    return [str(x.text if isinstance(x, etree._Element) else x) for x in found]
+
+
+@pytest.mark.parametrize("name", CERTIFICATES)
+def test_certificate_fields_sit_at_the_standard_ubl_paths(name: str) -> None:
+    message = samples.SCENARIOS[name]()
+    cert = message.document
+    assert isinstance(cert, Certificate)
+    root = _xml.parse(aswbridge.write(message, profile="ubl"))
+    app = "/c:CertificateOfOrigin/cac:CertificateOfOriginApplication"
+    assert _xpath(root, "/c:CertificateOfOrigin/cbc:ID") == [cert.id]
+    assert _xpath(root, "/c:CertificateOfOrigin/cbc:IssueDate") == [cert.issue_date.isoformat()]
+    for tag, party in (("ExporterParty", cert.exporter), ("ImporterParty", cert.consignee)):
+        base = f"/c:CertificateOfOrigin/cac:{tag}"
+        assert _xpath(root, f"{base}/cac:PartyName/cbc:Name") == [party.name]
+        assert _xpath(root, f"{base}/cac:PostalAddress/cac:Country/cbc:IdentificationCode") \
+            == [party.country]
+    assert _xpath(root, f"{app}/cac:IssuingCountry/cbc:IdentificationCode") == \
+        [cert.issuing_country]
+    goods = f"{app}/cac:Shipment/cac:GoodsItem"
+    assert _xpath(root, f"{goods}/cbc:ID") == [str(i.number) for i in cert.items]
+    assert _xpath(root, f"{goods}/cbc:Description") == [i.description for i in cert.items]
+    assert _xpath(root, f"{goods}/cbc:PreferenceCriterionCode") == \
+        [i.origin_criterion.code for i in cert.items]
+    hs = f"{goods}/cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode"
+    assert _xpath(root, hs) == [i.hs.code for i in cert.items]
+    assert _xpath(root, f"{hs}/@listVersionID") == [i.hs.edition for i in cert.items]
+    assert _xpath(root, f"{goods}/cac:Item/cac:OriginCountry/cbc:IdentificationCode") == \
+        [i.origin_country for i in cert.items if i.origin_country]
+    fob = [i.fob_value for i in cert.items if i.fob_value]
+    assert _xpath(root, f"{goods}/cbc:FreeOnBoardValueAmount") == \
+        [format(f.amount, "f") for f in fob]
+    assert _xpath(root, f"{goods}/cbc:FreeOnBoardValueAmount/@currencyID") == \
+        [f.currency for f in fob]
+    stage = f"{app}/cac:Shipment/cac:ShipmentStage"
+    if cert.transport.port_of_loading:
+        assert _xpath(root, f"{stage}/cac:LoadingPortLocation/cbc:ID") == \
+            [cert.transport.port_of_loading]
+    assert _xpath(root, f"{app}/cac:EndorserParty/cac:SignatoryContact/cbc:Name") == \
+        [cert.declaration.signatory]
+    officer = [cert.certification.officer] if cert.certification else []
+    assert _xpath(root, "/c:CertificateOfOrigin/cac:IssuerEndorsement/cac:EndorserParty"
+                        "/cac:SignatoryContact/cbc:Name") == officer
+
+
+def test_answers_are_application_responses_told_apart_by_customization() -> None:
+    kinds = {}
+    for build in samples.SCENARIOS.values():
+        message = build()
+        if message.kind == "certificate":
+            continue
+        root = _xml.parse(aswbridge.write(message, profile="ubl"))
+        assert root.tag == f"{{{NS['r']}}}ApplicationResponse"
+        kinds[message.kind] = _xpath(root, "/r:ApplicationResponse/cbc:CustomizationID")[0]
+        assert pipeline.read(etree.tostring(root))[1] == message
+    assert kinds == {k: ubl.CUSTOMIZATION + k for k in
+                     ("receipt", "response", "verification_request", "verification_reply")}
+
+
+def test_shipped_schemas_are_the_official_unmodified_files() -> None:
+    files = sorted(p.relative_to(UBL_DIR).as_posix() for p in UBL_DIR.rglob("*.xsd"))
+    assert [f for f in files if f.startswith("maindoc/")] == [
+        "maindoc/UBL-ApplicationResponse-2.4.xsd", "maindoc/UBL-CertificateOfOrigin-2.4.xsd"]
+    digest = hashlib.sha256()
+    for name in files:
+        data = (UBL_DIR / name).read_bytes()
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    assert digest.hexdigest() == OFFICIAL_FILES_SHA256
+
+
+#: SHA-256 over (name, SHA-256) of every shipped file, as published in the OASIS release.
+OFFICIAL_FILES_SHA256 = "9d9be7ca924b3858e61258f9c3f40c87030964302af5bc7919e713636d82d02a"
+
+
+def test_cli_schema_prints_the_official_certificate_of_origin_xsd() -> None:
+    path = _xml.schema_path(profiles.get("ubl").schema)
+    assert path.name == "UBL-CertificateOfOrigin-2.4.xsd"
+    assert path.parent.name == "maindoc"
+
+
+# --- a document written by someone else ------------------------------------------------
+
+
+def _foreign_certificate() -> bytes:
+    """A UBL certificate built by hand with lxml (not by aswbridge's tables)."""
+    cbc = ElementMaker(namespace=NS["cbc"], nsmap={"cbc": NS["cbc"]})
+    cac = ElementMaker(namespace=NS["cac"], nsmap={"cac": NS["cac"]})
+    ext = ElementMaker(namespace=NS["ext"], nsmap={"ext": NS["ext"]})
+    asx = ElementMaker(namespace=ubl.NAMESPACE, nsmap={"asx": ubl.NAMESPACE})
+    doc = ElementMaker(namespace=NS["c"], nsmap={None: NS["c"]})
+
+    def party(name: str, country: str) -> list[etree._Element]:
+        return [cac.PartyName(cbc.Name(name)),
+                cac.PostalAddress(cac.Country(cbc.IdentificationCode(country)))]
+
+    def endorser(role: str, place: str, signatory: str) -> etree._Element:
+        return cac.EndorserParty(cbc.RoleCode(role), cbc.SequenceNumeric("1"),
+                                 cac.Party(cac.PhysicalLocation(cbc.Name(place))),
+                                 cac.SignatoryContact(cbc.Name(signatory)))
+
+    envelope = asx.Envelope(
+        asx.MessageID("4f0c1b8e-8d2a-4c57-9d4e-0b7a4f3e2c11"), asx.DocumentTypeCode("861"),
+        asx.Sender(asx.CountryCode("TH"), asx.SystemID("TH-NSW")),
+        asx.Receiver(asx.CountryCode("KR"), asx.SystemID("KR-UNIPASS")),
+        asx.CreationDateTime("2026-11-02T03:00:00Z"))
+    item_ext = ext.UBLExtensions(ext.UBLExtension(ext.ExtensionContent(
+        asx.Extension(asx.CriterionText("RVC 45%"), asx.RVCPercent("45")))))
+    goods = cac.GoodsItem(
+        item_ext, cbc.ID("1"), cbc.Description("Frozen shrimp, peeled"),
+        cbc.FreeOnBoardValueAmount("12500.50", currencyID="USD"),
+        cbc.Quantity("1800", unitCode="KGM"), cbc.PreferenceCriterionCode("RVC"),
+        cac.Item(cac.OriginCountry(cbc.IdentificationCode("TH")),
+                 cac.CommodityClassification(
+                     cbc.ItemClassificationCode("030617", listVersionID="HS2022"))))
+    root = doc.CertificateOfOrigin(
+        ext.UBLExtensions(ext.UBLExtension(ext.ExtensionURI(ubl.EXTENSION_URI),
+                                           ext.ExtensionContent(asx.Extension(
+                                               envelope, asx.FunctionCode("9"),
+                                               asx.DeclarationDate("2026-11-01"),
+                                               asx.CertificationDate("2026-11-02"),
+                                               asx.ProducingCountryCode("TH"))))),
+        cbc.UBLVersionID("2.4"), cbc.ID("TH-KR 2026/0042"), cbc.IssueDate("2026-11-02"),
+        cac.ExporterParty(*party("Siam Seafood Co., Ltd.", "TH")),
+        cac.ImporterParty(*party("Busan Cold Chain Inc.", "KR")),
+        cac.CertificateOfOriginApplication(
+            cbc.ReferenceID("APP-7"), cbc.CertificateType("RCEP"), cbc.OriginalJobID("J-7"),
+            cac.Shipment(goods, cac.ShipmentStage(
+                cbc.TransportModeCode("1"),
+                cac.LoadingPortLocation(cbc.ID("THLCH")),
+                cac.UnloadingPortLocation(cbc.ID("KRPUS"))),
+                cac.Delivery(cac.DeliveryAddress(cac.Country(cbc.IdentificationCode("KR"))))),
+            endorser("exporter", "Bangkok", "Somchai Jaidee"),
+            cac.PreparationParty(*party("Siam Seafood Co., Ltd.", "TH")),
+            cac.IssuerParty(*party("Department of Foreign Trade", "TH")),
+            cac.IssuingCountry(cbc.IdentificationCode("TH"))),
+        cac.IssuerEndorsement(cbc.DocumentID("TH-KR 2026/0042"), cbc.ApprovalStatus("OK"),
+                              endorser("issuer", "Nonthaburi", "Kanya Srisuk")))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_a_certificate_written_by_someone_else_is_valid_ubl() -> None:
+    root = _xml.parse(_foreign_certificate())
+    profiles.get("ubl").validate(root)
+
+
+@pytest.mark.parametrize("target", ["asw", "unipass"])
+def test_a_certificate_written_by_someone_else_translates_with_the_right_values(
+        target: str) -> None:
+    out = aswbridge.translate(_foreign_certificate(), source="ubl", target=target,
+                              today=date(2026, 11, 2))
+    name, message = aswbridge.read(out)
+    assert name == target
+    cert = message.document
+    assert isinstance(cert, Certificate)
+    assert (cert.id, cert.form, cert.function, cert.issue_date) == \
+        ("TH-KR 2026/0042", "FORM_RCEP", "original", date(2026, 11, 2))
+    assert (cert.exporter.name, cert.exporter.country) == ("Siam Seafood Co., Ltd.", "TH")
+    assert (cert.consignee.name, cert.importing_country) == ("Busan Cold Chain Inc.", "KR")
+    assert cert.issuing_authority.name == "Department of Foreign Trade"
+    assert (cert.declaration.signatory, cert.declaration.place) == ("Somchai Jaidee", "Bangkok")
+    assert cert.certification is not None and cert.certification.officer == "Kanya Srisuk"
+    (item,) = cert.items
+    assert (item.number, item.hs.code, item.hs.edition) == (1, "030617", "HS2022")
+    assert (item.origin_criterion.code, item.origin_criterion.rvc_percent) == \
+        ("RVC", Decimal("45"))
+    assert item.fob_value is not None and \
+        (item.fob_value.amount, item.fob_value.currency) == (Decimal("12500.50"), "USD")
+    assert (item.quantity.value, item.quantity.unit) == (Decimal("1800"), "KGM")
+    assert (cert.transport.port_of_loading, cert.transport.port_of_discharge) == \
+        ("THLCH", "KRPUS")
+
+
+# --- wrong and hostile input -------------------------------------------------------------
+
+
+def _sample(name: str) -> bytes:
+    return (ROOT / "examples" / "messages" / "ubl" / f"{name}.xml").read_bytes()
+
+
+def _doctype(data: bytes, subset: str) -> bytes:
+    body = data.split(b"?>", 1)[1]
+    return b'<?xml version="1.0"?>\n<!DOCTYPE CertificateOfOrigin [' + subset.encode() + \
+        b"]>" + body
+
+
+HOSTILE = {
+    "billion-laughs": '<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">',
+    "xxe-file": '<!ENTITY x SYSTEM "file:///etc/passwd">',
+    "xxe-network": '<!ENTITY x SYSTEM "http://127.0.0.1:9/x">',
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+@pytest.mark.parametrize("target", ["asw", "unipass", "canonical"])
+def test_hostile_ubl_is_refused_at_the_intake(case: str, target: str) -> None:
+    data = _doctype(_sample("one_item"), HOSTILE[case]).replace(
+        b"<cbc:Name>aswbridge</cbc:Name>", b"<cbc:Name>&x;&b;</cbc:Name>", 1)
+    with pytest.raises(XmlSecurityError):
+        aswbridge.translate(data, source="ubl", target=target)
+
+
+BROKEN = {
+    "unknown-customization": ("receipt", b"urn:aswbridge:ubl:1:receipt", b"urn:x:receipt",
+                              MappingError),
+    "bad-extension-date": ("one_item", b"<asx:DeclarationDate>2026-10-21",
+                           b"<asx:DeclarationDate>2026-13-41", MappingError),
+    "unknown-flag": ("exhibition", b"<asx:IndicatorCode>EXHIBITION",
+                     b"<asx:IndicatorCode>NOPE", MappingError),
+    "extension-missing": ("one_item", b"urn:aswbridge:ubl:extension:1", b"urn:x", MappingError),
+    "issue-date-missing": ("one_item", b"<cbc:IssueDate>2026-10-22</cbc:IssueDate>", b"",
+                           MappingError),  # optional in UBL, box 12 of every form
+    "not-ubl-valid": ("one_item", b"<cbc:UBLVersionID>", b"<cbc:Bogus/><cbc:UBLVersionID>",
+                      SchemaError),
+    "wrong-currency-attribute": ("form_d_th_id", b'currencyID="', b'currency="', SchemaError),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_wrong_ubl_is_a_typed_error(case: str) -> None:
+    name, old, new, error = BROKEN[case]
+    data = _sample(name)
+    assert old in data
+    with pytest.raises(error) as refused:
+        aswbridge.read(data.replace(old, new, 1))
+    assert isinstance(refused.value, MessageError)
