@@ -78,7 +78,7 @@ def test_the_entry_point_makes_the_profile_known(site: Path, tmp_path: Path) -> 
     done = run(site, "-c", code, cwd=tmp_path)
     assert done.returncode == 0, done.stderr.decode()
     names, profile = done.stdout.decode().splitlines()
-    assert names == "['asw', 'cn', 'unipass']"
+    assert names == "['asw', 'cn', 'ubl', 'unipass']"
     assert "urn:aswbridge:example:cn:1" in profile
 
 
