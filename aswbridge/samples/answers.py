@@ -120,7 +120,8 @@ def response_for(
 
     Preference is given to every item except those in ``refuse``, which maps item
     numbers to the reason stated. The decision is taken when the goods are declared
-    for import, seven days after departure unless ``decision_date`` says otherwise.
+    for import, seven days after departure unless ``decision_date`` says otherwise; the
+    certificate's issue date goes with it, so that its validity can be judged.
     """
     cert = _certificate(message)
     refuse = dict(refuse or {})
@@ -161,6 +162,7 @@ def response_for(
             decisions=tuple(decisions),
             officer=customs.officer,
             remarks=remarks,
+            certificate_date=cert.issue_date,
         ),
     )
 
