@@ -66,6 +66,15 @@ def ak_into_korea(cert: Certificate) -> Certificate:
     )(cert)
 
 
+def two_origin_back_to_back(cert: Certificate) -> Certificate:
+    """A back-to-back certificate of goods from Malaysia and Thailand, one original each."""
+    cert = back_to_back(cert)
+    second = OriginalCo(id="ORIG-TH", date=date(2026, 3, 2), issuing_country="TH",
+                        origin_country="TH")  # fmt: skip
+    cert = attrs.evolve(cert, original_cos=(*cert.original_cos, second))
+    return edits((f"{I0}.origin_country", "MY"), (f"{I1}.origin_country", "TH"))(cert)
+
+
 def rcep_back_to_back(cert: Certificate) -> Certificate:
     """An RCEP back-to-back certificate of goods from two originals, both of Malaysia."""
     cert = back_to_back(cert)
@@ -119,6 +128,8 @@ GENUINE = [
     Genuine("RCEP-back-to-back-two-originals", "RCEP Art. 3.19; Annex 3B 1(m)",
             RCEP, rcep_back_to_back),
     Genuine("D-back-to-back", "ATIGA Annex 7 note 12; Annex 8 Rule 11", D, back_to_back),
+    Genuine("AK-back-to-back-two-origins", "ATIGA Annex 7 note 12: original Proof(s) of Origin",
+            AK, two_origin_back_to_back),
     Genuine("RCEP-certified-true-copy", "RCEP Art. 3.17.9 (same number and date, within a year)",
             RCEP, edits(("certified_copy_date", date(2026, 3, 18)))),
     Genuine("AK-replacement-with-its-date", "RCEP Art. 3.17.5 analogue; UNTDID 1225 code 5",
@@ -191,6 +202,9 @@ INVALID = [
     Invalid("AK-b2b-produced-elsewhere", "ATIGA Annex 8 Rule 11; Form AK box 11", AK,
             lambda c: change(back_to_back(c), "declaration.producing_country", "TH"),
             "PRODUCING_COUNTRY", "declaration.producing_country"),
+    Invalid("AK-b2b-item-from-a-third-origin", "ATIGA Annex 8 Rule 11; Form AK box 11", AK,
+            lambda c: change(two_origin_back_to_back(c), f"{I1}.origin_country", "VN"),
+            "PRODUCING_COUNTRY", f"{I1}.origin_country"),
     Invalid("D-produced-in-MY-from-TH", "ATIGA Annex 7 box 11 (goods produced in)", D,
             edits(("declaration.producing_country", "MY")),
             "PRODUCING_COUNTRY", "declaration.producing_country"),

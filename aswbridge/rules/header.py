@@ -229,9 +229,8 @@ def agreement_in_force(cert: Certificate, ctx: Context) -> Iterator[Finding]:
 
 @CERTIFICATE.rule(
     "PRODUCING_COUNTRY",
-    "Box 11's producing country is the issuing country, or for a back-to-back certificate "
-    "the origin country of its original; an item's stated origin agrees with it "
-    "(Form D, AK).",
+    "Box 11's producing country, and any item's stated origin, is the issuing country, or "
+    "for a back-to-back certificate the origin country of one of its originals.",
     forms=("FORM_D", "FORM_AK"),
     clause="ATIGA Annex 7 box 11 (goods produced in) and note 12 (back-to-back); Form AK "
     "box 11 and box 13; ATIGA Annex 8 Rule 11 (back-to-back)",
@@ -251,11 +250,11 @@ def producing_country(cert: Certificate, ctx: Context) -> Iterator[Finding]:
             f"{', '.join(sorted(str(c) for c in expected))}",
         )
     for i, item in enumerate(cert.items):
-        if item.origin_country is not None and item.origin_country != produced:
+        if item.origin_country is not None and item.origin_country not in expected:
             yield (
                 f"items[{i}].origin_country",
-                f"item origin {item.origin_country!r} differs from the producing country "
-                f"{produced!r} of box 11",
+                f"item origin {item.origin_country!r} is not {what}: "
+                f"{', '.join(sorted(str(c) for c in expected))}",
             )
 
 

@@ -105,6 +105,22 @@ def units_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
             yield f"items[{i}].quantity.unit", problem
 
 
+def _retired_codes(
+    codes: CodeList, what: str, values: Iterator[tuple[int, object]], path: str
+) -> Iterator[Finding]:
+    """A finding per value that ``codes`` still lists but as deprecated or deleted."""
+    active = codes.codes()
+    for i, value in values:
+        if type(value) is str and value in active:
+            continue
+        entry = _retired(codes, value)
+        if entry is not None:
+            yield (
+                path.format(i),
+                f"{what} {value!r} ({entry.name}) is {entry.status} in {codes.title}",
+            )
+
+
 @CERTIFICATE.rule(
     "UNIT_DEPRECATED",
     "A deprecated or deleted Rec 20 unit is a minor discrepancy (a warning): the quantity "
@@ -114,17 +130,8 @@ def units_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     severity="warning",
 )
 def units_deprecated(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    active = UNITS.codes()
-    for i, item in enumerate(cert.items):
-        unit = item.quantity.unit
-        if type(unit) is str and unit in active:
-            continue
-        entry = _retired(UNITS, unit)
-        if entry is not None:
-            yield (
-                f"items[{i}].quantity.unit",
-                f"unit {unit!r} ({entry.name}) is {entry.status} in {UNITS.title}",
-            )
+    units = ((i, item.quantity.unit) for i, item in enumerate(cert.items))
+    yield from _retired_codes(UNITS, "unit", units, "items[{}].quantity.unit")
 
 
 @CERTIFICATE.rule(
@@ -152,17 +159,8 @@ def packages_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     severity="warning",
 )
 def packages_deprecated(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    active = PACKAGES.codes()
-    for i, item in enumerate(cert.items):
-        kind = item.packages.kind if item.packages is not None else None
-        if kind is None or (type(kind) is str and kind in active):
-            continue
-        entry = _retired(PACKAGES, kind)
-        if entry is not None:
-            yield (
-                f"items[{i}].packages.kind",
-                f"package kind {kind!r} ({entry.name}) is {entry.status} in {PACKAGES.title}",
-            )
+    kinds = ((i, item.packages.kind) for i, item in enumerate(cert.items) if item.packages)
+    yield from _retired_codes(PACKAGES, "package kind", kinds, "items[{}].packages.kind")
 
 
 @CERTIFICATE.rule(
