@@ -160,7 +160,8 @@ def _foreign_certificate() -> bytes:
             cac.Shipment(goods, cac.ShipmentStage(
                 cbc.TransportModeCode("1"),
                 cac.LoadingPortLocation(cbc.ID("THLCH")),
-                cac.UnloadingPortLocation(cbc.ID("KRPUS"))),
+                cac.UnloadingPortLocation(cbc.ID("KRPUS")),
+                cac.ActualDepartureTransportEvent(cbc.OccurrenceDate("2026-11-03"))),
                 cac.Delivery(cac.DeliveryAddress(cac.Country(cbc.IdentificationCode("KR"))))),
             endorser("exporter", "Bangkok", "Somchai Jaidee"),
             cac.PreparationParty(*party("Siam Seafood Co., Ltd.", "TH")),
@@ -201,6 +202,7 @@ def test_a_certificate_written_by_someone_else_translates_with_the_right_values(
     assert (item.quantity.value, item.quantity.unit) == (Decimal("1800"), "KGM")
     assert (cert.transport.port_of_loading, cert.transport.port_of_discharge) == \
         ("THLCH", "KRPUS")
+    assert cert.transport.departure_date == date(2026, 11, 3)
 
 
 # --- wrong and hostile input -------------------------------------------------------------

@@ -139,7 +139,10 @@ ITEM = Table(m.Item, [
         Leaf("marks", "asx:ShippingMarks", "Marks"),
         Inline("origin_criterion", Table(m.OriginCriterion, [
             Leaf("rvc_percent", "asx:RVCPercent", "Percent"),
+            Leaf("combined_with", "asx:CombinedCriterionCode", "Criterion"),
             Leaf("qualifiers", "asx:QualifierCode", "Qualifier"),
+            Leaf("tariff_differential", "asx:TariffDifferentialCode", "TariffDifferential",
+                 doc="RCEP Art. 2.6.6"),
             Leaf("text", "asx:CriterionText", "Text70"),
         ])),
     ]),
@@ -162,6 +165,7 @@ ORIGINAL_CO = Table(m.OriginalCo, [
     Leaf("date", "asx:IssueDate", "Date"),
     Leaf("issuing_country", "asx:IssuingCountryCode", "Country"),
     Leaf("origin_country", "asx:OriginCountryCode", "Country"),
+    Leaf("approved_exporter_code", "asx:ApprovedExporterID", "Identifier"),
 ])
 EXHIBITION = Table(m.Exhibition, [
     Leaf("name", "asx:Name", "Name"),
@@ -170,14 +174,17 @@ EXHIBITION = Table(m.Exhibition, [
 #: boxes UBL has no element for (convention), then the CertificateOfOrigin
 CERTIFICATE = message(m.Certificate, [
     Leaf("function", "asx:FunctionCode", "FunctionCode", asw.FUNCTIONS, doc="UNTDID 1225"),
+    Leaf("replacement_date", "asx:ReplacementIssueDate", "Date"),
+    Leaf("certified_copy_date", "asx:CertifiedTrueCopyDate", "Date"),
     Node("producer", "asx:Producer", EXT_PARTY),
     Node("third_party_invoicer", "asx:ThirdPartyInvoicer", EXT_PARTY),
     Leaf("flags", "asx:IndicatorCode", "IndicatorCode", asw.FLAGS),
-    Node("original_co", "asx:OriginalCertificate", ORIGINAL_CO),
+    Node("original_cos", "asx:OriginalCertificate", ORIGINAL_CO),
     Node("exhibition", "asx:Exhibition", EXHIBITION),
     Inline("declaration", Table(m.Declaration, [
         Leaf("date", "asx:DeclarationDate", "Date"),
         Leaf("producing_country", "asx:ProducingCountryCode", "Country"),
+        Leaf("declarant", "asx:DeclarantCode", "DeclarantCode", asw.DECLARANT),
     ])),
     Inline("certification", Table(m.Certification, [
         Leaf("date", "asx:CertificationDate", "Date"),
@@ -296,7 +303,7 @@ RECEIPT = _answer("receipt", m.Receipt, [
 
 RESPONSE = _answer("response", m.Response, [], Leaf("decision_date", "cbc:IssueDate", "Date"), [
     Group("cac:Response", Table(m.Response, [])),
-    _reference(m.Response),
+    _reference(m.Response, Leaf("certificate_date", "cbc:IssueDate", "Date")),
     Group("cac:IssuerParty", Table(m.Response, [Leaf("officer", "cac:Contact/cbc:Name", "Name")])),
     Node("decisions", "cac:LineResponse", Table(m.ItemDecision, [
         Leaf("number", "cac:LineReference/cbc:LineID", "ItemNumber"),
