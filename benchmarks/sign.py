@@ -10,7 +10,9 @@ ECDSA P-256, enveloped, exclusive c14n, SHA-256.
     python benchmarks/sign.py [--quick]
 
 The last lines print ``ratio vs xmlsec`` (aswbridge ÷ xmlsec time for sign + verify;
-target ≤ 1.5).
+target ≤ 1.5). When SoftHSM2 and python-pkcs11 are installed, the same key is also imported
+into a throwaway SoftHSM2 token and signing through PKCS#11 is measured against signing
+with the key from the PEM file, in the same run (``ratio token vs PEM file``).
 """
 
 from __future__ import annotations
@@ -92,6 +94,30 @@ def xmlsec_pair(
     return sign, verify
 
 
+def token_hsm(tmp: str) -> Any:
+    """A throwaway SoftHSM2 for this process, or None when it is not installed."""
+    from aswbridge.testing.softhsm import SoftHsm, softhsm_module
+
+    if softhsm_module() is None:
+        return None
+    try:
+        import pkcs11  # noqa: F401
+    except ImportError:
+        return None
+    hsm = SoftHsm.create(Path(tmp) / "softhsm")
+    hsm.activate()
+    return hsm
+
+
+def token_key(hsm: Any, made: pki.Pki, label: str, cert: Any) -> Any:
+    """The KR authority's key of ``made``, imported into a new token and opened."""
+    from aswbridge.security.pkcs11 import open_key
+
+    hsm.init_token(label, pin="1234")
+    uri = hsm.import_key(made.signer("KR")[0], token=label, label="authority", pin="1234")
+    return open_key(f"{uri}&pin-value=1234", cert=cert)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
@@ -113,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     size = len(etree.tostring(document))
     rows = []
     ratios = []
+    token_ratios = []
     with tempfile.TemporaryDirectory() as tmp:
+        hsm = token_hsm(tmp)
         for label, key_type in (("RSA-2048", "rsa"), ("P-256", "ec")):
             made = pki.create(Path(tmp) / key_type, countries=("KR",), key_type=key_type)
             key, cert, chain = made.load("KR")
@@ -161,6 +189,20 @@ def main(argv: list[str] | None = None) -> int:
             ours = times[("aswbridge", "sign")] + times[("aswbridge", "verify")]
             ref = times[("xmlsec", "sign")] + times[("xmlsec", "verify")]
             ratios.append((label, ours / ref))
+            if hsm is not None:
+                in_token = token_key(hsm, made, f"bench-{key_type}", cert)
+
+                def token_sign() -> bytes:
+                    signed = signer.sign(document, key=in_token, cert=cert, chain=chain)  # noqa: B023
+                    return etree.tostring(signed)
+
+                verifier.verify(token_sign(), trust=trust)  # correctness gate
+                t = median_seconds(token_sign, repeats=repeats, min_time=min_time)
+                v = times[("aswbridge", "verify")]
+                rows.append((label, "aswbridge, key in SoftHSM2", f"{t * 1e6:,.0f}",
+                             f"{1 / t:,.0f}", f"{v * 1e6:,.0f}", f"{1 / v:,.0f}",
+                             f"{(t + v) * 1e6:,.0f}"))
+                token_ratios.append((label, t / times[("aswbridge", "sign")]))
     header = ("key", "library", "sign µs", "sign/s", "verify µs", "verify/s", "sign+verify µs")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     print(f"20-item certificate, {size:,} bytes unsigned; median of {repeats} repeats")
@@ -173,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     for label, ratio in ratios:
         print(f"ratio vs xmlsec ({label}, sign+verify): {ratio:.2f}")
+    for label, ratio in token_ratios:
+        print(f"ratio token vs PEM file ({label}, sign): {ratio:.2f}")
+    if not token_ratios:
+        print("no token rows: SoftHSM2 or python-pkcs11 is not installed")
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -354,3 +355,28 @@ def test_the_relay_configuration_takes_a_token_key(tmp_path: Path) -> None:
     data["pkcs11"] = {"pin_source": "pin.txt"}
     with pytest.raises(ConfigurationError, match=r"pkcs11\.pin_source: expected file:/"):
         parse_config(data, base_dir=tmp_path)
+
+
+def test_pki_init_pkcs11_makes_a_token_testers_sign_with(
+    capsys: pytest.CaptureFixture[str], certificate: Path, tmp_path: Path
+) -> None:
+    status, out, err = run(capsys, "pki", "init", str(tmp_path / "pki"), "--country", "ID",
+                           "--pkcs11")
+    assert status == 0, err
+    conf = out.split("export SOFTHSM2_CONF=")[1].split()[0]
+    uris = dict(line.strip().split(": ", 1) for line in out.splitlines() if "pkcs11:" in line)
+    assert sorted(uris) == ["ID-authority", "ID-exporter", "bridge"]
+    pin = (tmp_path / "pki" / "softhsm" / "pin").read_text().strip()
+    assert pin not in out and (tmp_path / "pki" / "softhsm" / "pin").stat().st_mode & 0o077 == 0
+    made = Pki(path=tmp_path / "pki", countries=("ID",))
+    signed = tmp_path / "signed.xml"
+    done = subprocess.run(  # a new process: SoftHSM2 reads SOFTHSM2_CONF when it starts
+        [sys.executable, "-m", "aswbridge", "sign", "--key", uris["ID-authority"], "--cert",
+         str(made.signer("ID")[1]), "--chain", str(made.signer("ID")[2]), str(certificate),
+         "-o", str(signed)],
+        env={**os.environ, "SOFTHSM2_CONF": conf}, capture_output=True, text=True, timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    status, out, err = run(capsys, "verify", "--trust", str(made.path), str(signed))
+    assert status == 0 and "Ministry of Trade e-CO signer" in out, err

@@ -11,6 +11,7 @@ import pytest
 
 from aswbridge import cli, samples
 from aswbridge.config import load_config
+from aswbridge.monitor import RelayMetrics
 from aswbridge.pipeline import SigningKey
 from aswbridge.relay.bridge import Bridge
 from aswbridge.relay.factory import build_bridge, reload_keys
@@ -80,12 +81,14 @@ def test_the_relay_signs_with_its_bridge_key_in_a_token_and_rides_out_its_absenc
         ref = nsw.send(samples.certificate(name="token-2"))
         bridge.run_once()
         assert not signing.healthy()
+        readiness = RelayMetrics(store=bridge.store, signing=signing).checks()
+        assert readiness["signing"] == (False, "signing key cannot sign now")
         assert nsw.mailbox.queued[ref].state == "pending"  # waiting at its source
         assert bridge.store.counts().get("dead", 0) == 0 and nsw.refusals() == []
         assert len(_delivered(unipass)) == 1
     finally:
         shutil.move(tmp_path / "away", folder)
-    assert signing.healthy()
+    assert RelayMetrics(store=bridge.store, signing=signing).checks()["signing"][0]
     bridge.run_until_idle()
     assert nsw.mailbox.queued[ref].state == "acknowledged"
     assert len(_delivered(unipass)) == 2

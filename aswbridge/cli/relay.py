@@ -233,16 +233,13 @@ def _monitoring(
 
 def _reload(bridge: Bridge, path: Path, metrics: Any = None) -> None:
     """SIGHUP: take the [trust] anchors and signing key (and [pkcs11]) from the file again."""
-    from aswbridge.relay.factory import reload_keys
-    from aswbridge.security import TrustStore
+    from aswbridge.relay.factory import configured_trust, reload_keys
 
     try:
         config = load_config(path)
         signing = reload_keys(bridge, config)
         if metrics is not None:  # readiness and expiry follow the new key and anchors
-            metrics.signing = signing
-            metrics.trust = TrustStore.from_paths(config.trust.anchors) \
-                if config.trust.configured else None
+            metrics.signing, metrics.trust = signing, configured_trust(config)[0]
     except AswBridgeError as exc:
         log.error("reload refused, keeping the current keys and anchors: %s: %s",
                   exc.code, exc.message)

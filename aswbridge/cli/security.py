@@ -64,6 +64,11 @@ def register(subparsers: Any) -> None:
     init.add_argument("dir")
     init.add_argument("--country", action="append", help="limit to these countries")
     init.add_argument("--key-type", choices=("ec", "p384", "rsa"), default="ec")
+    init.add_argument(
+        "--pkcs11", action="store_true",
+        help="also import the signers' keys into a SoftHSM2 token in DIR/softhsm (needs "
+        "softhsm2) and print their pkcs11: URIs",
+    )
     init.set_defaults(handler=_pki_init)
     fpr = pki_sub.add_parser(
         "fingerprint", help="print certificates' SHA-256 fingerprints and subjects",
@@ -146,4 +151,12 @@ def _pki_fingerprint(args: argparse.Namespace) -> int:
 def _pki_init(args: argparse.Namespace) -> int:
     created = pki.create(args.dir, countries=args.country or pki.COUNTRIES, key_type=args.key_type)
     print(f"TEST-ONLY PKI for {', '.join(created.countries)} written to {created.path}")
+    if args.pkcs11:
+        from aswbridge.testing.softhsm import TEST_TOKEN, token_for_pki
+
+        hsm, uris = token_for_pki(created, created.path / "softhsm")
+        print(f"SoftHSM2 token {TEST_TOKEN} (keys not extractable; PIN in {hsm.path / 'pin'});"
+              f" before using it:\n  export SOFTHSM2_CONF={hsm.conf}")
+        for label, uri in uris.items():
+            print(f"  {label}: {uri}")
     return 0

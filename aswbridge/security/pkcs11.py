@@ -208,7 +208,7 @@ def _read_pin_source(source: str) -> str:
     if not path.startswith("/"):
         raise UriInvalid(f"pin-source: expected file:/absolute/path, got {source!r}")
     try:
-        return Path(unquote_to_bytes(path).decode()).read_text(encoding="utf-8").rstrip("\r\n")
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise PinRefused(f"pin-source: cannot read {path}: {reason}") from None

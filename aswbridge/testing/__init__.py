@@ -8,7 +8,8 @@
 * the scenarios: :func:`accept`, :func:`refuse_item`, :func:`unavailable`,
   :func:`timeout`, :func:`dropped_connection`, :func:`reject`;
 * :func:`bridge_between` and :class:`BridgeUnderTest`: a real bridge set up for tests;
-  :class:`ThrowawayPki`: a TEST-ONLY PKI with loaded keys and trust;
+  :class:`ThrowawayPki`: a TEST-ONLY PKI with loaded keys and trust; :class:`SoftHsm`:
+  a throwaway SoftHSM2 (PKCS#11) token folder to import its keys into;
 * :mod:`samples <aswbridge.samples>`: the sample certificate builders;
 * the pytest plugin :mod:`aswbridge.testing.plugin` (fixtures ``mock_nsw``,
   ``mock_unipass``, ``unipass_responses``, ``bridge``, ``test_pki`` ...), loaded by
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         unavailable,
     )
     from aswbridge.testing.scripted import ScriptedNsw, ScriptedUnipass
+    from aswbridge.testing.softhsm import SoftHsm
 
 _HOME = {
     "samples": "aswbridge",
@@ -78,6 +80,7 @@ _HOME = {
         "aswbridge.testing.scenarios",
     ),
     **dict.fromkeys(("ScriptedNsw", "ScriptedUnipass"), "aswbridge.testing.scripted"),
+    "SoftHsm": "aswbridge.testing.softhsm",
 }
 
 __all__ = [
@@ -94,6 +97,7 @@ __all__ = [
     "Scenario",
     "ScriptedNsw",
     "ScriptedUnipass",
+    "SoftHsm",
     "ThrowawayPki",
     "UnipassResponses",
     "accept",

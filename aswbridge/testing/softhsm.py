@@ -17,9 +17,11 @@ one :class:`SoftHsm` (one folder) per process and make more tokens in it.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import attrs
@@ -31,7 +33,13 @@ from cryptography.hazmat.primitives.serialization import (
 
 from aswbridge.errors import ConfigurationError
 
-__all__ = ["SOFTHSM_MODULES", "SoftHsm", "softhsm_module"]
+if TYPE_CHECKING:
+    from aswbridge.security.pki import Pki
+
+__all__ = ["SOFTHSM_MODULES", "TEST_TOKEN", "SoftHsm", "softhsm_module", "token_for_pki"]
+
+#: The label of the token ``aswbridge pki init --pkcs11`` makes.
+TEST_TOKEN = "aswbridge-test"
 
 #: Where SoftHSM2's module is installed (Debian/Ubuntu, multiarch, source builds, macOS).
 SOFTHSM_MODULES = (
@@ -131,3 +139,28 @@ class SoftHsm:
         """The ``pkcs11:`` URI of key ``label`` in ``token``, with this module's path."""
         return (f"pkcs11:token={quote(token)};object={quote(label)}"
                 f"?module-path={quote(self.module)}")
+
+
+def token_for_pki(made: Pki, path: str | Path) -> tuple[SoftHsm, dict[str, str]]:
+    """A SoftHSM2 under ``path`` with one token, :data:`TEST_TOKEN`, holding every
+    authority's and exporter's key of the test PKI ``made`` (labels ``ID-authority``,
+    ``ID-exporter``, ...) and the bridge's (``bridge``), imported non-extractable.
+
+    The PIN is random, in ``path/pin`` (readable by its owner only). Returns the SoftHSM2
+    and the keys' URIs by label (with ``module-path`` and ``pin-source``).
+    """
+    hsm = SoftHsm.create(path)
+    pin = secrets.token_hex(8)
+    pin_file = hsm.path / "pin"
+    fd = os.open(pin_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(pin + "\n")
+    hsm.init_token(TEST_TOKEN, pin=pin)
+    keys = {f"{cc}-{who}": made.signer(cc, who)[0]
+            for cc in made.countries for who in ("authority", "exporter")}
+    keys["bridge"] = made.bridge[0]
+    uris = {}
+    for number, (label, pem) in enumerate(keys.items(), 1):
+        uri = hsm.import_key(pem, token=TEST_TOKEN, label=label, pin=pin, key_id=f"{number:04x}")
+        uris[label] = f"{uri}&pin-source=file:{quote(str(pin_file))}"
+    return hsm, uris
