@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
+import attrs
+
+from aswbridge import samples
 from aswbridge.errors import SchemaError
+from aswbridge.model import Endpoint, Message
+from aswbridge.pipeline import Translation
 from aswbridge.relay import Bridge
-from aswbridge.relay.translator import Routing
 from aswbridge.store import SqliteStore
 from aswbridge.transport.base import (
     Delivered,
@@ -56,8 +60,10 @@ class FakeSide:
         self.ack_faults: list[BaseException] = []
         self.tracked: list[str] = []
 
-    def queue(self, message_id: str, *, kind: str = "certificate", sender: str = "TH") -> None:
-        body = f"{kind}|{message_id}|{sender}".encode()
+    def queue(
+        self, message_id: str, *, kind: str = "certificate", sender: str = "TH", variant: str = ""
+    ) -> None:
+        body = f"{kind}|{message_id}|{sender}{'|' + variant if variant else ''}".encode()
         self.waiting[f"ref-{message_id}"] = Inbound(
             ref=f"ref-{message_id}", message_id=message_id, kind=kind, sender=sender, body=body
         )
@@ -102,18 +108,36 @@ class FakeSide:
 
 
 PROFILE_SIDE = {"asw": "NSW", "unipass": "KR"}
+SAMPLE_OF = {
+    "certificate": samples.form_d_th_id(),
+    "response": samples.response_refusing_item(),
+    "receipt": samples.receipt(),
+}
 
 
-def fake_translate(data: bytes, *, source: str, target: str) -> bytes:
-    kind, message_id, _sender = data.decode().split("|")
+def fake_message(kind: str, message_id: str, sender: str, receiver: str) -> Message:
+    """A real message of ``kind`` with the fake's identity (the relay dedups by it)."""
+    sample = SAMPLE_OF[kind]
+    envelope = attrs.evolve(
+        sample.envelope,
+        message_id=message_id,
+        sender=Endpoint(country=sender, system=f"{sender}-SYS"),
+        receiver=Endpoint(country=receiver, system=f"{receiver}-SYS"),
+    )
+    return attrs.evolve(sample, envelope=envelope)
+
+
+def fake_translate(data: bytes, *, source: str, target: str) -> Translation:
+    """Bodies are ``kind|id|sender[|variant]``: the variant changes the content only."""
+    kind, message_id, sender, *variant = data.decode().split("|")
     if message_id.startswith("bad"):
         raise SchemaError("box 7 missing")
-    return f"{kind}|{message_id}|{PROFILE_SIDE[source]}|{PROFILE_SIDE[target]}".encode()
-
-
-def fake_read(data: bytes) -> Routing:
-    kind, message_id, sender, receiver = data.decode().split("|")
-    return Routing(message_id=message_id, kind=kind, sender=sender, receiver=receiver)
+    message = fake_message(kind, message_id, sender, PROFILE_SIDE[target])
+    if variant:
+        message = attrs.evolve(message, envelope=attrs.evolve(
+            message.envelope, correlation_id=variant[0]))
+    out = f"{kind}|{message_id}|{PROFILE_SIDE[source]}|{PROFILE_SIDE[target]}".encode()
+    return Translation(output=out, message=message, source=source, target=target)
 
 
 @pytest.fixture
@@ -139,7 +163,6 @@ def make_bridge(path: Path, sides: tuple[FakeSide, FakeSide], clock: Clock, **kw
         unipass=sides[1],
         store=store,
         translate=fake_translate,
-        read=fake_read,
         policy=policy,
         now=clock,
         country="TH",
@@ -163,7 +186,7 @@ def test_certificate_goes_across_and_is_acknowledged(
     assert (report.pulled, report.delivered) == (1, 1)
     assert nsw.acked == ["ref-c-1"] and nsw.waiting == {}
     assert [o.body for o in unipass.received] == [b"certificate|c-1|NSW|KR"]
-    assert unipass.received[0].sender == "NSW" and unipass.received[0].receiver == "KR"
+    assert unipass.received[0].sender == "TH" and unipass.received[0].receiver == "KR"
     row = bridge.store.get("c-1")
     assert row is not None and (row.state, row.tracking) == ("done", "T-c-1")
 

@@ -55,7 +55,7 @@ class Progress:
             self.stream.write("\n")
 
 
-def translate_folder(source: Path, target: Path, translate: Callable[[bytes], bytes], *,
+def translate_folder(source: Path, target: Path, translate: Callable[[bytes, str], bytes], *,
                      suffix: str) -> int:
     """Translate every file of ``source`` into ``target``; 0 if none was refused, else 1."""
     try:
@@ -71,7 +71,7 @@ def translate_folder(source: Path, target: Path, translate: Callable[[bytes], by
     with report_path.open("w", encoding="utf-8") as report:
         for path in _files(source):
             try:
-                out = translate(path.read_bytes())
+                out = translate(path.read_bytes(), path.name)
             except AswBridgeError as exc:
                 if isinstance(exc, ConfigurationError):
                     raise

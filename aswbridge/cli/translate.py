@@ -68,7 +68,7 @@ def write_output(name: str | None, data: bytes) -> None:
 
 def run_translate(args: argparse.Namespace) -> int:
     """Translate one message."""
-    from aswbridge.pipeline import SigningKey, translate
+    from aswbridge.pipeline import Pipeline, SigningKey
 
     trust = trust_options(args)
     signing = None
@@ -77,10 +77,14 @@ def run_translate(args: argparse.Namespace) -> int:
             raise ConfigurationError("--sign-key and --sign-cert go together")
         signing = SigningKey.from_files(key=args.sign_key, cert=args.sign_cert,
                                         chain=args.sign_chain)
-    def one(data: bytes) -> bytes:
-        return translate(data, source=args.source, target=args.target, trust=trust.store,
-                         verification=trust.policy, signing=signing, pins=trust.pins,
-                         bridges=trust.bridges)
+    pipeline = Pipeline(trust=trust.store, verification=trust.policy, signing=signing,
+                        pins=trust.pins, bridges=trust.bridges)
+
+    def one(data: bytes, name: str = "") -> bytes:
+        done = pipeline.translate(data, source=args.source, target=args.target)
+        for warning in done.warnings:  # the output is written; the reader should know
+            print(f"warning: {name + ': ' if name else ''}{warning}", file=sys.stderr)
+        return done.output
 
     if args.input != "-" and Path(args.input).is_dir():
         from aswbridge.cli.batch import translate_folder

@@ -231,7 +231,7 @@ def recording_translator(*, inner: Translator, bridge: str, watch: Watch) -> Tra
     """The relay's translator, with a note on the bridge's lifeline for each message:
     the signer it verified, the schemas, the rules, or the reason it refused."""
 
-    def run(data: bytes, *, source: str, target: str) -> bytes:
+    def run(data: bytes, *, source: str, target: str) -> pipeline.Translation:
         started = time.perf_counter()
         try:
             out = inner(data, source=source, target=target)
@@ -247,8 +247,8 @@ def recording_translator(*, inner: Translator, bridge: str, watch: Watch) -> Tra
             )
             raise
         took = _ms(started)
-        message = pipeline.read(out)[1]
-        signer = message.envelope.original_signer
+        message = out.message
+        signer = out.signer
         who = short_subject(signer.subject) if signer else "unsigned (not verified)"
         src, dst = profiles.get(source), profiles.get(target)
         watch.event(

@@ -1,13 +1,23 @@
-"""The Bridge: pull from both sides, dedup, translate, queue, deliver, with a durable store.
+"""The Bridge: pull from both sides, verify, dedup, translate, queue, deliver, durably.
 
 One pass (:meth:`Bridge.run_once`):
 
-1. **pull** each side's pending messages; for each one not seen before, translate it to the
-   other side's profile and, in **one transaction**, record it in the inbox and queue the
-   translation in the outbox; only then acknowledge it at its source. A message that fails
-   translation (unsafe XML, schema, signature, business rules) is recorded as rejected and
-   the source gets a ``reject`` with the code: it is never retried. A duplicate (seen before)
-   gets the same answer as the first time.
+1. **pull** each side's pending messages. Each one is read once, through the pipeline:
+   verified, decoded and translated to the other side's profile. Identity (sender,
+   message id), routing and the dedup digest come from that verified message, never from
+   the wire; a transport's own metadata (a header naming a message id or sender) must
+   agree with it or the message is refused (``MESSAGE_ID_MISMATCH``, ``SENDER_MISMATCH``).
+   A new message is recorded in the inbox and its translation queued in the outbox in
+   **one transaction**; only then is it acknowledged at its source.
+
+   * A refused message (unsafe XML, schema, signature, business rules) is recorded under
+     its content digest, never under the id it claims: a forgery cannot take the id of
+     the genuine message that follows. Its source gets a ``reject`` with the code.
+   * A verified message whose id was already used by its sender for other content is
+     refused with ``ID_REUSED``: journaled, listed as a dead letter, rejected at its
+     source and answered with a failed receipt. Never acknowledged as a duplicate.
+   * An identical resend (same verified content) is a duplicate: acknowledged again,
+     not delivered again.
 2. **deliver** the due outbox rows under a lease: success marks the row done with the
    receiver's tracking number; a retryable fault (connection, timeout, 5xx, outcome unknown)
    schedules the next attempt in the row, from the retry policy; a rejection, or the end of
@@ -31,6 +41,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -39,16 +50,11 @@ from aswbridge.logs import escape
 from aswbridge.relay.crash import crash_point
 from aswbridge.relay.delivery import Delivery, PassReport
 from aswbridge.relay.notify import Notifier
-from aswbridge.relay.translator import (
-    OTHER_SIDE,
-    PROFILE_OF,
-    Routing,
-    Translator,
-    read_routing,
-)
+from aswbridge.relay.translator import OTHER_SIDE, PROFILE_OF, Translator
 from aswbridge.security.pkcs11 import KeyUnavailable
 from aswbridge.store.base import (
-    InboxOutcome,
+    InboxEntry,
+    OutboxEntry,
     Outgoing,
     Store,
     StoreConflict,
@@ -62,7 +68,20 @@ from aswbridge.transport.base import (
 )
 from aswbridge.transport.retry import RetryPolicy
 
+if TYPE_CHECKING:
+    from aswbridge.model import Message
+    from aswbridge.pipeline import Translation
+
 log = logging.getLogger("aswbridge.relay")
+
+#: The code of a verified message whose id its sender already used for other content.
+ID_REUSED = "ID_REUSED"
+
+
+class ClaimMismatch(MessageError):
+    """A transport's metadata (a message id or sender header) contradicts the message."""
+
+    code = "CLAIM_MISMATCH"
 
 
 class Bridge:
@@ -72,14 +91,14 @@ class Bridge:
         nsw: the NSW side (speaks the ``asw`` profile unless ``profiles`` says otherwise).
         unipass: the UNI-PASS side (speaks the ``unipass`` profile, likewise).
         store: the durable store.
-        translate: the pipeline step, bytes of one profile to bytes of the other (with trust
-            and signing configured in it).
+        translate: the pipeline step: verifies, decodes and translates bytes of one profile
+            to the other, returning a :class:`~aswbridge.pipeline.Translation` (see
+            :func:`~aswbridge.relay.translator.pipeline_translator`).
         country: the local NSW's country (ISO 3166 alpha-2), for logs.
         policy: the retry policy of deliveries.
         batch: messages pulled per side and rows claimed per pass.
         lease_s: how long a claimed row is ours before another worker may take it.
         workers: deliveries in parallel.
-        read: routing data of a translated message (id, kind, sender, receiver).
         notify: builds the failed receipt that tells a producer its message was
             dead-lettered (see :func:`~aswbridge.relay.notify.failure_receipt`); None: no
             receipt is sent.
@@ -101,7 +120,6 @@ class Bridge:
         batch: int = 50,
         lease_s: float = 120.0,
         workers: int = 4,
-        read: Callable[[bytes], Routing] = read_routing,
         notify: Notifier | None = None,
         profiles: Mapping[str, str] | None = None,
         now: Callable[[], datetime] = utcnow,
@@ -118,7 +136,6 @@ class Bridge:
         self.lease_s = lease_s
         self.workers = workers
         self._translate = translate
-        self._read = read
         self._notify = notify
         self.profiles = {**PROFILE_OF, **(profiles or {})}
         self._now = now
@@ -172,7 +189,7 @@ class Bridge:
             return "skipped", None
         try:
             inbound = self._quick.call(lambda: side.fetch(ref), max_attempts=2)
-            return self._take(side_name, side, inbound), (inbound.sender, inbound.message_id)
+            return self._take(side_name, side, inbound)
         except (TransportError, KeyUnavailable) as exc:  # both pass: it is taken again later
             log.warning("%s: message %s left waiting: %s", side_name, escape(ref),
                         escape(exc.message))
@@ -182,98 +199,137 @@ class Bridge:
                           escape(ref))
             return "errors", None
 
-    def _take(self, side_name: str, side: Side, inbound: Inbound) -> str:
-        seen = self.store.get_inbound(sender=inbound.sender, message_id=inbound.message_id)
-        outcome = "duplicates"
-        if seen is None:
-            recorded = self._record(side_name, inbound)
-            seen = self.store.get_inbound(sender=inbound.sender, message_id=inbound.message_id)
-            if seen is None:  # pragma: no cover - the store just committed it
-                raise AswBridgeError(f"inbound {inbound.message_id} not recorded")
-            if recorded:
-                outcome = "pulled" if seen.outcome == "accepted" else "rejected"
-            crash_point("after_record_before_ack")
-        else:
-            log.info("%s: duplicate %s %s answered again", side_name, seen.kind, seen.message_id)
-        if seen.outcome == "accepted":
-            self._quick.call(lambda: side.acknowledge(inbound.ref), max_attempts=2)
-        else:
-            code, reason = seen.code or "REFUSED", seen.reason or ""
-            self._quick.call(
-                lambda: side.reject(inbound.ref, code=code, reason=reason), max_attempts=2
-            )
-        return outcome
-
-    def _record(self, side_name: str, inbound: Inbound) -> bool:
+    def _take(self, side_name: str, side: Side, inbound: Inbound) -> tuple[str, tuple[str, str]]:
+        """Read one message through the pipeline, then record, refuse or answer it again."""
         dest = OTHER_SIDE[side_name]
-
-        def record(
-            *,
-            outcome: InboxOutcome = "accepted",
-            code: str | None = None,
-            reason: str | None = None,
-            outgoing: tuple[Outgoing, ...] = (),
-        ) -> bool:
-            return self.store.record_inbound(
-                sender=inbound.sender,
-                message_id=inbound.message_id,
-                source=side_name,
-                kind=inbound.kind,
-                digest=digest(inbound.body),
-                outcome=outcome,
-                code=code,
-                reason=reason,
-                outgoing=outgoing,
-            )
-
         try:
-            out = self._translate(
+            translation = self._translate(
                 inbound.body, source=self.profiles[side_name], target=self.profiles[dest]
             )
-            routing = self._read(out)
+            _check_claims(inbound, translation.message)
         except (MessageError, SecurityError) as exc:
             problems = "; ".join(str(p) for p in exc.problems)[:2000]
-            log.warning(
-                "%s: %s %s from %s refused: %s",
-                side_name,
-                inbound.kind,
-                inbound.message_id,
-                inbound.sender,
-                problems,
+            return self._refuse(side_name, side, inbound, code=exc.code, reason=problems,
+                                content=digest(inbound.body))
+        message = translation.message
+        sender, message_id = message.envelope.sender.country, message.envelope.message_id
+        content = translation.digest
+        warnings = "; ".join(str(w) for w in translation.warnings)[:2000]
+        if warnings:
+            log.warning("%s: %s %s from %s accepted with warnings: %s", side_name,
+                        message.kind, message_id, sender, warnings)
+        outcome = "duplicates"
+        seen = self.store.get_inbound(sender=sender, message_id=message_id)
+        if seen is None:
+            outgoing = Outgoing(
+                message_id=message_id,
+                dest=dest,
+                kind=message.kind,
+                body=translation.output,
+                sender=sender,
+                receiver=message.envelope.receiver.country,
+                source=side_name,
+                source_message_id=message_id,
             )
-            return record(outcome="rejected", code=exc.code, reason=problems)
-        outgoing = Outgoing(
-            message_id=routing.message_id,
-            dest=dest,
-            kind=routing.kind,
-            body=out,
-            sender=routing.sender,
-            receiver=routing.receiver,
-            source=side_name,
-            source_message_id=inbound.message_id,
+            try:
+                new = self.store.record_inbound(
+                    sender=sender, message_id=message_id, source=side_name, kind=message.kind,
+                    digest=content, outgoing=(outgoing,),
+                    reason=f"warnings: {warnings}" if warnings else None,
+                )
+            except StoreConflict as exc:  # the id is taken by other content: never replace it
+                return self._refuse(side_name, side, inbound, code=exc.code, reason=exc.message,
+                                    content=content, translation=translation)
+            seen = self.store.get_inbound(sender=sender, message_id=message_id)
+            if seen is None:  # pragma: no cover - the store just committed it
+                raise AswBridgeError(f"inbound {message_id} not recorded")
+            if new:
+                outcome = "pulled"
+                log.info("%s: %s %s from %s queued for %s", side_name, message.kind,
+                         message_id, sender, dest)
+                crash_point("after_record_before_ack")
+        if outcome == "duplicates" and seen.digest not in (content, digest(inbound.body)):
+            return self._refuse(
+                side_name, side, inbound, code=ID_REUSED, content=content,
+                translation=translation,
+                reason=f"message id {message_id} from {sender} was already used for other"
+                f" content (sha256 {seen.digest[:16]}); this content (sha256 {content[:16]})"
+                " is refused: a new message needs a new id",
+            )
+        if outcome == "duplicates":
+            log.info("%s: duplicate %s %s answered again", side_name, seen.kind, message_id)
+        self._answer(side, inbound, seen)
+        return outcome, (sender, message_id)
+
+    def _refuse(
+        self,
+        side_name: str,
+        side: Side,
+        inbound: Inbound,
+        *,
+        code: str,
+        reason: str,
+        content: str,
+        translation: Translation | None = None,
+    ) -> tuple[str, tuple[str, str]]:
+        """Record a refusal under its content digest (it claims no id) and tell its source.
+
+        A verified message (``translation``) is also answered with a failed receipt."""
+        if translation is not None:
+            envelope = translation.message.envelope
+            sender, message_id = envelope.sender.country, envelope.message_id
+            kind = translation.message.kind
+        else:  # nothing verified: only what the transport said, to find it in the journal
+            sender, message_id = inbound.sender, inbound.message_id or f"ref:{inbound.ref}"
+            kind = inbound.kind or "unknown"
+        key = (f"{sender or '-'}#{content[:16]}", message_id)
+        log.warning("%s: %s %s from %s refused: %s: %s", side_name, kind, message_id,
+                    sender or "an unverified sender", code, reason)
+        notice: tuple[Outgoing, ...] = ()
+        if translation is not None and self._notify is not None:
+            notice = self._receipt(side_name, translation, key, code=code, reason=reason)
+        recorded = self.store.record_inbound(
+            sender=key[0], message_id=message_id, source=side_name, kind=kind, digest=content,
+            outcome="rejected", code=code, reason=reason, outgoing=notice,
+        )
+        if recorded:
+            crash_point("after_record_before_ack")
+        seen = self.store.get_inbound(sender=key[0], message_id=message_id)
+        if seen is None:  # pragma: no cover - the store just committed it
+            raise AswBridgeError(f"refusal of {message_id} not recorded")
+        self._answer(side, inbound, seen)
+        return ("rejected" if recorded else "duplicates"), key
+
+    def _receipt(
+        self, side_name: str, translation: Translation, key: tuple[str, str], *,
+        code: str, reason: str,
+    ) -> tuple[Outgoing, ...]:
+        """The failed receipt telling a verified producer its message was refused."""
+        assert self._notify is not None
+        message = translation.message
+        refused = OutboxEntry(
+            message_id="#".join(reversed(key)),  # the receipt's id derives from it: unique
+            dest=OTHER_SIDE[side_name], kind=message.kind, body=translation.output,
+            state="dead", attempts=0, created_at=self._now(), next_attempt_at=self._now(),
+            sender=message.envelope.sender.country,
+            receiver=message.envelope.receiver.country,
+            source=side_name, source_message_id=message.envelope.message_id,
         )
         try:
-            new = record(outgoing=(outgoing,))
-        except StoreConflict as exc:  # the id is taken by other content: never replace it
-            log.error(
-                "%s: %s from %s refused: %s",
-                side_name,
-                inbound.message_id,
-                inbound.sender,
-                exc.message,
-            )
-            return record(outcome="rejected", code=exc.code, reason=exc.message)
-        if new:
-            log.info(
-                "%s: %s %s from %s queued for %s as %s",
-                side_name,
-                inbound.kind,
-                inbound.message_id,
-                inbound.sender,
-                dest,
-                routing.message_id,
-            )
-        return new
+            built = self._notify(refused, code=code, reason=reason, now=self._now())
+        except Exception:  # the refusal matters more than the receipt
+            log.exception("%s: no failed receipt could be built for %s", side_name, key[1])
+            return ()
+        return (built,) if built is not None else ()
+
+    def _answer(self, side: Side, inbound: Inbound, seen: InboxEntry) -> None:
+        """Acknowledge or reject at the source, as the inbox row says."""
+        if seen.outcome == "accepted":
+            self._quick.call(lambda: side.acknowledge(inbound.ref), max_attempts=2)
+            return
+        code, reason = seen.code or "REFUSED", seen.reason or ""
+        self._quick.call(lambda: side.reject(inbound.ref, code=code, reason=reason),
+                         max_attempts=2)
 
     # --- outbound ---------------------------------------------------------------------
 
@@ -334,3 +390,20 @@ class Bridge:
     def stop(self) -> None:
         """Ask :meth:`run_forever` to finish in-flight work and return."""
         self._stop.set()
+
+
+def _check_claims(inbound: Inbound, message: Message) -> None:
+    """What the transport said about a message (headers) must be what was verified."""
+    envelope = message.envelope
+    if inbound.message_id and inbound.message_id != envelope.message_id:
+        raise ClaimMismatch(
+            f"the transport names message id {inbound.message_id!r}; the verified message"
+            f" is {envelope.message_id!r}",
+            code="MESSAGE_ID_MISMATCH",
+        )
+    if inbound.sender and inbound.sender != envelope.sender.country:
+        raise ClaimMismatch(
+            f"the transport names sender {inbound.sender!r}; the verified message is from"
+            f" {envelope.sender.country!r}",
+            code="SENDER_MISMATCH",
+        )

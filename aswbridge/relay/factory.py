@@ -18,7 +18,7 @@ from aswbridge.transport.base import Side
 
 if TYPE_CHECKING:
     from aswbridge.monitor import RelayMetrics
-    from aswbridge.pipeline import SigningKey
+    from aswbridge.pipeline import Pipeline, SigningKey
     from aswbridge.security import TrustStore, VerificationPolicy
 
 log = logging.getLogger("aswbridge.relay")
@@ -115,13 +115,20 @@ def configured_trust(config: RelayConfig) -> tuple[TrustStore | None, Verificati
     return TrustStore.from_paths(specs, crls=trust.crls, oids=oids), policy
 
 
-def configured_translator(config: RelayConfig, *, signing: SigningKey | None = None) -> Translator:
+def configured_pipeline(config: RelayConfig, *, signing: SigningKey | None = None) -> Pipeline:
     """The pipeline with the configured trust, policy, pins and bridges, signing with
     ``signing``."""
+    from aswbridge.pipeline import Pipeline
+
     store, policy = configured_trust(config)
-    return pipeline_translator(trust=store, signing=signing, allow_unsigned=config.allow_unsigned,
-                               verification=policy, pins=config.trust.pins,
-                               bridges=config.trust.bridges)
+    return Pipeline(trust=store, verification=policy, pins=config.trust.pins,
+                    bridges=config.trust.bridges, signing=signing)
+
+
+def configured_translator(config: RelayConfig, *, signing: SigningKey | None = None) -> Translator:
+    """The relay's translator over :func:`configured_pipeline`."""
+    return pipeline_translator(pipeline=configured_pipeline(config, signing=signing),
+                               allow_unsigned=config.allow_unsigned)
 
 
 def _profiles(config: RelayConfig) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The relay's seam to the pipeline: translate bytes and read their routing data."""
+"""The relay's seam to the pipeline: one call that verifies, decodes and translates."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from aswbridge import _xml
-from aswbridge.transport._peek import Peek, peek
+from aswbridge.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from aswbridge.pipeline import SigningKey
+    from aswbridge.pipeline import Pipeline, SigningKey, Translation
     from aswbridge.security import TrustStore, VerificationPolicy
 
 log = logging.getLogger("aswbridge.relay")
@@ -22,15 +22,13 @@ _DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 
 
 class Translator(Protocol):
-    """Translate one message between profiles (checks, maps, signs): pure bytes to bytes."""
+    """Verify, decode and translate one message between profiles (checks, maps, signs).
 
-    def __call__(self, data: bytes, *, source: str, target: str) -> bytes: ...
+    The relay takes the message's identity (sender, message id), routing and dedup digest
+    from the :class:`~aswbridge.pipeline.Translation` it returns, never from the wire.
+    """
 
-
-#: What the relay needs to know about a message it is about to queue (id, kind, sender
-#: and receiver countries): the transports' routing record, read the same way.
-Routing = Peek
-read_routing = peek
+    def __call__(self, data: bytes, *, source: str, target: str) -> Translation: ...
 
 
 def _refuse_unverifiable(data: bytes) -> None:
@@ -47,6 +45,7 @@ def _refuse_unverifiable(data: bytes) -> None:
 
 def pipeline_translator(
     *,
+    pipeline: Pipeline | None = None,
     trust: TrustStore | None = None,
     signing: SigningKey | None = None,
     allow_unsigned: bool = False,
@@ -54,18 +53,28 @@ def pipeline_translator(
     pins: Mapping[str, str] | None = None,
     bridges: Collection[str] = (),
 ) -> Translator:
-    """:func:`aswbridge.translate` with the relay's trust, policy, pins, bridges and signing.
+    """:meth:`Pipeline.translate <aswbridge.pipeline.Pipeline.translate>` for the relay.
 
-    With ``trust``, every message's signature is verified and bound to its issuer. Without
-    it, messages are refused (``SIGNATURE_MISSING`` / ``UNTRUSTED_SIGNER``) unless
-    ``allow_unsigned`` is set, in which case they pass unverified.
+    Args:
+        pipeline: the configured pipeline (trust, verification policy, pins, bridges,
+            signing key, limits, clock); or give the other options alone.
+        trust, signing, verification, pins, bridges: a pipeline's settings (when no
+            ``pipeline`` is given).
+        allow_unsigned: without trust anchors, let messages pass unverified (tests only);
+            otherwise they are refused (``SIGNATURE_MISSING`` / ``UNTRUSTED_SIGNER``).
     """
-    from aswbridge.pipeline import translate
+    from aswbridge.pipeline import Pipeline
 
-    def run(data: bytes, *, source: str, target: str) -> bytes:
-        if trust is None and not allow_unsigned:
+    if pipeline is None:
+        pipeline = Pipeline(trust=trust, signing=signing, verification=verification,
+                            pins=pins, bridges=bridges)
+    elif (trust, signing, verification, pins, tuple(bridges)) != (None, None, None, None, ()):
+        raise ConfigurationError("give a pipeline, or its settings, not both")
+    configured = pipeline
+
+    def run(data: bytes, *, source: str, target: str) -> Translation:
+        if configured.trust is None and not allow_unsigned:
             _refuse_unverifiable(data)
-        return translate(data, source=source, target=target, trust=trust, signing=signing,
-                         verification=verification, pins=pins, bridges=bridges)
+        return configured.translate(data, source=source, target=target)
 
     return run

@@ -355,6 +355,8 @@ class SqlCore:
             detail = f"{kind} from {sender} via {source}"
             if outcome == "rejected":
                 detail += f"; rejected {code}: {reason}"
+            elif reason:
+                detail += f"; {reason}"
             self._log(conn, now, message_id, "received", outcome, detail)
             for item in outgoing:
                 self._insert(conn, now, item)

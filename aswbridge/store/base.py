@@ -158,7 +158,10 @@ class RelayStore(Protocol):
     ) -> bool:
         """Record a received message and enqueue what it gave rise to, in one transaction.
 
-        Returns False (and changes nothing) when ``(sender, message_id)`` was seen before.
+        ``digest`` identifies the content (a resend with the same digest is a duplicate);
+        ``reason`` is the refusal's reason, or an accepted message's warnings; both go to
+        the journal. Returns False (and changes nothing) when ``(sender, message_id)`` was
+        seen before.
         """
         ...
 

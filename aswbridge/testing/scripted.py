@@ -30,10 +30,10 @@ from lxml import etree
 from aswbridge import _xml, pipeline, samples
 from aswbridge.errors import ConfigurationError, MessageError
 from aswbridge.model import Certificate, Message
+from aswbridge.testing._peek import Reader, peek
 from aswbridge.testing.mocks import Faults, MockNsw, MockUnipass
 from aswbridge.testing.mocks.server import MockServer, Queued, Reply, Request
 from aswbridge.testing.scenarios import Fault, Scenario, Script
-from aswbridge.transport._peek import Reader, peek
 from aswbridge.transport.unipass import SERVICE_NS, SOAP_NS
 
 __all__ = ["ScriptedNsw", "ScriptedUnipass"]

@@ -12,7 +12,9 @@ mailbox for an NSW):
 * :meth:`Side.track` asks whether a message id has arrived.
 
 Bodies are bytes in the side's own profile (``asw`` or ``unipass``), exactly as they
-go on the wire: a resend is byte-identical to the first send.
+go on the wire: a resend is byte-identical to the first send. Transports move bytes
+only: they never decode a message (the bridge reads it once, verified, through the
+pipeline).
 
 Errors (all :class:`~aswbridge.errors.TransportError`)::
 
@@ -61,18 +63,21 @@ class Outbound:
 
 @attrs.frozen(kw_only=True)
 class Inbound:
-    """One message a side queued for the bridge.
+    """One message a side queued for the bridge: its bytes, as they came.
 
     ``ref`` is the side's own handle for it (a mailbox id, a file name, a hub
     envelope id): pass it back to :meth:`Side.acknowledge` or :meth:`Side.reject`.
-    ``sender`` is the sending country (ISO 3166 alpha-2) as the side reports it.
+    ``message_id``, ``kind`` and ``sender`` are what the wire's own metadata says, if it
+    says anything (headers; empty otherwise): a transport never decodes the body. The
+    bridge takes identity from the verified message and refuses one whose metadata
+    contradicts it.
     """
 
     ref: str
-    message_id: str
-    kind: str
-    sender: str
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+    message_id: str = ""
+    kind: str = ""
+    sender: str = ""
 
 
 @attrs.frozen(kw_only=True)

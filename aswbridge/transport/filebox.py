@@ -41,9 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aswbridge._xml import DEFAULT_MAX_BYTES
-from aswbridge.errors import ConfigurationError, MessageError
+from aswbridge.errors import ConfigurationError
 from aswbridge.logs import escape
-from aswbridge.transport._peek import Reader, peek
 from aswbridge.transport.base import Delivered, Inbound, Outbound, RemoteRejected, TrackState
 
 __all__ = ["FileboxSide"]
@@ -93,10 +92,10 @@ class FileboxSide:
 
     Args:
         root: the folder holding ``in``, ``out``, ``processed`` and ``failed``.
-        reader: reads routing data from a pulled body (default: the pipeline).
         durable: fsync files and folders before reporting success.
         create: create missing folders.
-        max_bytes: a pulled file larger than this is refused by the reader.
+        max_bytes: a pulled file larger than this is read up to one byte more (and
+            refused by the pipeline).
         name: the side's name in logs and the store.
     """
 
@@ -104,7 +103,6 @@ class FileboxSide:
         self,
         *,
         root: str | os.PathLike[str],
-        reader: Reader = peek,
         durable: bool = True,
         create: bool = True,
         max_bytes: int = DEFAULT_MAX_BYTES,
@@ -118,7 +116,6 @@ class FileboxSide:
         self.failed = self.root / "failed"
         self.quarantine = self.root / "quarantine"
         self._ledger = self.outbox / ".delivered"
-        self._reader = reader
         self._durable = durable
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
@@ -163,12 +160,12 @@ class FileboxSide:
     def fetch(self, ref: str) -> Inbound:
         """Read one file of ``in/``; it stays there until acknowledged or rejected.
 
-        A body the reader refuses (hostile, malformed, invalid) is still returned, as
-        kind ``unknown`` with message id ``unreadable:<ref>``, so that the bridge's
-        pipeline refuses it with its reason code and rejects the ref.
+        The body is returned as it is: a folder carries no metadata, so the message id,
+        kind and sender are left for the bridge to read from the verified message.
 
         Raises:
-            RemoteRejected: ``NOT_FOUND`` when there is no such file.
+            RemoteRejected: ``NOT_FOUND`` when there is no such file, ``NOT_A_FILE``
+                when it is not a regular file.
         """
         path = self._in_path(ref)
         try:  # never through a link, never blocked on a FIFO put there since the listing
@@ -185,19 +182,7 @@ class FileboxSide:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise RemoteRejected(f"{ref!r} is not a regular file", remote_code="NOT_A_FILE")
             body = handle.read(self._max_bytes + 1)
-        try:
-            routing = self._reader(body)
-        except MessageError:
-            return Inbound(
-                ref=ref, message_id=f"unreadable:{ref}", kind="unknown", sender="", body=body
-            )
-        return Inbound(
-            ref=ref,
-            message_id=routing.message_id,
-            kind=routing.kind,
-            sender=routing.sender,
-            body=body,
-        )
+        return Inbound(ref=ref, body=body)
 
     def acknowledge(self, ref: str) -> None:
         """Move the file to ``processed/``. Acknowledging twice is harmless."""

@@ -26,9 +26,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from aswbridge.errors import ConfigurationError, MessageError
+from aswbridge.errors import ConfigurationError
 from aswbridge.transport._http import HttpAnswer, HttpClient, HttpPolicy, status_error
-from aswbridge.transport._peek import Reader, peek
 from aswbridge.transport.base import (
     Delivered,
     Inbound,
@@ -51,8 +50,6 @@ class NswHttpSide:
         url: base URL of the mailbox API (``https://gateway.example/asw/v1``).
         policy: timeouts, deadline, TLS and byte cap; put an ``Authorization``
             header into ``policy.headers`` if the gateway wants one.
-        reader: reads routing data from a fetched body when the gateway sends no
-            ``X-Message-Id`` and ``X-Sender`` headers (default: the pipeline).
         name: the side's name in logs and the store.
     """
 
@@ -61,7 +58,6 @@ class NswHttpSide:
         *,
         url: str,
         policy: HttpPolicy | None = None,
-        reader: Reader = peek,
         name: str = "nsw",
     ) -> None:
         if not url.startswith(("http://", "https://")):
@@ -70,7 +66,6 @@ class NswHttpSide:
         self.url = url.rstrip("/")
         self.policy = policy or HttpPolicy()
         self._http = HttpClient(policy=self.policy)
-        self._reader = reader
 
     def deliver(self, item: Outbound) -> Delivered:
         """Deliver one message into the NSW's inbox; a repeated message id is recognised."""
@@ -112,31 +107,13 @@ class NswHttpSide:
         if not answer.body:
             raise OutcomeUnknown(f"mailbox sent an empty body for {ref}", code="BAD_ANSWER")
         headers = answer.headers
-        if headers.get("x-message-id") and headers.get("x-sender"):
-            return Inbound(
-                ref=ref,
-                message_id=headers["x-message-id"],
-                kind=headers.get("x-message-kind", ""),
-                sender=headers["x-sender"],
-                body=answer.body,
-            )
-        # A gateway that does not say: read the routing data from the message itself.
-        try:
-            routing = self._reader(answer.body)
-        except MessageError:
-            return Inbound(
-                ref=ref,
-                message_id=f"unreadable:{ref}",
-                kind="unknown",
-                sender="",
-                body=answer.body,
-            )
+        # The headers are claims: the bridge checks them against the verified message.
         return Inbound(
             ref=ref,
-            message_id=routing.message_id,
-            kind=routing.kind,
-            sender=routing.sender,
             body=answer.body,
+            message_id=headers.get("x-message-id", ""),
+            kind=headers.get("x-message-kind", ""),
+            sender=headers.get("x-sender", ""),
         )
 
     def acknowledge(self, ref: str) -> None:

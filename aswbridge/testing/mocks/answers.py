@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aswbridge import model
-from aswbridge.transport._peek import Peek
+from aswbridge.testing._peek import Peek
 
 if TYPE_CHECKING:
     from aswbridge.pipeline import SigningKey

@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, unquote
 
 from aswbridge.errors import MessageError
 from aswbridge.pipeline import SigningKey
+from aswbridge.testing._peek import Peek, Reader, peek
 from aswbridge.testing.mocks.answers import customs_response
 from aswbridge.testing.mocks.server import Faults, Mailbox, MockServer, Reply, Request
-from aswbridge.transport._peek import Peek, Reader, peek
 
 __all__ = ["MockNsw"]
 

@@ -22,9 +22,9 @@ from lxml import etree
 from aswbridge import _xml
 from aswbridge.errors import MessageError
 from aswbridge.pipeline import SigningKey
+from aswbridge.testing._peek import Peek, Reader, peek
 from aswbridge.testing.mocks.answers import customs_response
 from aswbridge.testing.mocks.server import Faults, Mailbox, MockServer, Queued, Reply, Request
-from aswbridge.transport._peek import Peek, Reader, peek
 from aswbridge.transport.unipass import KIND_OPERATION, SERVICE_NS, SERVICE_XSD, SOAP_NS
 
 __all__ = ["MockUnipass"]

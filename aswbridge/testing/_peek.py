@@ -1,4 +1,8 @@
-"""Read routing data (message id, kind, sender, receiver) from a message body."""
+"""How a mock partner reads routing data (message id, kind, sender, receiver) from a body.
+
+The mocks stand for partner systems; the bridge itself takes identity and routing only
+from the message its pipeline verified.
+"""
 
 from __future__ import annotations
 
