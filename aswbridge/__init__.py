@@ -8,6 +8,10 @@ The facade::
     name, message = aswbridge.read(data)          # canonical model, no rules
     problems = aswbridge.problems_of(data)        # [] when valid
 
+    pipeline = aswbridge.Pipeline(trust=anchors, signing=key)   # the policy, once
+    done = pipeline.translate(data, source="asw", target="unipass")
+    done.output, done.message, done.signer, done.warnings
+
 ``aswbridge.Bridge`` (the relay) is imported on first use, so that translating does not
 load the transports.
 """
@@ -23,7 +27,15 @@ from aswbridge.errors import (
     TransportError,
 )
 from aswbridge.model import Certificate, Message
-from aswbridge.pipeline import SigningKey, problems_of, read, translate, write
+from aswbridge.pipeline import (
+    Pipeline,
+    SigningKey,
+    Translation,
+    problems_of,
+    read,
+    translate,
+    write,
+)
 
 if TYPE_CHECKING:
     from aswbridge.relay import Bridge
@@ -45,9 +57,11 @@ __all__ = [
     "ConfigurationError",
     "Message",
     "MessageError",
+    "Pipeline",
     "Problem",
     "SecurityError",
     "SigningKey",
+    "Translation",
     "TransportError",
     "__version__",
     "problems_of",

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 import attrs
+import pytest
 
 from aswbridge import samples
 from aswbridge.errors import SchemaError

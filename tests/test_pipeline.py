@@ -71,7 +71,6 @@ def test_the_verified_signer_and_the_soft_fail_warning(test_pki: pki.Pki, tmp_pa
                     ignore=shutil.ignore_patterns("*.crl.pem"))  # no CRL: status unknown
     pipeline = Pipeline(trust=TrustStore.from_paths([anchors]))
     done = pipeline.translate(signed(test_pki, th_cert()), source="asw", target="canonical")
-    _, cert, _ = test_pki.load("TH")
     assert done.signer is not None and "C=TH" in done.signer.subject
     assert done.message.envelope.original_signer == done.signer
     assert canonical.loads(done.output) == done.message
