@@ -19,7 +19,7 @@ from aswbridge.transport.base import Inbound, RetryableTransportError
 from aswbridge.transport.filebox import FileboxSide
 from aswbridge.transport.nsw import NswHttpSide
 from aswbridge.transport.retry import RetryPolicy, is_retryable
-from tests.test_bridge import Clock, FakeSide, fake_read, fake_translate
+from tests.test_bridge import Clock, FakeSide, fake_translate
 from tests.test_transport_http import FAST, ITEM, Script, Scripted, answer
 
 NESTED = b'{"items": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
@@ -32,7 +32,6 @@ def bridge_of(tmp_path: Path, nsw: object, unipass: FakeSide, **kw: object) -> B
         unipass=unipass,
         store=SqliteStore(tmp_path / "relay.db", now=clock),
         translate=fake_translate,
-        read=fake_read,
         policy=RetryPolicy(max_attempts=4, initial=1, jitter=0),
         now=clock,
         **kw,  # type: ignore[arg-type]
