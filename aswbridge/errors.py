@@ -24,6 +24,7 @@ The tree::
     │   └── MappingError                       a value has no spelling in the target profile
     ├── SecurityError                          signatures and certificates (see security)
     ├── TransportError                         delivery faults (see transport)
+    ├── KeyUnavailable                         the signing key's token cannot sign now
     └── ConfigurationError (ValueError)        bad arguments, profile or configuration
 """
 
@@ -214,6 +215,13 @@ class TransportError(AswBridgeError):
 
     origin: ClassVar[Origin] = "remote"
     code = "TRANSPORT"
+
+
+class KeyUnavailable(AswBridgeError):
+    """The token holding the signing key cannot sign right now (removed, unreachable):
+    retry later (see :mod:`aswbridge.security.pkcs11`)."""
+
+    code = "KEY_UNAVAILABLE"
 
 
 class ConfigurationError(AswBridgeError, ValueError):

@@ -45,13 +45,18 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from aswbridge.errors import AswBridgeError, ConfigurationError, MessageError, SecurityError
+from aswbridge.errors import (
+    AswBridgeError,
+    ConfigurationError,
+    KeyUnavailable,
+    MessageError,
+    SecurityError,
+)
 from aswbridge.logs import escape
 from aswbridge.relay.crash import crash_point
 from aswbridge.relay.delivery import Delivery, PassReport
 from aswbridge.relay.notify import Notifier
 from aswbridge.relay.translator import OTHER_SIDE, PROFILE_OF, Translator
-from aswbridge.security.pkcs11 import KeyUnavailable
 from aswbridge.store.base import (
     InboxEntry,
     OutboxEntry,

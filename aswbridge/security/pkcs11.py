@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 
-from aswbridge.errors import AswBridgeError, ConfigurationError
+from aswbridge.errors import ConfigurationError, KeyUnavailable
 
 __all__ = [
     "ENV_MODULE",
@@ -108,12 +108,6 @@ class PinRefused(Pkcs11Error):
     """The token refused the PIN (incorrect, locked or expired), or none is given."""
 
     code = "PKCS11_PIN"
-
-
-class KeyUnavailable(AswBridgeError):
-    """The token cannot sign right now (removed, unreachable): retry later."""
-
-    code = "KEY_UNAVAILABLE"
 
 
 @attrs.frozen(kw_only=True)
