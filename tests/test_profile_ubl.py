@@ -4,6 +4,9 @@ written by someone else, and hostile or wrong input through its intake."""
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import subprocess
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,9 +17,18 @@ from lxml.builder import ElementMaker
 
 import aswbridge
 from aswbridge import _xml, pipeline, profiles, samples
-from aswbridge.errors import MappingError, MessageError, SchemaError, XmlSecurityError
+from aswbridge.errors import (
+    ConfigurationError,
+    MappingError,
+    MessageError,
+    SchemaError,
+    XmlSecurityError,
+)
 from aswbridge.model import Certificate
 from aswbridge.profiles import ubl
+from aswbridge.security import Signer, TrustStore, Verifier, pki
+from aswbridge.security.errors import DigestMismatch, SignatureLocation
+from aswbridge.security.pki import Pki
 
 ROOT = Path(__file__).resolve().parent.parent
 UBL_DIR = ROOT / "wsdl" / "ubl-2.4"
@@ -258,3 +270,125 @@ def test_wrong_ubl_is_a_typed_error(case: str) -> None:
     with pytest.raises(error) as refused:
         aswbridge.read(data.replace(old, new, 1))
     assert isinstance(refused.value, MessageError)
+
+
+# --- signatures in UBL's signature extension ---------------------------------------------
+
+XMLSEC1 = shutil.which("xmlsec1")
+DS = "http://www.w3.org/2000/09/xmldsig#"
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return pki.create(tmp_path_factory.mktemp("pki"), countries=("VN", "KR"), key_type="ec")
+
+
+def _signed(made: Pki, name: str, country: str = "VN") -> bytes:
+    key, cert, chain = made.load(country)
+    root = _xml.parse(aswbridge.write(samples.SCENARIOS[name](), profile="ubl"))
+    signed = Signer().sign(root, key=key, cert=cert, chain=chain)
+    return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+
+
+@pytest.mark.parametrize(("name", "country"), [("one_item", "VN"), ("receipt", "KR")])
+def test_the_signature_sits_in_the_ubl_signature_extension(
+        made: Pki, name: str, country: str) -> None:
+    data = _signed(made, name, country)
+    root = _xml.parse(data)
+    profiles.get("ubl").validate(root)  # the official schema checks ds:Signature too
+    (signature,) = root.iter(f"{{{DS}}}Signature")
+    assert [etree.QName(a).localname for a in signature.iterancestors()][:5] == [
+        "SignatureInformation", "UBLDocumentSignatures", "ExtensionContent", "UBLExtension",
+        "UBLExtensions"]
+    information = signature.getparent()
+    assert information is not None
+    assert information.findtext(f"{{{ubl.SBC}}}ReferencedSignatureID") == \
+        root.findtext(f"{{{NS['cac']}}}Signature/{{{NS['cbc']}}}ID") == ubl.SIGNATURE_ID
+    trust = TrustStore.from_paths([made.country(country)])
+    assert aswbridge.read(data, trust=trust)[1].document == samples.SCENARIOS[name]().document
+
+
+def test_a_signed_ubl_certificate_translates_to_asw_signed_by_the_bridge(made: Pki) -> None:
+    trust = TrustStore.from_paths([made.country("VN")])
+    out = aswbridge.translate(_signed(made, "one_item"), source="ubl", target="asw", trust=trust)
+    message = aswbridge.read(out)[1]
+    assert message.envelope.original_signer is not None
+    assert "C=VN" in message.envelope.original_signer.subject
+
+
+ALTERED = {
+    "officer": (b"Nguyen Thi Lan", b"Nguyen Thi Lam", DigestMismatch),
+    "extension": (b"<asx:FunctionCode>9<", b"<asx:FunctionCode>5<", DigestMismatch),
+}
+
+
+@pytest.mark.parametrize("case", list(ALTERED))
+def test_altered_signed_ubl_is_refused(made: Pki, case: str) -> None:
+    old, new, error = ALTERED[case]
+    data = _signed(made, "one_item")
+    assert old in data
+    with pytest.raises(error):
+        Verifier().verify(data.replace(old, new, 1),
+                          trust=TrustStore.from_paths([made.country("VN")]))
+
+
+def test_a_signature_outside_the_ubl_extension_is_refused(made: Pki) -> None:
+    root = _xml.parse(_signed(made, "one_item"))
+    (signature,) = root.iter(f"{{{DS}}}Signature")
+    root.append(signature)  # where the reference profiles put it, not where UBL does
+    with pytest.raises(SignatureLocation):
+        Verifier().verify(etree.tostring(root), trust=TrustStore.from_paths([made.country("VN")]))
+
+
+def test_signing_twice_and_an_exporter_signature_are_refused(made: Pki) -> None:
+    key, cert, chain = made.load("VN")
+    with pytest.raises(ConfigurationError, match="already carries"):
+        Signer().sign(_xml.parse(_signed(made, "one_item")), key=key, cert=cert, chain=chain)
+    unsigned = _xml.parse(aswbridge.write(samples.one_item(), profile="ubl"))
+    with pytest.raises(ConfigurationError, match="no place for an exporter's signature"):
+        Signer().sign_declaration(unsigned, key=key, cert=cert, chain=chain)
+
+
+@pytest.mark.skipif(XMLSEC1 is None and not os.environ.get("CI"), reason="xmlsec1 not installed")
+@pytest.mark.parametrize("name", ["form_rcep_kr_th", "response_refusing_item"])
+def test_our_ubl_signature_verifies_with_xmlsec1(made: Pki, name: str, tmp_path: Path) -> None:
+    assert XMLSEC1 is not None, "CI installs xmlsec1"
+    country = samples.SCENARIOS[name]().envelope.sender.country
+    path = tmp_path / "signed.xml"
+    path.write_bytes(_signed(made, name, country))
+    root_ca = str(made.country(country) / "root-ca.pem")
+    done = subprocess.run([XMLSEC1, "--verify", "--trusted-pem", root_ca, str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    path.write_bytes(path.read_bytes().replace(b"<cbc:ID>", b"<cbc:ID>X", 1))
+    done = subprocess.run([XMLSEC1, "--verify", "--trusted-pem", root_ca, str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+
+
+@pytest.mark.skipif(XMLSEC1 is None and not os.environ.get("CI"), reason="xmlsec1 not installed")
+def test_a_ubl_certificate_signed_by_xmlsec1_verifies_with_ours(made: Pki, tmp_path: Path) -> None:
+    assert XMLSEC1 is not None, "CI installs xmlsec1"
+    root = _xml.parse(aswbridge.write(samples.one_item(), profile="ubl"))
+    place = ubl.signature_place(root)
+    template = etree.SubElement(place, f"{{{DS}}}Signature", nsmap={"ds": DS})
+    template.append(etree.fromstring(f"""<ds:SignedInfo xmlns:ds="{DS}">
+<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"/>
+<ds:Reference URI=""><ds:Transforms>
+<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>
+<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>
+<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/>
+</ds:Reference></ds:SignedInfo>"""))
+    etree.SubElement(template, f"{{{DS}}}SignatureValue")
+    etree.SubElement(etree.SubElement(template, f"{{{DS}}}KeyInfo"), f"{{{DS}}}X509Data")
+    (tmp_path / "tmpl.xml").write_bytes(etree.tostring(root))
+    key, cert, chain = made.signer("VN")
+    done = subprocess.run([XMLSEC1, "--sign", "--privkey-pem", f"{key},{cert},{chain}",
+                           "--output", str(tmp_path / "out.xml"), str(tmp_path / "tmpl.xml")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    data = (tmp_path / "out.xml").read_bytes()
+    trust = TrustStore.from_paths([made.country("VN")])
+    assert Verifier().verify(data, trust=trust).country == "VN"
+    assert aswbridge.read(data, trust=trust)[1].document == samples.one_item().document

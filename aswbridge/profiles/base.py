@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -56,6 +56,14 @@ class Profile:
     def root(self) -> str:
         """The root element's namespaced tag."""
         return f"{{{self.namespace}}}{self.root_tag}"
+
+    def signature_places(
+        self,
+    ) -> dict[str, tuple[tuple[str, ...], Callable[[etree._Element], etree._Element]]]:
+        """Root elements whose root signature does not sit directly under the root: for
+        each, the Clark names of the place below the root, and a function making that
+        place in a document about to be signed (returning the signature's parent)."""
+        return {}
 
     def signature_parts(self) -> tuple[str, str, str] | None:
         """Where a certificate's signatures sit: (root, content, declaration) tags.

@@ -10,7 +10,7 @@ placed where the standard puts them); the same engine reads and writes them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
 
@@ -65,6 +65,10 @@ class StandardProfile(Profile):
     prefixes: Mapping[str, str]
     roots: Mapping[str, Root]
     customization: str = ""
+    signature_place: tuple[str, ...] = ()
+    """Clark names from the root to the parent of the root signature (``()``: root)."""
+    make_signature_place: Callable[[etree._Element], etree._Element] | None = None
+    """Makes :attr:`signature_place` in a document about to be signed; returns it."""
 
     def plan(self, table: Table) -> Plan:
         """The compiled codec of one of this profile's tables (prefixes resolved)."""
@@ -90,6 +94,19 @@ class StandardProfile(Profile):
         """The certificate's root element's namespaced tag."""
         return self.roots["certificate"].clark
 
+    def signature_places(
+        self,
+    ) -> dict[str, tuple[tuple[str, ...], Callable[[etree._Element], etree._Element]]]:
+        """Every root of this profile signs at :attr:`signature_place`."""
+        if self.make_signature_place is None:
+            return {}
+        return {clark: (self.signature_place, self.make_signature_place)
+                for clark in self._by_root}
+
+    def _clark(self, tag: str) -> str:
+        prefix, _, local = tag.partition(":")
+        return f"{{{self.prefixes[prefix]}}}{local}"
+
     def detect(self, element: etree._Element) -> bool:
         """Whether ``element`` is the root of one of this profile's documents."""
         return element.tag in self._by_root
@@ -113,8 +130,8 @@ class StandardProfile(Profile):
         kinds = self._by_root.get(str(element.tag), [])
         if len(kinds) == 1:
             return kinds[0]
-        prefix, _, local = self.customization.partition(":")
-        text = (element.findtext(f"{{{self.prefixes[prefix]}}}{local}") or "").strip()
+        local = self.customization.partition(":")[2]
+        text = (element.findtext(self._clark(self.customization)) or "").strip()
         for kind in kinds:
             if self.roots[kind].customization == text:
                 return kind

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
+
 from aswbridge import model as m
 from aswbridge.profiles import asw
 from aswbridge.profiles.standard import Root, StandardProfile
@@ -34,6 +36,18 @@ PREFIXES = {
 }
 SCHEMAS = "ubl-2.4/maindoc/"
 CUSTOMIZATION = "urn:aswbridge:ubl:1:"
+
+#: UBL's signature extension (UBL 2.4 section 5.4, "UBL digital signatures").
+SIG = UBL + "CommonSignatureComponents-2"
+SAC = UBL + "SignatureAggregateComponents-2"
+SBC = UBL + "SignatureBasicComponents-2"
+SIGNATURE_EXTENSION_URI = "urn:oasis:names:specification:ubl:dsig:enveloped"
+SIGNATURE_ID = "urn:oasis:names:specification:ubl:signature:1"
+SIGNATURE_PLACE = (
+    f"{{{PREFIXES['ext']}}}UBLExtensions", f"{{{PREFIXES['ext']}}}UBLExtension",
+    f"{{{PREFIXES['ext']}}}ExtensionContent", f"{{{SIG}}}UBLDocumentSignatures",
+    f"{{{SAC}}}SignatureInformation",
+)
 
 FORMS = {"FORM_D": "ATIGA Form D", "FORM_AK": "AKFTA Form AK", "FORM_RCEP": "RCEP"}
 
@@ -341,6 +355,37 @@ VERIFICATION_REPLY = _answer("verification_reply", m.VerificationReply, [],
     ])),
 ], note="remarks")
 
+def signature_place(document: etree._Element) -> etree._Element:
+    """Make UBL's signature extension in ``document`` and return its
+    ``sac:SignatureInformation``, where the enveloped ``ds:Signature`` goes.
+
+    Adds ``ext:UBLExtension`` (URI :data:`SIGNATURE_EXTENSION_URI`) holding
+    ``sig:UBLDocumentSignatures/sac:SignatureInformation`` with ``cbc:ID`` and
+    ``sbc:ReferencedSignatureID``, and the document's ``cac:Signature`` with that ID
+    (before its first aggregate, where both UBL documents place it).
+    """
+    ext, cbc, cac = (f"{{{PREFIXES[p]}}}" for p in ("ext", "cbc", "cac"))
+    extensions = document.find(f"{ext}UBLExtensions")
+    if extensions is None:
+        extensions = etree.Element(f"{ext}UBLExtensions")
+        document.insert(0, extensions)
+    extension = etree.SubElement(extensions, f"{ext}UBLExtension")
+    etree.SubElement(extension, f"{ext}ExtensionURI").text = SIGNATURE_EXTENSION_URI
+    content = etree.SubElement(extension, f"{ext}ExtensionContent")
+    signatures = etree.SubElement(content, f"{{{SIG}}}UBLDocumentSignatures",
+                                  nsmap={"sig": SIG, "sac": SAC, "sbc": SBC})
+    information = etree.SubElement(signatures, f"{{{SAC}}}SignatureInformation")
+    etree.SubElement(information, f"{cbc}ID").text = SIGNATURE_ID
+    referenced = etree.SubElement(information, f"{{{SBC}}}ReferencedSignatureID")
+    referenced.text = SIGNATURE_ID
+    reference = etree.Element(f"{cac}Signature")
+    etree.SubElement(reference, f"{cbc}ID").text = SIGNATURE_ID
+    etree.SubElement(reference, f"{cbc}SignatureMethod").text = SIGNATURE_EXTENSION_URI
+    first = next(c for c in document if isinstance(c.tag, str) and c.tag.startswith(cac))
+    first.addprevious(reference)
+    return information
+
+
 _RESPONSE_ROOT = "ApplicationResponse"
 PROFILE = StandardProfile(
     name="ubl",
@@ -366,4 +411,6 @@ PROFILE = StandardProfile(
            for kind in ("receipt", "response", "verification_request", "verification_reply")},
     },
     customization="cbc:CustomizationID",
+    signature_place=SIGNATURE_PLACE,
+    make_signature_place=signature_place,
 )

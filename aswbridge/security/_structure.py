@@ -64,8 +64,15 @@ def _last_element_child(parent: etree._Element) -> etree._Element | None:
     return None
 
 
+def place_of(signature: etree._Element, root: etree._Element) -> tuple[str, ...]:
+    """The Clark names of the elements between ``root`` and ``signature`` (both excluded)."""
+    tags = [str(a.tag) for a in signature.iterancestors()]
+    return tuple(reversed(tags[:-1])) if tags and tags[-1] == root.tag else ("?",)
+
+
 def locate(root: etree._Element, layouts: dict[str, SignatureLayout]) -> Located:
-    """Find the authority's signature (last child of the root) and the exporter's, if any.
+    """Find the authority's signature (the last child of its place: the root, or the
+    layout's ``place``) and the exporter's, if any.
 
     Raises:
         SignatureMissing: no signature at all.
@@ -75,10 +82,14 @@ def locate(root: etree._Element, layouts: dict[str, SignatureLayout]) -> Located
     if not signatures:
         raise SignatureMissing("the document carries no ds:Signature")
     layout = layouts.get(str(root.tag))
-    root_level = [s for s in signatures if s.getparent() is root]
-    if len(root_level) != 1 or _last_element_child(root) is not root_level[0]:
+    place = layout.place if layout is not None else ()
+    root_level = [s for s in signatures if place_of(s, root) == place]
+    parent = root_level[0].getparent() if len(root_level) == 1 else None
+    if parent is None or _last_element_child(parent) is not root_level[0]:
+        where = "/".join(etree.QName(t).localname for t in place)
         raise SignatureLocation(
-            "exactly one ds:Signature is expected, as the last child of the root element"
+            "exactly one ds:Signature is expected, as the last child of "
+            f"{where or 'the root element'}"
             f" (found {len(root_level)} there, {len(signatures)} in the document)"
         )
     exporter: etree._Element | None = None

@@ -8,11 +8,12 @@ and base64 are never on them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
 import attrs
+from lxml import etree
 
 from aswbridge.errors import ConfigurationError
 
@@ -67,15 +68,23 @@ class SignatureLayout:
 
     Attributes:
         root: the root element's Clark name; the issuing authority's (or the bridge's)
-            enveloped signature is its last child and covers the whole document.
-        content: the element holding boxes 1-11, identified by its ``Id`` attribute.
+            enveloped signature covers the whole document.
+        content: the element holding boxes 1-11, identified by its ``Id`` attribute
+            (``""``: the profile has no place for the exporter's signature).
         declaration: the exporter's declaration inside ``content``; the exporter's
             signature, when present, is its last child and references ``content``.
+        place: the Clark names of the elements from the root down to the parent of the
+            root signature, which is that parent's last child (``()``: the root itself).
+        prepare: for a non-empty ``place``, makes the place in a document about to be
+            signed and returns the parent element (UBL's signature extension).
     """
 
     root: str
-    content: str
-    declaration: str
+    content: str = ""
+    declaration: str = ""
+    place: tuple[str, ...] = ()
+    prepare: Callable[[etree._Element], etree._Element] | None = attrs.field(
+        default=None, eq=False)
 
 
 def profile_layouts() -> dict[str, SignatureLayout]:
@@ -85,10 +94,14 @@ def profile_layouts() -> dict[str, SignatureLayout]:
 
     found: dict[str, SignatureLayout] = {}
     for name in profiles.names():
-        parts = profiles.get(name).signature_parts()
+        profile = profiles.get(name)
+        parts = profile.signature_parts()
         if parts is not None:
             root, content, declaration = parts
             found[root] = SignatureLayout(root=root, content=content, declaration=declaration)
+        for root, (place, prepare) in profile.signature_places().items():
+            layout = found.get(root, SignatureLayout(root=root))
+            found[root] = attrs.evolve(layout, place=place, prepare=prepare)
     return found
 
 

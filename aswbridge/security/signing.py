@@ -73,7 +73,8 @@ class Signer:
         cert: x509.Certificate,
         chain: Sequence[x509.Certificate] = (),
     ) -> etree._Element:
-        """Sign the whole document; the signature becomes the root's last child.
+        """Sign the whole document; the signature becomes the last child of the root
+        (or of the place the profile's layout makes, UBL's signature extension).
 
         The input is not changed: the signed document is a new tree.
 
@@ -81,9 +82,18 @@ class Signer:
             ConfigurationError: the key is too weak or does not match ``cert``, or the
                 document is already signed at the root.
         """
-        last = next((c for c in reversed(element) if isinstance(c.tag, str)), None)
-        if last is not None and last.tag == _structure.ds("Signature"):
-            raise ConfigurationError("the document already carries a root signature")
+        layout = self.policy.layouts.get(str(element.tag))
+        if layout is not None and layout.prepare is not None:
+            if any(_structure.place_of(s, element) == layout.place
+                   for s in element.iter(_structure.ds("Signature"))):
+                raise ConfigurationError("the document already carries a root signature")
+            element = copy.deepcopy(element)  # the input is not changed
+            place = layout.prepare(element)
+            etree.SubElement(place, _structure.ds("Signature"), Id="placeholder")
+        else:
+            last = next((c for c in reversed(element) if isinstance(c.tag, str)), None)
+            if last is not None and last.tag == _structure.ds("Signature"):
+                raise ConfigurationError("the document already carries a root signature")
         signer = self._signer(key, cert)
         try:
             signed = signer.sign(element, key=key, cert=[cert, *chain])
@@ -111,8 +121,9 @@ class Signer:
                 element has no ``Id``, or the declaration is missing or already signed.
         """
         layout = self.policy.layouts.get(str(element.tag))
-        if layout is None:
-            raise ConfigurationError(f"no signature layout for root element {element.tag}")
+        if layout is None or not layout.content:
+            raise ConfigurationError(
+                f"no place for an exporter's signature in a {element.tag} document")
         document = copy.deepcopy(element)
         content = document.find(f".//{layout.content}")
         declaration = None if content is None else content.find(f".//{layout.declaration}")

@@ -172,7 +172,9 @@ class Verifier:
         inspected = _structure.inspect(located.root_signature, self.policy)
         _structure.check_reference_target(inspected.uri, target=root, allow_empty=True)
         validated = self._validate(inspected, trust, at)
-        signed = self._crypto(root, inspected.signer, location="./", at=at)
+        place = located.layout.place if located.layout is not None else ()
+        location = "./" + "".join(f"{tag}/" for tag in place)
+        signed = self._crypto(root, inspected.signer, location=location, at=at)
         warnings = list(validated.warnings)
         exporter = None
         if located.exporter_signature is not None:
