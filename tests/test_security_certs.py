@@ -220,6 +220,7 @@ def _crl(issuer: x509.Name, key: object, *, next_update: datetime) -> bytes:
         .issuer_name(issuer)
         .last_update(NOW - timedelta(days=60))
         .next_update(next_update)
+        .add_extension(x509.CRLNumber(1), critical=False)
         .sign(key, hashes.SHA256())  # type: ignore[arg-type]
     )
     return crl.public_bytes(serialization.Encoding.PEM)

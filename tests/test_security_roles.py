@@ -145,6 +145,8 @@ def _ca(tmp: Path, country: str | None) -> tuple[Path, ec.EllipticCurvePrivateKe
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
                        critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                       critical=False)
         .sign(key, hashes.SHA256())
     )
     path = tmp / f"rogue-{country or 'none'}.pem"
@@ -168,6 +170,8 @@ def minted_for_id(tmp: Path, country: str | None) -> tuple[Path, bytes]:
                                      False), critical=True)
         .add_extension(x509.ExtendedKeyUsage(
             [x509.ObjectIdentifier(roles.ROLE_OIDS["authority"])]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                       critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     signed = Signer().sign(encode(), key=key, cert=cert)
@@ -276,6 +280,8 @@ def test_a_bridge_pinned_by_subject_must_hold_the_bridge_role(
         .not_valid_before(cert.not_valid_before_utc).not_valid_after(cert.not_valid_after_utc)
         .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False,
                                      False), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                       critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     forged = etree.tostring(Signer().sign(encode(vouched), key=key, cert=copy))

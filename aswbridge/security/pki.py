@@ -272,6 +272,7 @@ def _crl(issuer: x509.Name, key: _Key, now: datetime, *, revoked: Iterable[int] 
         .issuer_name(issuer)
         .last_update(now - timedelta(days=1))
         .next_update(now + timedelta(days=30))
+        .add_extension(x509.CRLNumber(1), critical=False)
     )
     for serial in revoked:
         builder = builder.add_revoked_certificate(

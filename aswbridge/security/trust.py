@@ -31,6 +31,7 @@ from pathlib import Path
 
 import attrs
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -42,7 +43,7 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
-from aswbridge.errors import ConfigurationError
+from aswbridge.errors import AswBridgeError, ConfigurationError
 from aswbridge.security.errors import (
     CertExpired,
     CertificateError,
@@ -114,11 +115,20 @@ def _require_ca(policy: object, cert: x509.Certificate, ext: x509.BasicConstrain
         raise ValueError("issuer is not a CA")
 
 
-_EE_POLICY = ExtensionPolicy.permit_all().require_present(
-    x509.KeyUsage, Criticality.AGNOSTIC, _require_digital_signature
+# RFC 5280 profile checks as cryptography's WebPKI defaults make them, except that a
+# document signer needs no subjectAltName (it names no host) and must allow
+# digitalSignature; extended key usage is checked by the roles module instead.
+_EE_POLICY = (
+    ExtensionPolicy.webpki_defaults_ee()
+    .may_be_present(x509.SubjectAlternativeName, Criticality.AGNOSTIC, None)
+    .may_be_present(x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None)
+    .require_present(x509.KeyUsage, Criticality.AGNOSTIC, _require_digital_signature)
 )
-_CA_POLICY = ExtensionPolicy.permit_all().require_present(
-    x509.BasicConstraints, Criticality.AGNOSTIC, _require_ca
+_CA_POLICY = (
+    ExtensionPolicy.webpki_defaults_ca()
+    .may_be_present(x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None)
+    .require_present(x509.SubjectKeyIdentifier, Criticality.NON_CRITICAL, None)
+    .may_be_present(x509.PolicyConstraints, Criticality.CRITICAL, None)
 )
 
 
@@ -331,6 +341,33 @@ class TrustStore:
             CertNotYetValid, CertExpired, KeyUsageError, UntrustedSigner, Revoked,
             RevocationUnknown, CertificateError.
         """
+        try:
+            chain = self._chain(signer, untrusted, at=at, max_chain_depth=max_chain_depth,
+                                min_rsa_bits=min_rsa_bits, allowed_curves=allowed_curves)
+        except (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension,
+                x509.UnsupportedGeneralNameType) as exc:  # an unusable certificate
+            if isinstance(exc, AswBridgeError):
+                raise
+            raise CertificateError(f"a certificate of the chain cannot be used: {exc}") from None
+        warnings = self._check_revocation(chain, at=at, mode=revocation)
+        return ValidatedChain(
+            chain=chain,
+            anchor_scope=self.scopes.get(fingerprint(chain[-1])),
+            at=at,
+            warnings=warnings,
+            roles=self.roles_of(chain),
+        )
+
+    def _chain(
+        self,
+        signer: x509.Certificate,
+        untrusted: Sequence[x509.Certificate],
+        *,
+        at: datetime,
+        max_chain_depth: int,
+        min_rsa_bits: int,
+        allowed_curves: frozenset[str],
+    ) -> tuple[x509.Certificate, ...]:
         _check_end_entity(signer, at=at)
         extra = {oid for marks in self.oids.values() for oid_set in marks.values()
                  for oid in oid_set}
@@ -344,14 +381,9 @@ class TrustStore:
             self._cache.put(key, chain)
         for cert in chain:
             _check_key(cert, min_rsa_bits=min_rsa_bits, curves=allowed_curves)
-        warnings = self._check_revocation(chain, at=at, mode=revocation)
-        return ValidatedChain(
-            chain=chain,
-            anchor_scope=self.scopes.get(fingerprint(chain[-1])),
-            at=at,
-            warnings=warnings,
-            roles=self.roles_of(chain),
-        )
+        for cert in chain[1:-1]:
+            _require_authority_key_id(cert)
+        return chain
 
     def _build(
         self,
@@ -388,7 +420,9 @@ class TrustStore:
             known = False
             issuer_name = issuer.subject
             for crl, crl_issuer in self._crl_issuers:
-                if crl_issuer != issuer_name or not self._cache.crl_valid(crl, issuer):
+                if crl_issuer != issuer_name or not _may_sign_crls(issuer) or not _numbered(crl):
+                    continue
+                if not self._cache.crl_valid(crl, issuer):
                     continue
                 if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
                     raise Revoked(f"{subject_of(cert)} (serial {cert.serial_number:x}) is revoked")
@@ -471,7 +505,18 @@ def _country(cert: x509.Certificate, declared: str | None, *, where: str) -> str
     return declared
 
 
+def _require_authority_key_id(cert: x509.Certificate) -> None:
+    """An intermediate CA names its issuer's key (RFC 5280 4.2.1.1)."""
+    try:
+        cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
+    except x509.ExtensionNotFound:
+        raise CertificateError(
+            f"CA certificate {subject_of(cert)} has no authority key identifier") from None
+
+
 def _check_key(cert: x509.Certificate, *, min_rsa_bits: int, curves: frozenset[str]) -> None:
+    if cert.serial_number <= 0:  # RFC 5280 4.1.2.2
+        raise CertificateError(f"{subject_of(cert)} has a serial number that is not positive")
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < min_rsa_bits:
@@ -496,15 +541,35 @@ def _check_end_entity(cert: x509.Certificate, *, at: datetime) -> None:
         raise KeyUsageError(f"{subject_of(cert)} has no KeyUsage extension") from None
     if not usage.digital_signature:
         raise KeyUsageError(f"{subject_of(cert)} KeyUsage does not allow digitalSignature")
+    if usage.key_cert_sign:
+        raise KeyUsageError(f"{subject_of(cert)} KeyUsage allows keyCertSign but it is not a CA")
+
+
+def _numbered(crl: x509.CertificateRevocationList) -> bool:
+    """Whether ``crl`` carries the non-critical CRL number RFC 5280 5.2.3 requires."""
+    try:
+        return not crl.extensions.get_extension_for_class(x509.CRLNumber).critical
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _may_sign_crls(issuer: x509.Certificate) -> bool:
+    """Whether ``issuer``'s KeyUsage, when present, allows signing CRLs (RFC 5280 4.2.1.3)."""
+    try:
+        return bool(issuer.extensions.get_extension_for_class(x509.KeyUsage).value.crl_sign)
+    except x509.ExtensionNotFound:
+        return True
 
 
 def _check_period(cert: x509.Certificate, *, at: datetime, what: str) -> None:
-    if at < cert.not_valid_before_utc:
+    # X.509 times have whole seconds: a certificate is valid through its notAfter second
+    second = at.replace(microsecond=0)
+    if second < cert.not_valid_before_utc:
         raise CertNotYetValid(
             f"{what} {subject_of(cert)} is not valid before {cert.not_valid_before_utc.isoformat()}"
             f" (checked at {at.isoformat()})"
         )
-    if at > cert.not_valid_after_utc:
+    if second > cert.not_valid_after_utc:
         raise CertExpired(
             f"{what} {subject_of(cert)} expired {cert.not_valid_after_utc.isoformat()}"
             f" (checked at {at.isoformat()})"
