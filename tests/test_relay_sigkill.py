@@ -22,9 +22,11 @@ from pathlib import Path
 import pytest
 from test_relay_integration import asw_certificates, unipass_certificates
 
-from aswbridge.relay.crash import CRASH_ENV
+from aswbridge.relay.checkpoints import POINTS
 from aswbridge.store import SqliteStore
 from aswbridge.testing.mocks import Faults, MockNsw, MockServer, MockUnipass
+
+RUNNER = Path(__file__).resolve().parent / "relay_crash_runner.py"
 
 CONFIG = """
 [bridge]
@@ -64,14 +66,14 @@ class Relay:
         self.log = (folder / "relay.log").open("ab")
 
     def start(self, *, crash_at: str | None = None) -> None:
-        env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
-        if crash_at:
-            env[CRASH_ENV] = crash_at
+        assert crash_at is None or crash_at in POINTS
+        command = ["run", "--config", str(self.config)]
+        launcher = [str(RUNNER), crash_at] if crash_at else ["-m", "aswbridge"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "aswbridge", "run", "--config", str(self.config)],
+            [sys.executable, *launcher, *command],
             stdout=self.log,
             stderr=self.log,
-            env=env,
+            env={**os.environ, "PYTHONPATH": str(RUNNER.parent.parent)},
         )
 
     def kill(self) -> None:
@@ -188,9 +190,7 @@ def check_exactly_once(
         store.close()
 
 
-@pytest.mark.parametrize(
-    "point", ["after_record_before_ack", "after_claim_before_send", "after_send_before_ack"]
-)
+@pytest.mark.parametrize("point", POINTS)
 def test_a_crash_at_each_point_loses_nothing(
     relay: Relay, mocks: tuple[MockNsw, MockUnipass], point: str
 ) -> None:

@@ -53,7 +53,7 @@ from aswbridge.errors import (
     SecurityError,
 )
 from aswbridge.logs import escape
-from aswbridge.relay.crash import crash_point
+from aswbridge.relay.checkpoints import checkpoint
 from aswbridge.relay.delivery import Delivery, PassReport
 from aswbridge.relay.notify import Notifier
 from aswbridge.relay.translator import OTHER_SIDE, PROFILE_OF, Translator
@@ -252,7 +252,7 @@ class Bridge:
                 outcome = "pulled"
                 log.info("%s: %s %s from %s queued for %s", side_name, message.kind,
                          message_id, sender, dest)
-                crash_point("after_record_before_ack")
+                checkpoint("after_record_before_ack")
         if outcome == "duplicates" and seen.digest not in (content, digest(inbound.body)):
             return self._refuse(
                 side_name, side, inbound, code=ID_REUSED, content=content,
@@ -298,7 +298,7 @@ class Bridge:
             outcome="rejected", code=code, reason=reason, outgoing=notice,
         )
         if recorded:
-            crash_point("after_record_before_ack")
+            checkpoint("after_record_before_ack")
         seen = self.store.get_inbound(sender=key[0], message_id=message_id)
         if seen is None:  # pragma: no cover - the store just committed it
             raise AswBridgeError(f"refusal of {message_id} not recorded")

@@ -18,7 +18,7 @@ from typing import Literal
 
 import attrs
 
-from aswbridge.relay.crash import crash_point
+from aswbridge.relay.checkpoints import checkpoint
 from aswbridge.relay.notify import Notifier
 from aswbridge.store.base import OutboxEntry, Outgoing, Store
 from aswbridge.transport.base import (
@@ -87,7 +87,7 @@ class Delivery:
             for row, (outcome, tracking) in zip(rows, outcomes, strict=True)
             if outcome == "delivered"
         ]
-        crash_point("after_send_before_ack")
+        checkpoint("after_send_before_ack")
         self.store.ack_many(delivered)
         for outcome, _ in outcomes:
             if outcome in ("delivered", "dead"):
@@ -100,7 +100,7 @@ class Delivery:
         if self._stopping():
             self.store.release(row.message_id)
             return "released", None
-        crash_point("after_claim_before_send")
+        checkpoint("after_claim_before_send")
         side = self.sides[row.dest]
         try:
             if row.last_code == OutcomeUnknown.code and self._arrived(side, row):
