@@ -36,6 +36,8 @@ LINK_CHECKED = (
     "docs/profiles/README.md",
     "docs/changelog.md",
     "examples/profile_cn/README.md",
+    "examples/profile_asw_official/README.md",
+    "docs/profiles/joining-with-ubl.md",
 )
 
 _FENCE = re.compile(r"^(\s*)```(\S*)\s*$")

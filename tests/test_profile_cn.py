@@ -22,14 +22,15 @@ EXAMPLE = ROOT / "examples" / "profile_cn"
 SCHEMA = EXAMPLE / "aswbridge_profile_cn" / "cn-eco.xsd"
 
 
-def install_profile_cn(target: Path) -> Path:
-    """Install ``examples/profile_cn`` into ``target/site`` with pip; return that folder.
+def install_profile_cn(target: Path, *, example: Path = EXAMPLE) -> Path:
+    """Install ``examples/profile_cn`` (or another ``example`` package) into
+    ``target/site`` with pip; return that folder.
 
     The source is copied first so the build leaves nothing in the checkout; build
     isolation is off so no package index is needed (setuptools comes from the venv).
     """
     source = target / "src"
-    shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("__pycache__", "build",
+    shutil.copytree(example, source, ignore=shutil.ignore_patterns("__pycache__", "build",
                                                                     "*.egg-info"))
     site = target / "site"
     done = subprocess.run(

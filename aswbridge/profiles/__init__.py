@@ -2,7 +2,8 @@
 
 A third party adds a profile (China's e-Form E, Japan's EPA certificates) by
 publishing a :class:`Profile` object under the entry-point group
-``aswbridge.profiles``; nothing in the core changes.
+``aswbridge.profiles``; nothing in the core changes. An installed profile with the name
+of a shipped one (``asw``, ``unipass``, ``ubl``) replaces it.
 """
 
 from __future__ import annotations
@@ -41,21 +42,24 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Profile:
-    """The profile called ``name``.
+    """The profile called ``name``: registered, else installed (an entry point), else
+    shipped. An installed profile named like a shipped one replaces it: an NSW with its
+    official schema publishes its own ``asw`` without changing aswbridge.
 
     Raises:
         ConfigurationError: no such profile.
     """
     if name in _REGISTERED:
         return _REGISTERED[name]
-    if name in _BUILTIN:
-        import importlib
-
-        profile: Profile = importlib.import_module(_BUILTIN[name]).PROFILE
-    elif name in _entry_points():
+    profile: Profile
+    if name in _entry_points():
         for ep in entry_points(group="aswbridge.profiles", name=name):
             profile = ep.load()
             break
+    elif name in _BUILTIN:
+        import importlib
+
+        profile = importlib.import_module(_BUILTIN[name]).PROFILE
     else:
         raise ConfigurationError(f"unknown profile {name!r}; known: {', '.join(names())}")
     if not isinstance(profile, Profile):

@@ -3,8 +3,9 @@
 The official ATIGA e-Form D Process Specification and Message Implementation
 Guideline is not public. This profile is a *reference* written by the aswbridge
 project from the public form content (ATIGA Annex 7, AKFTA Form AK, RCEP Annex 3B)
-with WCO Data Model / UN/CEFACT style names, a message header and a payload. Swapping
-in the official schema means replacing the tables below and the XSD, nothing else.
+with WCO Data Model / UN/CEFACT style names, a message header and a payload. The
+official schema comes in a package of its own that publishes a profile named ``asw``,
+which replaces this one once installed (``examples/profile_asw_official``).
 """
 
 from __future__ import annotations

@@ -20,8 +20,13 @@ _STATUS = """\
 > by the aswbridge project from the public form content (ATIGA Annex 7 Form D, AKFTA
 > Form AK, RCEP Annex 3B) and public naming conventions. It is *not* an official
 > schema. Replacing it with the official one is a profile change: new XSD, new tables
-> in {where}, golden-pair tests; the core does not change.
+> in {where}, golden-pair tests; the core does not change.{package}
 """
+
+_PACKAGE = """
+> An NSW does it in a package of its own that publishes a profile under this name, which
+> replaces the shipped one once installed (no fork: see
+> [README.md](README.md#plugging-in-an-official-asw-or-kcs-schema))."""
 
 _WHAT = {
     "asw": "ATIGA e-Form D Process Specification and Message Implementation Guideline",
@@ -81,8 +86,8 @@ def markdown(profile: Profile) -> str:
         f"{profile.name}` from the mapping tables; do not edit by hand. -->",
         "",
         _STATUS.format(what=_WHAT.get(profile.name, "specification"),
-                       where=f"`aswbridge/profiles/{profile.name}.py`" if profile.name in _WHAT
-                       else "the profile's package"),
+                       package=_PACKAGE if profile.name in _WHAT else "",
+                       where="the profile's package"),
         f"- Namespace: `{profile.namespace}`",
         f"- Root element: `{profile.root_tag}` = `{profile.header_tag}` (envelope), "
         f"`{profile.body_tag}` (document), then an optional enveloped `ds:Signature`",
