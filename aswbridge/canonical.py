@@ -36,20 +36,12 @@ from aswbridge._lexical import (
     canonical_decimal,
 )
 from aswbridge._xml import DEFAULT_MAX_BYTES
-from aswbridge.errors import InputTooLarge, LimitExceeded, MessageError
+from aswbridge.errors import CanonicalError, InputTooLarge, LimitExceeded, MessageError
 from aswbridge.model import DOCUMENT_OF, Envelope, Message
 from aswbridge.profiles.tables import SCALARS, field_info
 
 __all__ = ["MAX_DEPTH", "CanonicalError", "dumps", "from_dict", "load_json", "loads", "to_dict"]
 
-class CanonicalError(MessageError):
-    """The canonical JSON is malformed or does not fit the model."""
-
-    code = "CANONICAL_INVALID"
-
-    def __init__(self, message: str, *, path: str = "") -> None:
-        super().__init__(f"{path}: {message}" if path else message)
-        self.path = path
 
 # --- model -> JSON ------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import pytest
 
 from aswbridge.relay import Bridge
 from aswbridge.store import SqliteStore
-from aswbridge.transport.base import Inbound, RetryableTransportError
+from aswbridge.transport.base import Inbound, RemoteRejected, RetryableTransportError
 from aswbridge.transport.filebox import FileboxSide
 from aswbridge.transport.nsw import NswHttpSide
 from aswbridge.transport.retry import RetryPolicy, is_retryable
@@ -201,9 +201,9 @@ def test_a_link_swapped_in_after_the_listing_is_not_read(tmp_path: Path) -> None
     assert box.pending() == ["c.xml"]
     (box.inbox / "c.xml").unlink()
     (box.inbox / "c.xml").symlink_to("/etc/passwd")
-    with pytest.raises(Exception, match="not a regular file") as caught:
+    with pytest.raises(RemoteRejected, match="not a regular file") as caught:
         box.fetch("c.xml")
-    assert caught.value.code == "NOT_A_FILE"  # type: ignore[attr-defined]
+    assert caught.value.remote_code == "NOT_A_FILE"
     assert box.pending() == [] and (box.quarantine / "c.xml").is_symlink()
 
 

@@ -34,7 +34,7 @@ from importlib import resources
 
 import attrs
 
-from aswbridge.errors import MessageError
+from aswbridge.errors import UnknownCode
 
 __all__ = [
     "AGREEMENTS",
@@ -56,18 +56,6 @@ __all__ = [
 
 #: HS editions the shipped nomenclature files cover, oldest first.
 HS_EDITIONS = ("HS2017", "HS2022")
-
-
-class UnknownCode(MessageError):
-    """A code is not in its list (or is deprecated or deleted there)."""
-
-    code = "CODE_UNKNOWN"
-
-    def __init__(self, *, list_name: str, value: str, reason: str = "unknown") -> None:
-        super().__init__(f"{value!r} is {reason} in {list_name}")
-        self.list_name = list_name
-        self.value = value
-        self.reason = reason
 
 
 @attrs.frozen(kw_only=True)

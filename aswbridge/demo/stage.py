@@ -25,7 +25,7 @@ from aswbridge.demo.recording import (
     recording_translator,
 )
 from aswbridge.demo.timeline import Timeline
-from aswbridge.errors import AswBridgeError
+from aswbridge.errors import DemoError
 from aswbridge.model import Message
 from aswbridge.pipeline import SigningKey, write
 from aswbridge.relay import Bridge
@@ -69,12 +69,6 @@ sign_cert = "../pki/bridge/bridge.pem"
 
 
 _STEP_FOLDER = re.compile(r"\d\d-[a-z-]+")
-
-
-class DemoError(AswBridgeError):
-    """The demo could not set its stage up (a port, a file, a partner that never came)."""
-
-    code = "DEMO_FAILED"
 
 
 class Stage:

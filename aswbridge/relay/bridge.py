@@ -47,25 +47,19 @@ import attrs
 
 from aswbridge.errors import (
     AswBridgeError,
+    ClaimMismatch,
     ConfigurationError,
     KeyUnavailable,
     MessageError,
     SecurityError,
+    StoreConflict,
 )
 from aswbridge.logs import escape
 from aswbridge.relay.checkpoints import checkpoint
 from aswbridge.relay.delivery import Delivery, PassReport
 from aswbridge.relay.notify import Notifier
 from aswbridge.relay.translator import OTHER_SIDE, PROFILE_OF, Translator
-from aswbridge.store.base import (
-    InboxEntry,
-    OutboxEntry,
-    Outgoing,
-    Store,
-    StoreConflict,
-    digest,
-    utcnow,
-)
+from aswbridge.store.base import InboxEntry, OutboxEntry, Outgoing, Store, digest, utcnow
 from aswbridge.transport.base import (
     Inbound,
     Side,
@@ -81,12 +75,6 @@ log = logging.getLogger("aswbridge.relay")
 
 #: The code of a verified message whose id its sender already used for other content.
 ID_REUSED = "ID_REUSED"
-
-
-class ClaimMismatch(MessageError):
-    """A transport's metadata (a message id or sender header) contradicts the message."""
-
-    code = "CLAIM_MISMATCH"
 
 
 class Bridge:

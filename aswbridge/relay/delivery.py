@@ -116,9 +116,10 @@ class Delivery:
                 )
             )
         except RemoteRejected as exc:
-            detail = f"{exc.message} {exc.remote_text}".strip()
-            self._dead(row, exc.code, detail)
-            log.error("%s: %s rejected (%s), dead-lettered", row.dest, row.message_id, exc.code)
+            # the partner's own code is what an operator and the producer need to see
+            code = exc.remote_code or exc.code
+            self._dead(row, code, f"{exc.message} {exc.remote_text}".strip())
+            log.error("%s: %s rejected (%s), dead-lettered", row.dest, row.message_id, code)
             return "dead", None
         except (RetryableTransportError, ResponseRefused) as exc:
             # Whatever the way the answer was lost (connection, timeout, deadline, a

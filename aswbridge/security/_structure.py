@@ -24,7 +24,7 @@ from aswbridge.security.errors import (
     AmbiguousReference,
     KeyInfoNotAllowed,
     ReferenceNotAllowed,
-    SignatureError,
+    SignatureInvalid,
     SignatureLocation,
     SignatureMissing,
     TransformNotAllowed,
@@ -156,7 +156,7 @@ def inspect(signature: etree._Element, policy: VerificationPolicy) -> Inspected:
     """Check one signature's structure, algorithms and transforms; read its certificates.
 
     Raises:
-        SignatureMissing, SignatureError, AlgorithmNotAllowed, TransformNotAllowed,
+        SignatureMissing, SignatureInvalid, AlgorithmNotAllowed, TransformNotAllowed,
         AmbiguousReference, ReferenceNotAllowed, KeyInfoNotAllowed.
     """
     children = [c for c in signature if isinstance(c.tag, str)]
@@ -168,7 +168,7 @@ def inspect(signature: etree._Element, policy: VerificationPolicy) -> Inspected:
     ):
         if ds("SignedInfo") not in tags or ds("SignatureValue") not in tags:
             raise SignatureMissing("ds:Signature lacks SignedInfo or SignatureValue")
-        raise SignatureError(
+        raise SignatureInvalid(
             "ds:Signature must hold SignedInfo, SignatureValue and KeyInfo only"
             f" (found {[etree.QName(t).localname for t in tags]})"
         )
@@ -189,7 +189,7 @@ def inspect(signature: etree._Element, policy: VerificationPolicy) -> Inspected:
 
 def _algorithm(element: etree._Element | None, what: str) -> str:
     if element is None or element.get("Algorithm") is None:
-        raise SignatureError(f"the signature has no {what}")
+        raise SignatureInvalid(f"the signature has no {what}")
     return str(element.get("Algorithm"))
 
 

@@ -43,7 +43,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 
-from aswbridge.errors import ConfigurationError, KeyUnavailable
+from aswbridge.errors import (
+    ConfigurationError,
+    KeyNotFound,
+    KeyUnavailable,
+    ModuleNotLoaded,
+    PinRefused,
+    Pkcs11Error,
+    TokenNotFound,
+    UriInvalid,
+)
 
 __all__ = [
     "ENV_MODULE",
@@ -72,42 +81,6 @@ ENV_PIN = "ASWBRIDGE_PKCS11_PIN"
 _PATH_ATTRIBUTES = ("token", "object", "id", "serial", "manufacturer", "model", "slot-id", "type")
 _QUERY_ATTRIBUTES = ("module-path", "pin-value", "pin-source")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
-class Pkcs11Error(ConfigurationError):
-    """A PKCS#11 key cannot be used as configured (raised at start-up)."""
-
-    code = "PKCS11_ERROR"
-
-
-class UriInvalid(Pkcs11Error):
-    """The ``pkcs11:`` URI cannot be read."""
-
-    code = "PKCS11_URI_INVALID"
-
-
-class ModuleNotLoaded(Pkcs11Error):
-    """The PKCS#11 module (shared library) cannot be loaded, or none is given."""
-
-    code = "PKCS11_MODULE"
-
-
-class TokenNotFound(Pkcs11Error):
-    """No token, or more than one, matches the URI."""
-
-    code = "PKCS11_TOKEN_NOT_FOUND"
-
-
-class KeyNotFound(Pkcs11Error):
-    """No private key, or more than one, matches the URI in the token; or it is unusable."""
-
-    code = "PKCS11_KEY_NOT_FOUND"
-
-
-class PinRefused(Pkcs11Error):
-    """The token refused the PIN (incorrect, locked or expired), or none is given."""
-
-    code = "PKCS11_PIN"
 
 
 @attrs.frozen(kw_only=True)

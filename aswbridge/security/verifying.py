@@ -29,7 +29,6 @@ from aswbridge.security.errors import (
     CertificateError,
     CertNotYetValid,
     DigestMismatch,
-    SignatureError,
     SignatureInvalid,
     SignatureMissing,
     SignerNotAuthority,
@@ -197,7 +196,7 @@ class Verifier:
         # the authority signed, never from the unsigned input.
         signatures = list(signed.iter(_structure.ds("Signature")))
         if len(signatures) != 1:
-            raise SignatureError("the exporter's signature is not where the authority signed it")
+            raise SignatureInvalid("the exporter's signature is not where the authority signed it")
         signature = signatures[0]
         inspected = _structure.inspect(signature, self.policy)
         content = _structure.content_of(signature)
@@ -246,10 +245,10 @@ class Verifier:
         except InvalidSignature as exc:
             raise SignatureInvalid(f"the signature value does not verify: {exc}") from None
         except (InvalidInput, etree.LxmlError, ValueError) as exc:
-            raise SignatureError(f"the signature cannot be verified: {exc}") from None
+            raise SignatureInvalid(f"the signature cannot be verified: {exc}") from None
         signed = result.signed_xml  # type: ignore[union-attr]
         if signed is None:
-            raise SignatureError("the signed content is not XML")
+            raise SignatureInvalid("the signed content is not XML")
         assert isinstance(signed, etree._Element)
         return signed
 

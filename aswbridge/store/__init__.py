@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from aswbridge.errors import StoreConflict, StoreError, UnknownMessage
 from aswbridge.store.base import (
     AdminStore,
     InboxEntry,
@@ -14,9 +15,6 @@ from aswbridge.store.base import (
     Outgoing,
     RelayStore,
     Store,
-    StoreConflict,
-    StoreError,
-    UnknownMessage,
     digest,
     utcnow,
 )

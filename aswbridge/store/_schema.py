@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from aswbridge.store.base import StoreError
+from aswbridge.errors import StoreError
 
 log = logging.getLogger("aswbridge.store")
 

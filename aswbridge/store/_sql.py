@@ -13,21 +13,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Self
 
+from aswbridge.errors import StoreConflict, UnknownMessage
 from aswbridge.store._rows import (
     OUTBOX_COLUMNS,
     inbox_entry,
     outbox_entry,
     ts,
 )
-from aswbridge.store.base import (
-    InboxEntry,
-    InboxOutcome,
-    OutboxEntry,
-    Outgoing,
-    StoreConflict,
-    UnknownMessage,
-    digest,
-)
+from aswbridge.store.base import InboxEntry, InboxOutcome, OutboxEntry, Outgoing, digest
 from aswbridge.store.states import TRANSITIONS, OutboxState
 
 CLAIMED, RECLAIMED = TRANSITIONS["claimed"], TRANSITIONS["lease_expired_reclaimed"]

@@ -21,33 +21,13 @@ import os
 import socket
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
-from aswbridge.errors import AswBridgeError, Origin
 from aswbridge.store.states import OutboxState
 
 InboxOutcome = Literal["accepted", "rejected"]
-
-
-class StoreError(AswBridgeError):
-    """The store cannot do what was asked (our own fault, never the peer's)."""
-
-    origin: ClassVar[Origin] = "local"
-    code = "STORE"
-
-
-class StoreConflict(StoreError):
-    """A message id is already stored with different bytes: ids are never reused."""
-
-    code = "MESSAGE_ID_CONFLICT"
-
-
-class UnknownMessage(StoreError):
-    """No outbox row carries this message id (or not in the expected state)."""
-
-    code = "UNKNOWN_MESSAGE"
 
 
 def utcnow() -> datetime:

@@ -18,11 +18,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from aswbridge.errors import ConfigurationError
+from aswbridge.errors import ConfigurationError, StoreError
 from aswbridge.store._rows import ts
 from aswbridge.store._schema import POSTGRES, migrate
 from aswbridge.store._sqlstore import SqlStore
-from aswbridge.store.base import StoreError, lessee, utcnow
+from aswbridge.store.base import lessee, utcnow
 
 log = logging.getLogger("aswbridge.store")
 

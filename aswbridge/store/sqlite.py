@@ -18,10 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from aswbridge.errors import StoreError
 from aswbridge.store._rows import ts
 from aswbridge.store._schema import SQLITE, migrate, version
 from aswbridge.store._sqlstore import SqlStore
-from aswbridge.store.base import StoreError, lessee, utcnow
+from aswbridge.store.base import lessee, utcnow
 
 
 def _hold_relay_lock(path: Path) -> IO[bytes]:

@@ -31,7 +31,13 @@ from typing import Literal, Protocol, runtime_checkable
 
 import attrs
 
-from aswbridge.errors import TransportError
+from aswbridge.errors import (
+    OutcomeUnknown,
+    RemoteRejected,
+    ResponseRefused,
+    RetryableTransportError,
+    TransportError,
+)
 
 __all__ = [
     "Delivered",
@@ -123,66 +129,3 @@ class Side(Protocol):
     def close(self) -> None:
         """Release connections and files. Safe to call twice."""
         ...
-
-
-class RetryableTransportError(TransportError):
-    """A fault worth retrying: connection error, timeout, HTTP 5xx, transient fault.
-
-    ``status`` is the HTTP status when there was one; ``retry_after`` the seconds the
-    partner asked us to wait (``Retry-After``, capped), when it said so.
-    """
-
-    code = "TRANSPORT_RETRYABLE"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, code=code)
-        self.status = status
-        self.retry_after = retry_after
-
-
-class OutcomeUnknown(RetryableTransportError):
-    """The request was sent but the answer was lost (connection dropped, read timeout).
-
-    Resend the same message id (the receiver recognises it) or look it up with
-    :meth:`Side.track`.
-    """
-
-    code = "OUTCOME_UNKNOWN"
-
-
-class RemoteRejected(TransportError):
-    """The partner refused the request (4xx, client SOAP fault, business rejection).
-
-    Never retried. ``remote_code`` and ``remote_text`` are what the partner said;
-    ``code`` is the same as ``remote_code`` so it can be passed on unchanged.
-    """
-
-    code = "REMOTE_REJECTED"
-
-    def __init__(
-        self, message: str, *, remote_code: str, remote_text: str = "", status: int | None = None
-    ) -> None:
-        super().__init__(message, code=remote_code or None)
-        self.remote_code = remote_code
-        self.remote_text = remote_text
-        self.status = status
-
-
-class ResponseRefused(TransportError):
-    """The partner answered with something we will not read (hostile or malformed XML,
-    an answer that breaks the interface). Not retried blindly: the bridge records it;
-    ``cause_code`` is the code of the underlying refusal (e.g. ``DTD_FORBIDDEN``).
-    """
-
-    code = "RESPONSE_REFUSED"
-
-    def __init__(self, message: str, *, cause_code: str = "") -> None:
-        super().__init__(message)
-        self.cause_code = cause_code
