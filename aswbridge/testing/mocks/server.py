@@ -8,11 +8,15 @@ The server adds, for every request outside ``/_mock/``:
 * ``fail_rate``: that share of requests is answered 503 without being processed;
 * ``drop_rate``: that share is processed, then the connection is closed before the
   answer (the client cannot know whether it went through);
+* ``slow_rate``: that share is paused ``slow_ms`` more before it is handled;
+
+and counts, besides requests, failures and drops, the most requests it was ever handling at
+once (``max_concurrent``: how hard a client pressed it);
 
 drawn from one ``random.Random(seed)``, so a seeded run is repeatable request by
 request. ``GET /_mock/stats``, ``POST /_mock/outbound`` and ``POST /_mock/faults`` (a
-JSON object ``{"fail_rate": r, "drop_rate": r, "latency_ms": n}``, any of the three: change
-a running mock's faults) are never faulted.
+JSON object with any of ``fail_rate``, ``drop_rate``, ``latency_ms``, ``slow_rate`` and
+``slow_ms``: change a running mock's faults) are never faulted.
 """
 
 from __future__ import annotations
@@ -45,15 +49,19 @@ MAX_LATENCY_MS = 60_000
 
 @attrs.frozen(kw_only=True)
 class Faults:
-    """Fault injection: shares of 503s and dropped answers, a pause, a seed."""
+    """Fault injection: shares of 503s, dropped and slow answers, a pause, a seed."""
 
     fail_rate: float = 0.0
     drop_rate: float = 0.0
     latency_ms: int = 0
     seed: int | None = None
+    slow_rate: float = 0.0
+    slow_ms: int = 2_000
 
     def __attrs_post_init__(self) -> None:
-        for name in ("fail_rate", "drop_rate"):
+        if not 0 <= self.slow_ms <= MAX_LATENCY_MS:
+            raise ConfigurationError(f"slow_ms must be 0..{MAX_LATENCY_MS}, got {self.slow_ms}")
+        for name in ("fail_rate", "drop_rate", "slow_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigurationError(f"{name} must be between 0 and 1, got {value}")
@@ -117,7 +125,9 @@ class MockServer:
         self._random_lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self.counters = {"requests": 0, "failed": 0, "dropped": 0}
+        self.counters = {"requests": 0, "failed": 0, "dropped": 0, "slow": 0,
+                         "max_concurrent": 0}
+        self._active = 0
 
     # --- to implement -------------------------------------------------------------------
 
@@ -207,7 +217,8 @@ class MockServer:
             data = json.loads(body or b"{}")
         except ValueError:
             return Reply.json({"code": "BAD_REQUEST", "message": "not JSON"}, status=400)
-        allowed = {"fail_rate": float, "drop_rate": float, "latency_ms": int}
+        allowed = {"fail_rate": float, "drop_rate": float, "latency_ms": int,
+                   "slow_rate": float, "slow_ms": int}
         if not isinstance(data, dict) or not set(data) <= set(allowed):
             message = f"a JSON object with any of {', '.join(allowed)}"
             return Reply.json({"code": "BAD_REQUEST", "message": message}, status=400)
@@ -224,16 +235,19 @@ class MockServer:
         log.info("faults changed: %s", faults)
         return Reply.json(attrs.asdict(faults))
 
-    def _draw(self) -> tuple[bool, bool]:
+    def _draw(self) -> tuple[bool, bool, bool]:
         with self._random_lock:
             self.counters["requests"] += 1
             fail = self._random.random() < self.faults.fail_rate
             drop = self._random.random() < self.faults.drop_rate
+            slow = self._random.random() < self.faults.slow_rate
             if fail:
                 self.counters["failed"] += 1
             elif drop:
                 self.counters["dropped"] += 1
-        return fail, drop and not fail
+            if slow:
+                self.counters["slow"] += 1
+        return fail, drop and not fail, slow
 
     def _dispatch(self, request: Request) -> Reply | None:
         """The answer to send, or ``None`` to drop the connection unanswered."""
@@ -243,13 +257,22 @@ class MockServer:
             return self.outbound(request.body)
         if request.path == "/_mock/faults" and request.method == "POST":
             return self.change_faults(request.body)
-        if self.faults.latency_ms:
-            time.sleep(self.faults.latency_ms / 1000)
-        fail, drop = self._draw()
-        if fail:
-            return self.unavailable()
-        reply = self.handle(request)
-        return None if drop else reply
+        with self._random_lock:
+            self._active += 1
+            self.counters["max_concurrent"] = max(self.counters["max_concurrent"], self._active)
+        try:
+            if self.faults.latency_ms:
+                time.sleep(self.faults.latency_ms / 1000)
+            fail, drop, slow = self._draw()
+            if slow:
+                time.sleep(self.faults.slow_ms / 1000)
+            if fail:
+                return self.unavailable()
+            reply = self.handle(request)
+            return None if drop else reply
+        finally:
+            with self._random_lock:
+                self._active -= 1
 
 
 class _Server(ThreadingHTTPServer):
