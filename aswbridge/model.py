@@ -14,13 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import attrs
-
-Form = Literal["FORM_D", "FORM_AK", "FORM_RCEP"]
-Function = Literal["original", "replacement", "cancellation"]
-Kind = Literal["certificate", "receipt", "response", "verification_request", "verification_reply"]
 
 #: Box 13 (Form D, AK) / box 17 (RCEP) tick boxes, in the order they are printed.
 FLAGS = (
