@@ -15,6 +15,7 @@ import attrs
 import pytest
 
 import aswbridge
+from aswbridge import profiles
 from aswbridge.errors import ValidationFailed
 from aswbridge.model import (
     Certificate,
@@ -160,13 +161,14 @@ def test_genuine_certificate_passes(case: Genuine) -> None:
 
 @pytest.mark.parametrize("case", GENUINE, ids=[c.id for c in GENUINE])
 def test_genuine_certificate_crosses_every_profile(case: Genuine) -> None:
-    """What the rules accept, the shipped profiles carry: translate keeps every field."""
+    """What the rules accept, every built-in profile carries: translate keeps every field."""
     cert = change(case.edit(good_certificate(case.form)), "transport.port_of_discharge", "THBKK")
     message = Message(envelope=envelope(), document=cert)
-    asw = aswbridge.write(message, profile="asw")
-    unipass = aswbridge.translate(asw, source="asw", target="unipass", today=TODAY)
-    back = aswbridge.translate(unipass, source="unipass", target="canonical", today=TODAY)
-    assert aswbridge.read(back) == ("canonical", message)
+    data, source = aswbridge.write(message, profile="canonical"), "canonical"
+    for target in (*profiles.names(), "canonical"):
+        data = aswbridge.translate(data, source=source, target=target, today=TODAY)
+        source = target
+    assert aswbridge.read(data) == ("canonical", message)
 
 
 @attrs.frozen
