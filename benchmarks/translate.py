@@ -10,6 +10,11 @@ Three pipelines are measured in the same process, on the same input bytes:
 * **aswbridge** – ``aswbridge.translate(data, source="asw", target="unipass")``: parse,
   validate, decode into the canonical model, business rules, encode, validate, serialise.
 
+A fourth row, **ubl**, is ``aswbridge.translate`` from the same input to the ``ubl``
+profile (OASIS UBL 2.4, validated against the official schema), in the same repeats,
+against the same baseline; it has its own gate: its output is valid UBL that decodes to
+the input's message.
+
 Times are CPU time of this process (a shared machine's preemption is not counted), the
 median of interleaved repeats; the ratios are the medians of the per-repeat ratios.
 
@@ -53,6 +58,7 @@ from aswbridge.model import Certificate, Message
 __all__ = ["Case", "GateFailed", "build_cases", "check_gates", "main", "pipelines"]
 
 SOURCE, TARGET = "asw", "unipass"
+UBL = "ubl"
 SIZES = (1, 20, 200)
 RATIO_SIZE = 20
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -137,6 +143,28 @@ def pipelines(case: Case, transform: etree.XSLT) -> dict[str, Callable[[], bytes
         return aswbridge.translate(data, source=SOURCE, target=TARGET, today=today)
 
     return {"baseline": baseline, "xslt": xslt, "aswbridge": translate}
+
+
+def ubl_pipeline(case: Case) -> Callable[[], bytes]:
+    """``aswbridge.translate`` of ``case``'s input to the ``ubl`` profile."""
+    data, today = case.data, case.today
+
+    def to_ubl() -> bytes:
+        return aswbridge.translate(data, source=SOURCE, target=UBL, today=today)
+
+    return to_ubl
+
+
+def check_ubl_gate(cases: Sequence[Case]) -> None:
+    """Raise :class:`GateFailed` unless the ``ubl`` output is valid against the official
+    UBL schema and carries the input's message."""
+    ubl = profiles.get(UBL)
+    for case in cases:
+        element = _xml.parse(ubl_pipeline(case)())
+        if not _xml.load_schema(ubl.schema_for(element)).validate(element):
+            raise GateFailed(f"{case.title}: the ubl output is not valid UBL 2.4")
+        if ubl.decode(element) != case.message:
+            raise GateFailed(f"{case.title}: the ubl output does not carry the message")
 
 
 def _c14n(data: bytes) -> bytes:
@@ -255,6 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cases = build_cases()
     transform = xslt_transform()
     check_gates(cases, transform)
+    check_ubl_gate(cases)
     print(
         f"correctness gate passed: xslt and baseline outputs equal aswbridge's after "
         f"exclusive C14N and valid against {profiles.get(TARGET).schema}"
@@ -273,18 +302,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         for case in cases
         for name, func in pipelines(case, transform).items()
     }
+    funcs.update({(case.items, UBL): ubl_pipeline(case) for case in cases})
     runs = timings(funcs, repeats=repeats, min_time=min_time)
     times = {key: statistics.median(values) for key, values in runs.items()}
     rows = []
     for case in cases:
         base = runs[(case.items, "baseline")]
-        for name in ("baseline", "xslt", "aswbridge"):
+        for name in ("baseline", "xslt", "aswbridge", UBL):
             t = times[(case.items, name)]
             ratio = paired_ratio(runs[(case.items, name)], base)
             rows.append([f"N={case.items} {name}", _us(t), f"{1 / t:,.0f}", f"{ratio:.2f}"])
     print(
-        f"\nasw → unipass, CPU time per message, median of {repeats} interleaved repeats "
-        f"(≥ {min_time} s each), one core:"
+        f"\nasw → unipass (ubl: asw → ubl, official UBL 2.4 schema), CPU time per message, "
+        f"median of {repeats} interleaved repeats (≥ {min_time} s each), one core:"
     )
     print(table(["pipeline", "µs/message", "messages/s", "× baseline"], rows))
 

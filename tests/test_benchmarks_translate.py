@@ -66,6 +66,18 @@ def test_gate_passes_for_every_pipeline(bench: ModuleType, cases: list[Any]) -> 
         assert outputs["aswbridge"] == case.expected
 
 
+def test_ubl_gate_passes_and_catches_a_wrong_output(
+    bench: ModuleType, cases: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench.check_ubl_gate(cases)
+    out = _xml.parse(bench.ubl_pipeline(cases[0])())
+    assert out.tag == "{urn:oasis:names:specification:ubl:schema:xsd:CertificateOfOrigin-2}" \
+        "CertificateOfOrigin"
+    monkeypatch.setattr(bench, "ubl_pipeline", lambda case: lambda: case.expected)
+    with pytest.raises(bench.GateFailed, match="not valid UBL"):
+        bench.check_ubl_gate(cases[:1])
+
+
 def test_gate_catches_a_stylesheet_that_differs(bench: ModuleType, cases: list[Any]) -> None:
     broken = bench.stylesheet("asw", "unipass").replace(b"<ImpCntyCd>", b"<ImpCntyCd>X", 1)
     with pytest.raises(bench.GateFailed, match="xslt"):
@@ -103,7 +115,9 @@ def test_quick_run_prints_the_ratio_and_rss_lines_last(
     bench: ModuleType, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert bench.main(["--quick", "--repeats", "1", "--min-time", "0.001", "--soak", "5"]) == 0
-    last = capsys.readouterr().out.splitlines()[-3:]
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.lstrip("| ").startswith("N=20 ubl") for line in lines), lines
+    last = lines[-3:]
     assert last[0].startswith("ratio vs baseline: ")
     assert last[1].startswith("ratio vs xslt: ")
     assert last[2].startswith("rss growth over 5 messages: ")
