@@ -16,6 +16,7 @@ STEPS = [
     "An Indonesian Form AK certificate travels to Korea",
     "Korea's customs decision comes back to Indonesia",
     "A Korean Form AK certificate travels to Viet Nam",
+    "Viet Nam hands it on in UBL; a third party reads it",
     "Viet Nam asks Korea to verify it; the reply",
     "Forged certificates are refused",
     "UNI-PASS goes down; the bridge rides it out",
@@ -82,13 +83,16 @@ def test_every_exchanged_message_is_a_file_named_by_step_side_and_id(
 ) -> None:
     out: Path = run["out"]
     files = run["summary"]["files"]
-    assert len(files) == 14  # 6 messages relayed (in and out), 2 refused (in only)
+    assert len(files) == 15  # 6 messages relayed (in and out), 2 refused (in only), 1 UBL
     for name in files:
         path = out / name
         assert path.is_file()
         assert re.fullmatch(
             r"messages/\d\d-[a-z-]+/\d\d-[\w-]+-to-[\w-]+\.\w+\.[0-9a-f-]{36}\.xml", name
         )
+    (ubl,) = [f for f in files if "NSW-VN-to-third-party.certificate" in f]
+    profile, message = pipeline.read((out / ubl).read_bytes())
+    assert (profile, message.kind) == ("ubl", "certificate")
     decision = next(f for f in files if "Bridge-ID-to-NSW-ID.response" in f)
     profile, message = pipeline.read((out / decision).read_bytes())
     assert (profile, message.kind) == ("asw", "response")
@@ -102,6 +106,7 @@ def test_the_report_shows_the_boxes_and_the_sequence_diagram(run: dict[str, Any]
     for number in range(1, 14):
         assert re.search(rf'class="n">{number}\. |<th>{number}\. ', html), number
     assert "FORM AK" in html and "Preferential Treatment Not Given" in html
+    assert "handed on in UBL 2.4" in html and "NSW-VN-to-third-party.certificate" in html
     assert "DIGEST_MISMATCH" in html
     assert "<script" not in html and 'src="http' not in html and 'href="http' not in html
 

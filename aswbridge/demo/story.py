@@ -4,6 +4,8 @@
    delivered to UNI-PASS);
 2. Korea's customs decision comes back to Indonesia's NSW;
 3. a Korean Form AK certificate travels to Viet Nam (a second NSW, its own bridge);
+   Viet Nam hands it on as an OASIS UBL 2.4 certificate, which a third party checks
+   with the official schema alone;
 4. Viet Nam asks Korea to verify it, and Korea's reply comes back;
 5. two forged certificates are refused, each with its reason, and never delivered;
 6. UNI-PASS goes down, then loses an answer: the bridge rides it out with retries;
@@ -16,21 +18,23 @@ says so; a step that does not see it within its time fails, and the demo exits 1
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import attrs
 from lxml import etree
 
-from aswbridge import _xml, pipeline, samples
+from aswbridge import _xml, pipeline, profiles, samples
 from aswbridge.demo.recording import describe
 from aswbridge.demo.stage import Stage
-from aswbridge.model import Message
+from aswbridge.model import Certificate, Message
 from aswbridge.testing.mocks import Faults, MockServer
 
 __all__ = ["Exhibit", "Refusal", "Story"]
 
 _ASW = "{urn:aswbridge:reference:asw:1}"
+_UBL = "urn:oasis:names:specification:ubl:schema:xsd:"
 
 
 @attrs.frozen(kw_only=True)
@@ -98,6 +102,7 @@ class Story:
             ("id-to-kr", "An Indonesian Form AK certificate travels to Korea", self.id_to_kr),
             ("decision", "Korea's customs decision comes back to Indonesia", self.decision),
             ("kr-to-vn", "A Korean Form AK certificate travels to Viet Nam", self.kr_to_vn),
+            ("ubl", "Viet Nam hands it on in UBL; a third party reads it", self.ubl),
             ("verification", "Viet Nam asks Korea to verify it; the reply", self.verification),
             ("forged", "Forged certificates are refused", self.forged),
             ("outage", "UNI-PASS goes down; the bridge rides it out", self.outage),
@@ -184,6 +189,47 @@ class Story:
             "Korea → Viet Nam, as NSW-VN received it", record.body, "Bridge-VN", "NSW-VN", mid
         )
         return f"NSW-VN has it (tracking {record.tracking}); only Bridge-VN took it"
+
+    def ubl(self) -> str | None:
+        """The certificate NSW-VN received, as an OASIS UBL 2.4 ``CertificateOfOrigin``,
+        checked the way a third party would: the official schema, nothing of aswbridge's."""
+        stage = self.stage
+        cert = self.cert_kr_vn
+        if cert is None or cert.envelope.message_id not in stage.nsw_vn.mailbox.received:
+            return None
+        mid = cert.envelope.message_id
+        received = stage.nsw_vn.mailbox.received[mid].body
+        document = cert.document
+        assert isinstance(document, Certificate)
+        ubl = pipeline.translate(received, source="asw", target="ubl",
+                                 today=document.issue_date + timedelta(days=1))
+        stage.timeline.event(actor="NSW-VN", target=None, status="info",
+                             text="NSW-VN writes the certificate as UBL 2.4 for a third party")
+        # the third party: the official OASIS schema file, a plain XSD validation
+        official = _xml.load_schema(_xml.schema_path(profiles.get("ubl").schema))
+        root = _xml.parse(ubl)
+        if not official.validate(root):
+            first = str(official.error_log).splitlines()[:1]
+            self.timeline.say(f"{'':10}not valid UBL: {' '.join(first)}")
+            return None
+        ns = {"c": f"{_UBL}CertificateOfOrigin-2", "cbc": f"{_UBL}CommonBasicComponents-2",
+              "cac": f"{_UBL}CommonAggregateComponents-2"}
+        number = root.xpath("string(/c:CertificateOfOrigin/cbc:ID)", namespaces=ns)
+        items = root.xpath("/c:CertificateOfOrigin/cac:CertificateOfOriginApplication"
+                           "/cac:Shipment/cac:GoodsItem", namespaces=ns)
+        assert isinstance(items, list)
+        if number != document.id or len(items) != len(document.items):
+            return None
+        file = stage.archive.write(sender="NSW-VN", receiver="third-party", kind="certificate",
+                                   message_id=mid, body=ubl)
+        self.exhibits.append(Exhibit(title="Korea → Viet Nam, handed on in UBL 2.4",
+                                     message=pipeline.read(ubl)[1], file=file))
+        stage.timeline.event(
+            actor="NSW-VN", target=None, status="ok", file=file,
+            text=f"a third party checks it with UBL-CertificateOfOrigin-2.4.xsd (OASIS): "
+                 f"valid; {number}, {len(items)} cac:GoodsItem")
+        return (f"valid against the official OASIS schema; CO {number} at cbc:ID, "
+                f"{len(items)} goods items at cac:GoodsItem")
 
     def verification(self) -> str | None:
         """Viet Nam's verification request to Korea, and Korea's reply back."""
