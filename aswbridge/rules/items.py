@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import attrs
 
 from aswbridge.agreements import HS_EDITIONS_KNOWN
 from aswbridge.codes import (
@@ -88,109 +91,136 @@ def _retired(codes: CodeList, value: object) -> Entry | None:
     return entry if entry is not None and entry.code == value and not entry.active else None
 
 
-@CERTIFICATE.rule(
-    "UNIT_UNKNOWN",
-    "Quantity units are UN/ECE Rec 20 codes (or X + a Rec 21 package code), spelled as "
-    "there.",
-    clause="UN/ECE Rec 20 Rev 17, introduction note 2; canonical model: `items[].quantity.unit`",
+@attrs.frozen(kw_only=True)
+class CodedField:
+    """A field whose values come from a code list: one row of the code-list rules.
+
+    Each row makes a rule ``unknown`` (an error: a value the list does not have, or not
+    spelled as there) and, with ``deprecated``, a rule for values the list still has but
+    no longer recommends (a warning, and then not an error).
+    """
+
+    codes: CodeList
+    what: str
+    path: str
+    """The canonical path, ``{}`` standing for the item's index."""
+    values: Callable[[Certificate], Iterable[tuple[int, object]]]
+    unknown: tuple[str, str, str]
+    """(code, title, clause) of the error rule."""
+    deprecated: tuple[str, str, str] | None = None
+    """(code, title, clause) of the warning rule for retired codes."""
+
+
+def _items(field: Callable[[Any], object]) -> Callable[[Certificate], Iterator[tuple[int, object]]]:
+    return lambda cert: ((i, field(item)) for i, item in enumerate(cert.items))
+
+
+_DISCREPANCY = "RCEP Art. 3.26 (minor discrepancies disregarded); ASEAN minor-discrepancy matrix"
+
+CODED_FIELDS: tuple[CodedField, ...] = (
+    CodedField(
+        codes=UNITS,
+        what="unit",
+        path="items[{}].quantity.unit",
+        values=_items(lambda item: item.quantity.unit),
+        unknown=(
+            "UNIT_UNKNOWN",
+            "Quantity units are UN/ECE Rec 20 codes (or X + a Rec 21 package code), spelled "
+            "as there.",
+            "UN/ECE Rec 20 Rev 17, introduction note 2; canonical model: "
+            "`items[].quantity.unit`",
+        ),
+        deprecated=(
+            "UNIT_DEPRECATED",
+            "A deprecated or deleted Rec 20 unit is a minor discrepancy (a warning): the "
+            "quantity still identifies the goods.",
+            f"{_DISCREPANCY} (SC-AROO 2021: unit of measure); UN/ECE Rec 20 status column",
+        ),
+    ),
+    CodedField(
+        codes=PACKAGES,
+        what="package kind",
+        path="items[{}].packages.kind",
+        values=lambda cert: (
+            (i, item.packages.kind) for i, item in enumerate(cert.items) if item.packages
+        ),
+        unknown=(
+            "PACKAGE_UNKNOWN",
+            "Package kinds are UN/ECE Rec 21 codes, spelled as there.",
+            "UN/ECE Rec 21 Rev 12 Annex VI; canonical model: `items[].packages.kind`",
+        ),
+        deprecated=(
+            "PACKAGE_DEPRECATED",
+            "A deleted Rec 21 package code is a minor discrepancy (a warning).",
+            f"{_DISCREPANCY} (SC-AROO 2021); UN/ECE Rec 21 status column",
+        ),
+    ),
+    CodedField(
+        codes=TRANSPORT_MODES,
+        what="transport mode",
+        path="transport.mode",
+        values=lambda cert: [(0, cert.transport.mode)] if cert.transport.mode is not None else [],
+        unknown=(
+            "TRANSPORT_MODE_UNKNOWN",
+            "The transport mode, where stated, is a UN/ECE Rec 19 code.",
+            "UN/ECE Rec 19; canonical model: `transport.mode`",
+        ),
+    ),
+    CodedField(
+        codes=CURRENCIES,
+        what="currency",
+        path="items[{}].fob_value.currency",
+        values=lambda cert: (
+            (i, item.fob_value.currency)
+            for i, item in enumerate(cert.items)
+            if item.fob_value is not None
+        ),
+        unknown=(
+            "CURRENCY_UNKNOWN",
+            "FOB currencies are active ISO 4217 codes.",
+            "ISO 4217 List One; canonical model: `items[].fob_value.currency`",
+        ),
+    ),
 )
-def units_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    active = UNITS.codes()
-    for i, item in enumerate(cert.items):
-        unit = item.quantity.unit
-        if (type(unit) is str and unit in active) or _retired(UNITS, unit):
-            continue
-        problem = code_problem(UNITS, unit, "unit")
-        if problem:
-            yield f"items[{i}].quantity.unit", problem
 
 
-def _retired_codes(
-    codes: CodeList, what: str, values: Iterator[tuple[int, object]], path: str
-) -> Iterator[Finding]:
-    """A finding per value that ``codes`` still lists but as deprecated or deleted."""
-    active = codes.codes()
-    for i, value in values:
-        if type(value) is str and value in active:
-            continue
-        entry = _retired(codes, value)
-        if entry is not None:
-            yield (
-                path.format(i),
-                f"{what} {value!r} ({entry.name}) is {entry.status} in {codes.title}",
-            )
-
-
-@CERTIFICATE.rule(
-    "UNIT_DEPRECATED",
-    "A deprecated or deleted Rec 20 unit is a minor discrepancy (a warning): the quantity "
-    "still identifies the goods.",
-    clause="RCEP Art. 3.26 (minor discrepancies disregarded); ASEAN minor-discrepancy "
-    "matrix (SC-AROO 2021: unit of measure); UN/ECE Rec 20 status column",
-    severity="warning",
-)
-def units_deprecated(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    units = ((i, item.quantity.unit) for i, item in enumerate(cert.items))
-    yield from _retired_codes(UNITS, "unit", units, "items[{}].quantity.unit")
-
-
-@CERTIFICATE.rule(
-    "PACKAGE_UNKNOWN",
-    "Package kinds are UN/ECE Rec 21 codes, spelled as there.",
-    clause="UN/ECE Rec 21 Rev 12 Annex VI; canonical model: `items[].packages.kind`",
-)
-def packages_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    active = PACKAGES.codes()
-    for i, item in enumerate(cert.items):
-        if item.packages is not None:
-            kind = item.packages.kind
-            if (type(kind) is str and kind in active) or _retired(PACKAGES, kind):
+def _known(row: CodedField) -> Callable[[Certificate, Context], Iterator[Finding]]:
+    def check(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+        active = row.codes.codes()
+        for i, value in row.values(cert):
+            if type(value) is str and value in active:
                 continue
-            problem = code_problem(PACKAGES, kind, "package kind")
+            if row.deprecated is not None and _retired(row.codes, value):
+                continue  # the warning rule reports it
+            problem = code_problem(row.codes, value, row.what)
             if problem:
-                yield f"items[{i}].packages.kind", problem
+                yield row.path.format(i), problem
+
+    return check
 
 
-@CERTIFICATE.rule(
-    "PACKAGE_DEPRECATED",
-    "A deleted Rec 21 package code is a minor discrepancy (a warning).",
-    clause="RCEP Art. 3.26 (minor discrepancies disregarded); ASEAN minor-discrepancy "
-    "matrix (SC-AROO 2021); UN/ECE Rec 21 status column",
-    severity="warning",
-)
-def packages_deprecated(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    kinds = ((i, item.packages.kind) for i, item in enumerate(cert.items) if item.packages)
-    yield from _retired_codes(PACKAGES, "package kind", kinds, "items[{}].packages.kind")
-
-
-@CERTIFICATE.rule(
-    "TRANSPORT_MODE_UNKNOWN",
-    "The transport mode, where stated, is a UN/ECE Rec 19 code.",
-    clause="UN/ECE Rec 19; canonical model: `transport.mode`",
-)
-def transport_mode_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    mode = cert.transport.mode
-    if mode is not None:
-        problem = code_problem(TRANSPORT_MODES, mode, "transport mode")
-        if problem:
-            yield "transport.mode", problem
-
-
-@CERTIFICATE.rule(
-    "CURRENCY_UNKNOWN",
-    "FOB currencies are active ISO 4217 codes.",
-    clause="ISO 4217 List One; canonical model: `items[].fob_value.currency`",
-)
-def currencies_known(cert: Certificate, ctx: Context) -> Iterator[Finding]:
-    active = CURRENCIES.codes()
-    for i, item in enumerate(cert.items):
-        if item.fob_value is not None:
-            currency = item.fob_value.currency
-            if type(currency) is str and currency in active:
+def _deprecated(row: CodedField) -> Callable[[Certificate, Context], Iterator[Finding]]:
+    def check(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+        active = row.codes.codes()
+        for i, value in row.values(cert):
+            if type(value) is str and value in active:
                 continue
-            problem = code_problem(CURRENCIES, currency, "currency")
-            if problem:
-                yield f"items[{i}].fob_value.currency", problem
+            entry = _retired(row.codes, value)
+            if entry is not None:
+                yield (
+                    row.path.format(i),
+                    f"{row.what} {value!r} ({entry.name}) is {entry.status} in {row.codes.title}",
+                )
+
+    return check
+
+
+for _row in CODED_FIELDS:
+    _code, _title, _clause = _row.unknown
+    CERTIFICATE.rule(_code, _title, clause=_clause)(_known(_row))
+    if _row.deprecated is not None:
+        _code, _title, _clause = _row.deprecated
+        CERTIFICATE.rule(_code, _title, clause=_clause, severity="warning")(_deprecated(_row))
 
 
 @CERTIFICATE.rule(
