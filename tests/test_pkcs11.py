@@ -235,7 +235,8 @@ def test_pin_and_module_from_a_file_and_the_environment(
     from_environment = open_key(bare, cert=cert)
     monkeypatch.delenv(ENV_PIN)
     from_caller = SigningKey.from_uri(bare, cert=cert, pin=PIN).key
-    for key in (from_file, from_environment, from_caller):
+    by_id = open_key(f"pkcs11:token={kit.token};id=%01", cert=cert, pin=PIN)  # no label
+    for key in (from_file, from_environment, from_caller, by_id):
         assert key.public_key() == cert.public_key()
         assert key.token.healthy()
 

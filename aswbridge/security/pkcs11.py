@@ -460,13 +460,38 @@ def _no_export(*_: object, **__: object) -> NoReturn:
     raise ConfigurationError("a key in a PKCS#11 token cannot be exported")
 
 
-class TokenRsaKey(rsa.RSAPrivateKey):
-    """An RSA private key in a token, as ``cryptography`` (and so signxml) sees one:
-    PKCS#1 v1.5 signatures only; no decryption, no export."""
+class _InToken:
+    """What both key kinds share: the token, the public half from the certificate."""
 
-    def __init__(self, token: TokenKey, public: rsa.RSAPublicKey) -> None:
+    _public: Any
+
+    def __init__(self, token: TokenKey, public: Any) -> None:
         self.token = token
         self._public = public
+
+    @property
+    def key_size(self) -> int:
+        return int(self._public.key_size)
+
+    def healthy(self) -> bool:
+        """True when the token signs now."""
+        return self.token.healthy()
+
+    private_numbers = private_bytes = _no_export
+
+    def __copy__(self) -> Any:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Any:
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.token.uri})"
+
+
+class TokenRsaKey(_InToken, rsa.RSAPrivateKey):
+    """An RSA private key in a token, as ``cryptography`` (and so signxml) sees one:
+    PKCS#1 v1.5 signatures only; no decryption, no export."""
 
     def sign(
         self, data: bytes | bytearray | memoryview, padding: Any, algorithm: Any
@@ -476,37 +501,16 @@ class TokenRsaKey(rsa.RSAPrivateKey):
         digest, name = _digest(data, algorithm)
         return self.token.sign_digest(digest, name)
 
-    @property
-    def key_size(self) -> int:
-        return self._public.key_size
-
     def public_key(self) -> rsa.RSAPublicKey:
-        return self._public
+        return self._public  # type: ignore[no-any-return]
 
-    def healthy(self) -> bool:
-        """True when the token signs now."""
-        return self.token.healthy()
-
-    decrypt = private_numbers = private_bytes = _no_export
-
-    def __copy__(self) -> TokenRsaKey:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, object]) -> TokenRsaKey:
-        return self
-
-    def __repr__(self) -> str:
-        return f"TokenRsaKey({self.token.uri})"
+    decrypt = _no_export
 
 
-class TokenEcKey(ec.EllipticCurvePrivateKey):
+class TokenEcKey(_InToken, ec.EllipticCurvePrivateKey):
     """An EC private key in a token, as ``cryptography`` sees one: ECDSA signatures (the
     digest computed here, the token's raw ``r || s`` returned DER-encoded); no key
     exchange, no export."""
-
-    def __init__(self, token: TokenKey, public: ec.EllipticCurvePublicKey) -> None:
-        self.token = token
-        self._public = public
 
     def sign(
         self,
@@ -520,29 +524,12 @@ class TokenEcKey(ec.EllipticCurvePrivateKey):
 
     @property
     def curve(self) -> ec.EllipticCurve:
-        return self._public.curve
-
-    @property
-    def key_size(self) -> int:
-        return self._public.key_size
+        return self._public.curve  # type: ignore[no-any-return]
 
     def public_key(self) -> ec.EllipticCurvePublicKey:
-        return self._public
+        return self._public  # type: ignore[no-any-return]
 
-    def healthy(self) -> bool:
-        """True when the token signs now."""
-        return self.token.healthy()
-
-    exchange = private_numbers = private_bytes = _no_export
-
-    def __copy__(self) -> TokenEcKey:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, object]) -> TokenEcKey:
-        return self
-
-    def __repr__(self) -> str:
-        return f"TokenEcKey({self.token.uri})"
+    exchange = _no_export
 
 
 def open_key(
