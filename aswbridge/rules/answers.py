@@ -185,8 +185,9 @@ _VALIDITY_MONTHS = min(r.validity_months for r in FORM_RULES.values())
 
 @RESPONSE.rule(
     "PREFERENCE_ON_EXPIRED",
-    "Preference is not given on a certificate decided after its validity (12 months from "
-    "issue) unless the response states why (force majeure or another valid cause).",
+    f"Preference is not given on a certificate decided after its validity ({_VALIDITY_MONTHS} "
+    "months from issue) unless the response states why (force majeure or another valid "
+    "cause).",
     clause="RCEP Art. 3.16 (valid one year) and Art. 3.22.6 (late proof still accepted "
     "for force majeure or other valid causes); ATIGA Annex 8 and AKFTA OCP (12 months, "
     "with the same exception)",

@@ -102,9 +102,8 @@ def _after_days(ctx: Context) -> int:
 
 @CERTIFICATE.rule(
     "RETROACTIVE_FLAG",
-    "A certificate issued after shipment is marked issued_retroactively: Form D and AK "
-    "when issued more than 3 days after departure (calendar days), RCEP when issued "
-    "after the departure date.",
+    "A certificate issued later after departure than the agreement allows (parameter "
+    "*issued retroactively when*) is marked issued_retroactively.",
     forms=FORMS,
     clause="ATIGA Annex 8 Rule 10 (issue within 3 days of shipment) and Annex 7 note 14; "
     "AKFTA Annex 3 Appendix 1 (OCP) retroactive issue; RCEP Art. 3.17.8 (a certificate "
@@ -122,7 +121,8 @@ def retroactive_flag(cert: Certificate, ctx: Context) -> Iterator[Finding]:
 
 @CERTIFICATE.rule(
     "RETROACTIVE_WINDOW",
-    "A certificate is issued no later than one year after departure.",
+    "A certificate is issued no later than the agreement's limit after departure "
+    "(parameter *retroactive limit*).",
     forms=FORMS,
     clause="ATIGA Annex 8 Rule 10(2); AKFTA Annex 3 Appendix 1 (OCP) retroactive issue; "
     "RCEP Art. 3.17.8",
@@ -209,9 +209,9 @@ def _validity_end(cert: Certificate, months: int) -> tuple[date, str] | None:
 
 @CERTIFICATE.rule(
     "CERTIFICATE_EXPIRED",
-    "A certificate (or replacement, or certified true copy) arrives within its validity: "
-    "12 months from the issue date it carries, and for a back-to-back certificate no "
-    "longer than its originals' validity.",
+    "A certificate (or replacement, or certified true copy) arrives within its validity "
+    "(parameter *validity*) from the issue date it carries, and a back-to-back "
+    "certificate no later than its originals' validity.",
     forms=FORMS,
     clause="RCEP Art. 3.16 (valid one year from issue) and Art. 3.19.1(b) (back-to-back "
     "validity within the original's); ATIGA Annex 8 and AKFTA OCP (CO valid 12 months "
@@ -292,8 +292,10 @@ def flag_details(cert: Certificate, ctx: Context) -> Iterator[Finding]:
 )
 def flag_criteria(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
-    ticked = [f for f in cert.flags if f in spec.flag_criteria] if spec is not None else []
-    if not ticked or spec is None:
+    if spec is None:
+        return
+    ticked = [f for f in cert.flags if f in spec.flag_criteria]
+    if not ticked:
         return
     used = {code for item in cert.items for code in item.origin_criterion.codes}
     for flag in ticked:
@@ -323,8 +325,8 @@ def original_co_elsewhere(cert: Certificate, ctx: Context) -> Iterator[Finding]:
 
 @CERTIFICATE.rule(
     "BACK_TO_BACK_VALIDITY",
-    "A back-to-back certificate is issued while each original is still valid (12 months "
-    "from its issue).",
+    "A back-to-back certificate is issued while each original is still valid (parameter "
+    "*validity*).",
     forms=FORMS,
     clause="RCEP Art. 3.19.1(a) (a valid original presented) and 3.16 (one year); ATIGA "
     "Annex 8 Rule 11 (valid original CO); AKFTA OCP back-to-back CO",
@@ -376,7 +378,7 @@ def back_to_back_origin(cert: Certificate, ctx: Context) -> Iterator[Finding]:
 @CERTIFICATE.rule(
     "CERTIFIED_COPY_DATE",
     "A certified true copy keeps the original's number and issue date and is certified "
-    "no later than 12 months after that date.",
+    "within the agreement's limit after that date (parameter *certified true copy*).",
     forms=FORMS,
     clause="RCEP Art. 3.17.9 (certified true copy: same number and date, CERTIFIED TRUE "
     "COPY, issued within one year of the original); ATIGA Annex 8 and AKFTA OCP "

@@ -277,8 +277,8 @@ def fob_precision(cert: Certificate, ctx: Context) -> Iterator[Finding]:
 
 @CERTIFICATE.rule(
     "HS_FORMAT",
-    "HS codes are digits only, as many as the importing country's tariff has: Form D "
-    "8 (AHTN) or 6; Form AK 8 or 6, and for Korea 10 (HSK), 8 or 6; RCEP 6.",
+    "HS codes are digits only, as many as the importing country's tariff has (parameter "
+    "*HS digits*: AHTN 8 or HS 6; for Korea on Form AK, HSK 10; RCEP HS 6).",
     forms=FORMS,
     clause="ATIGA Annex 7 box 7 and note 6 (AHTN of the importing Member State); Form AK "
     "box 7 (HS number of the importing country); RCEP Annex 3B 1(d) and box 9 (six-digit)",
