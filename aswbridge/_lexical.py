@@ -1,4 +1,4 @@
-"""Reading numbers and dates from untrusted text: one strict form each, bounded digits.
+"""Reading numbers, dates and JSON from untrusted text: one strict form each, bounded.
 
 A decimal costs as much as its digits: ``Decimal("1e999999999")`` is 12 characters, but
 writing it out in plain notation takes a gigabyte. Every decimal that enters (XML,
@@ -8,18 +8,23 @@ significant digits and to an exponent that keeps its plain notation as short.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from aswbridge.errors import LimitExceeded
+from aswbridge.errors import LimitExceeded, MessageError
 
 __all__ = [
     "MAX_DECIMAL_DIGITS",
+    "MAX_JSON_DEPTH",
     "bounded_decimal",
     "canonical_date",
     "canonical_datetime",
     "canonical_decimal",
+    "load_json",
     "xml_decimal",
 ]
 
@@ -92,3 +97,61 @@ def canonical_datetime(text: str) -> datetime:
         raise ValueError(f"{text[:40]!r} is not a date-time written "
                          "YYYY-MM-DDThh:mm:ss[.ffffff](Z|±hh:mm)")
     return datetime.fromisoformat(text)
+
+
+#: The deepest nesting of JSON objects and lists read (a message nests five levels).
+MAX_JSON_DEPTH = 32
+
+
+def _invalid_json(reason: str) -> MessageError:
+    return MessageError(reason, code="JSON_INVALID")
+
+
+def load_json(data: bytes | str, *, numbers: Callable[[str], Any] | None = None,
+              max_depth: int = MAX_JSON_DEPTH,
+              invalid: Callable[[str], MessageError] = _invalid_json) -> Any:
+    """Parse untrusted JSON text: no duplicate keys, no NaN, nesting within ``max_depth``.
+
+    ``numbers`` reads every number's text (default: integers as ``int``, the rest as
+    ``Decimal``). Raises ``invalid(reason)`` for text that is not such JSON, and
+    :class:`LimitExceeded` (``JSON_TOO_DEEP``) for deeper nesting.
+    """
+    try:
+        parsed = json.loads(data, object_pairs_hook=_unique(invalid),
+                            parse_float=numbers or Decimal, parse_int=numbers or int,
+                            parse_constant=_no_constant)
+    except RecursionError:
+        parsed = None
+    except MessageError:
+        raise
+    except ValueError as exc:
+        raise invalid(f"not valid JSON: {exc}") from None
+    else:
+        if _depth_within(parsed, max_depth):
+            return parsed
+    raise LimitExceeded(f"JSON nested deeper than {max_depth} levels", code="JSON_TOO_DEEP")
+
+
+def _depth_within(value: Any, limit: int) -> bool:
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [v for c in level if isinstance(c, dict | list)
+                 for v in (c.values() if isinstance(c, dict) else c)]
+        if not level:
+            return True
+    return False
+
+
+def _unique(invalid: Callable[[str], MessageError]) -> Callable[[Any], dict[str, Any]]:
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise invalid(f"the key {key[:80]!r} appears twice in one object")
+            out[key] = value
+        return out
+    return hook
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")

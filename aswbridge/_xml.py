@@ -8,7 +8,14 @@ Every byte that enters aswbridge as XML goes through :func:`parse`:
   nesting at 256 levels and a text node at 10 MB);
 * any DOCTYPE or entity declaration is refused outright, even a harmless one, since
   a DTD can change attribute defaults and ID types under a signature;
-* XInclude is never processed.
+* XInclude is never processed;
+* the shape is capped before any schema sees it: at most :data:`MAX_ELEMENTS`
+  elements and :data:`MAX_DOCUMENT_ATTRIBUTES` attributes in a document, at most
+  :data:`MAX_CHILDREN` child elements, :data:`MAX_ATTRIBUTES` attributes and
+  :data:`MAX_NAMESPACES` namespaces in scope per element. Each misplaced element or
+  attribute is one schema error, and libxml2 computes each error's path by counting
+  the element's siblings: without these caps a 1 MB message of 100,000 sibling errors
+  costs minutes.
 
 Schemas are compiled from files shipped in the package, through a resolver that
 refuses anything that is not a package file, so an ``xs:import`` of a URL cannot be
@@ -25,10 +32,21 @@ from typing import Any
 
 from lxml import etree
 
-from aswbridge.errors import ConfigurationError, DtdForbidden, InputTooLarge, MalformedXml
+from aswbridge.errors import (
+    ConfigurationError,
+    DtdForbidden,
+    InputTooLarge,
+    MalformedXml,
+    XmlLimitExceeded,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "MAX_ATTRIBUTES",
+    "MAX_CHILDREN",
+    "MAX_DOCUMENT_ATTRIBUTES",
+    "MAX_ELEMENTS",
+    "MAX_NAMESPACES",
     "load_schema",
     "package_file",
     "parse",
@@ -38,6 +56,17 @@ __all__ = [
 
 #: Default byte cap: a 200-item certificate is about 150 kB; 8 MiB leaves ample room.
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+
+#: Most elements in one document (a 200-item certificate has about 4,500).
+MAX_ELEMENTS = 100_000
+#: Most child elements of one element (a certificate's items are siblings).
+MAX_CHILDREN = 1_000
+#: Most attributes on one element (a certificate's elements carry at most one).
+MAX_ATTRIBUTES = 64
+#: Most attributes in one document.
+MAX_DOCUMENT_ATTRIBUTES = 100_000
+#: Most namespaces in scope at one element, the implicit ``xml`` namespace included.
+MAX_NAMESPACES = 32
 
 _local = threading.local()
 
@@ -85,6 +114,9 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
         InputTooLarge: over ``max_bytes``.
         DtdForbidden: a DOCTYPE or entity declaration is present.
         MalformedXml: not well-formed, too deep, or a bad encoding.
+        XmlLimitExceeded: too many elements (``TOO_MANY_ELEMENTS``), children
+            (``TOO_MANY_CHILDREN``), attributes (``TOO_MANY_ATTRIBUTES``) or namespaces
+            (``TOO_MANY_NAMESPACES``).
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise MalformedXml(f"expected bytes, got {type(data).__name__}")
@@ -108,7 +140,67 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     has_dtd = docinfo.internalDTD is not None or docinfo.externalDTD is not None
     if has_dtd or getattr(docinfo, "doctype", None):
         raise DtdForbidden("a DOCTYPE is not allowed")
+    _within_limits(root, data, docinfo.encoding or "")
     return root
+
+
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
+_WIDE = etree.XPath("(//*[$n + 1])[1]")  # the n+1-th child of some element
+_COUNT_ATTRIBUTES = etree.XPath("count(//@*)")
+_CROWDED = etree.XPath("(//*[count(@*) > $n])[1]")
+_NAMESPACED = etree.XPath("(//*[count(namespace::*) > $n])[1]")
+#: Encodings in which a namespace declaration contains the bytes ``xmlns``.
+_ASCII_BASED = ("UTF-8", "US-ASCII", "ASCII", "ISO-8859-")
+
+
+def _within_limits(root: etree._Element, data: Any, encoding: str) -> None:
+    """Refuse a document over the shape caps.
+
+    Counting elements, attributes and the n-th children is cheap (libxml2 XPath); the
+    per-element attribute and namespace checks run only when the totals could exceed them.
+    """
+    elements = int(_COUNT_ELEMENTS(root))  # type: ignore[arg-type]
+    if elements > MAX_ELEMENTS:
+        raise XmlLimitExceeded(f"{elements} elements, over the cap of {MAX_ELEMENTS}",
+                               code="TOO_MANY_ELEMENTS")
+    if elements > MAX_CHILDREN:
+        wide = _first(_WIDE, root, MAX_CHILDREN)
+        parent = None if wide is None else wide.getparent()
+        if parent is not None:
+            raise XmlLimitExceeded(
+                f"element {_name(parent)} (line {parent.sourceline}) has "
+                f"{len(parent)} children, over the cap of {MAX_CHILDREN}",
+                code="TOO_MANY_CHILDREN")
+    total = int(_COUNT_ATTRIBUTES(root))  # type: ignore[arg-type]
+    if total > MAX_DOCUMENT_ATTRIBUTES:
+        raise XmlLimitExceeded(
+            f"{total} attributes, over the cap of {MAX_DOCUMENT_ATTRIBUTES} per document",
+            code="TOO_MANY_ATTRIBUTES")
+    if total > MAX_ATTRIBUTES:
+        element = _first(_CROWDED, root, MAX_ATTRIBUTES)
+        if element is not None:
+            raise XmlLimitExceeded(
+                f"element {_name(element)} (line {element.sourceline}) has "
+                f"{len(element.attrib)} attributes, over the cap of {MAX_ATTRIBUTES}",
+                code="TOO_MANY_ATTRIBUTES")
+    ascii_based = encoding.upper().startswith(_ASCII_BASED)
+    if ascii_based and bytes(data).count(b"xmlns") < MAX_NAMESPACES:
+        return
+    element = _first(_NAMESPACED, root, MAX_NAMESPACES)
+    if element is not None:
+        raise XmlLimitExceeded(
+            f"element {_name(element)} (line {element.sourceline}) has "
+            f"{len(element.nsmap) + 1} namespaces in scope, over the cap of {MAX_NAMESPACES}",
+            code="TOO_MANY_NAMESPACES")
+
+
+def _first(xpath: etree.XPath, root: etree._Element, n: int) -> etree._Element | None:
+    found = xpath(root, n=n)
+    return found[0] if isinstance(found, list) and found else None  # type: ignore[return-value]
+
+
+def _name(element: Any) -> str:
+    return repr(str(etree.QName(element).localname)[:80])
 
 
 def wsdl_dir() -> Traversable:

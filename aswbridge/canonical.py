@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -34,13 +33,14 @@ from aswbridge._lexical import (
     canonical_date,
     canonical_datetime,
     canonical_decimal,
+    load_json,
 )
 from aswbridge._xml import DEFAULT_MAX_BYTES
-from aswbridge.errors import CanonicalError, InputTooLarge, LimitExceeded, MessageError
+from aswbridge.errors import CanonicalError, InputTooLarge, MessageError
 from aswbridge.model import DOCUMENT_OF, Envelope, Message
 from aswbridge.profiles.tables import SCALARS, field_info
 
-__all__ = ["MAX_DEPTH", "CanonicalError", "dumps", "from_dict", "load_json", "loads", "to_dict"]
+__all__ = ["CanonicalError", "dumps", "from_dict", "loads", "to_dict"]
 
 
 # --- model -> JSON ------------------------------------------------------------------
@@ -195,58 +195,8 @@ def loads(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
     """Read a message from canonical JSON text.
 
     Refused: text over ``max_bytes``, a key given twice in one object, nesting deeper
-    than :data:`MAX_DEPTH`, and numbers that are not exactly what a field holds.
+    than 32 levels (``JSON_TOO_DEEP``), and numbers that are not exactly what a field holds.
     """
     if len(data) > max_bytes:
         raise InputTooLarge(f"input is {len(data)} bytes, over the cap of {max_bytes}")
-    return from_dict(load_json(data, numbers=_Number))
-
-
-#: The deepest nesting of JSON objects and lists read (a message nests five levels).
-MAX_DEPTH = 32
-
-
-def load_json(data: bytes | str, *, numbers: Callable[[str], Any] | None = None,
-              max_depth: int = MAX_DEPTH) -> Any:
-    """Parse JSON text strictly: no duplicate keys, no NaN, nesting within ``max_depth``.
-
-    ``numbers`` reads every number's text (default: integers as ``int``, the rest as
-    ``Decimal``). Raises :class:`CanonicalError`, or :class:`LimitExceeded` for depth.
-    """
-    try:
-        parsed = json.loads(data, object_pairs_hook=_unique,
-                            parse_float=numbers or Decimal, parse_int=numbers or int,
-                            parse_constant=_no_constant)
-    except RecursionError:
-        parsed = None
-    except CanonicalError:
-        raise
-    except ValueError as exc:
-        raise CanonicalError(f"not valid JSON: {exc}") from None
-    else:
-        if _depth_within(parsed, max_depth):
-            return parsed
-    raise LimitExceeded(f"JSON nested deeper than {max_depth} levels", code="JSON_TOO_DEEP")
-
-
-def _depth_within(value: Any, limit: int) -> bool:
-    level: list[Any] = [value]
-    for _ in range(limit):
-        level = [v for c in level if isinstance(c, dict | list)
-                 for v in (c.values() if isinstance(c, dict) else c)]
-        if not level:
-            return True
-    return False
-
-
-def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise CanonicalError(f"the key {key[:80]!r} appears twice in one object")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
+    return from_dict(load_json(data, numbers=_Number, invalid=CanonicalError))

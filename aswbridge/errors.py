@@ -158,8 +158,9 @@ class MalformedXml(XmlSecurityError):
 class LimitExceeded(MessageError):
     """The input goes over one of the caps that bound the work spent on it.
 
-    ``code`` names the cap: ``TOO_MANY_ATTRIBUTES``, ``TOO_MANY_NAMESPACES``,
-    ``NUMBER_TOO_LONG`` or ``JSON_TOO_DEEP``.
+    ``code`` names the cap: ``TOO_MANY_ELEMENTS``, ``TOO_MANY_CHILDREN``,
+    ``TOO_MANY_ATTRIBUTES``, ``TOO_MANY_NAMESPACES``, ``NUMBER_TOO_LONG`` or
+    ``JSON_TOO_DEEP``.
     """
 
     code = "LIMIT_EXCEEDED"
@@ -174,7 +175,20 @@ class LimitExceeded(MessageError):
 
 
 class XmlLimitExceeded(LimitExceeded, XmlSecurityError):
-    """An XML element carries more attributes or namespaces than the cap."""
+    """An XML document goes over a cap on its shape (elements, children, attributes,
+    namespaces), checked before any schema validation."""
+
+
+#: Most characters kept of a text a partner wrote (a fault, a reason) in errors, logs and
+#: the store's journal.
+MAX_TEXT = 2000
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` cut to ``limit`` characters, with a marker saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit} more characters cut]"
 
     code = "XML_LIMIT_EXCEEDED"
 
@@ -212,9 +226,7 @@ class SchemaError(MessageError):
 
     def __init__(self, message: str, *, problems: Iterable[Problem] = ()) -> None:
         super().__init__(message)
-        self._problems = first_problems(problems) or (
-            Problem(code=self.code, path="", message=message),
-        )
+        self._problems = tuple(problems) or (Problem(code=self.code, path="", message=message),)
 
     @property
     def problems(self) -> tuple[Problem, ...]:

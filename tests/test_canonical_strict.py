@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from aswbridge import canonical, samples
+from aswbridge import _lexical, canonical, samples
 from aswbridge.errors import LimitExceeded, MessageError
 
 Doc = dict[str, Any]
@@ -135,8 +135,10 @@ def test_deep_nesting_is_refused_as_too_deep(depth: int) -> None:
 
 
 def test_nesting_at_the_cap_is_parsed() -> None:
-    nested = canonical.load_json("[" * canonical.MAX_DEPTH + "]" * canonical.MAX_DEPTH)
-    assert isinstance(nested, list)
+    depth = _lexical.MAX_JSON_DEPTH
+    assert isinstance(_lexical.load_json("[" * depth + "]" * depth), list)
+    with pytest.raises(LimitExceeded):
+        _lexical.load_json("[" * (depth + 1) + "]" * (depth + 1))
 
 
 def test_a_lone_surrogate_is_not_valid() -> None:

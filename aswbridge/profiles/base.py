@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
@@ -11,7 +12,14 @@ import attrs
 from lxml import etree
 
 from aswbridge import _xml
-from aswbridge.errors import MalformedXml, MappingError, Problem, SchemaError
+from aswbridge.errors import (
+    MAX_PROBLEMS,
+    MalformedXml,
+    MappingError,
+    Problem,
+    SchemaError,
+    first_problems,
+)
 from aswbridge.model import KIND_OF, Message
 from aswbridge.profiles.engine import Plan, plan_for
 from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table
@@ -101,11 +109,12 @@ class Profile:
         schema = _xml.load_schema(self.schema_for(element))
         if schema.validate(element):
             return
-        problems = [
-            Problem(code="SCHEMA_INVALID", path=self.canonical_path(element, err.path or ""),
-                    message=f"line {err.line}: {err.message}")
-            for err in cast(Iterable[Any], schema.error_log)
-        ]
+        log = schema.error_log
+        problems = first_problems(
+            (Problem(code="SCHEMA_INVALID", path=self.canonical_path(element, err.path or ""),
+                     message=f"line {err.line}: {err.message}")
+             for err in islice(cast(Iterable[Any], log), MAX_PROBLEMS)),
+            more=max(0, len(cast(Any, log)) - MAX_PROBLEMS))
         raise SchemaError(f"not a valid {self.name} message: {problems[0].message}",
                           problems=problems)
 

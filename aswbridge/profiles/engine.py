@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from lxml import etree
 
-from aswbridge.errors import MappingError
+from aswbridge._lexical import xml_decimal
+from aswbridge.errors import LimitExceeded, MappingError
 from aswbridge.profiles.tables import (
     Fixed,
     Group,
@@ -49,7 +50,7 @@ def _parse_datetime(text: str) -> datetime:
 
 _PARSERS: dict[type[Any], Callable[[str], Any]] = {
     int: int,
-    Decimal: Decimal,
+    Decimal: xml_decimal,
     date: date.fromisoformat,
     datetime: _parse_datetime,
 }
@@ -172,9 +173,12 @@ class Plan:
         dec.emit(1, "try:")
         result = _DecoderWriter(dec, ns, dict(prefixes)).object(table, 2, "element", "o_", 0)
         dec.emit(2, f"return {result}")
+        dec.emit(1, "except LimitExceeded:")  # a cap keeps its own code
+        dec.emit(2, "raise")
         dec.emit(1, "except (TypeError, ValueError, ArithmeticError) as exc:")
         dec.emit(2, f"raise MappingError(f'cannot build {table.cls.__name__}: {{exc}}') from None")
         dec.env["MappingError"] = MappingError
+        dec.env["LimitExceeded"] = LimitExceeded
         self.decode: Callable[[etree._Element], Any] = dec.function(
             "decode", f"decoder {table.cls.__name__}")
         self.decoder_source = dec.text

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from aswbridge.errors import StoreConflict, UnknownMessage
+from aswbridge.errors import StoreConflict, UnknownMessage, clip
 from aswbridge.store._rows import (
     OUTBOX_COLUMNS,
     inbox_entry,
@@ -78,7 +78,7 @@ class SqlCore:
         self._x(
             conn,
             "INSERT INTO journal (at, message_id, event, state, detail) VALUES (?, ?, ?, ?, ?)",
-            (at, message_id, event, state, detail),
+            (at, message_id, event, state, clip(detail)),
         )
 
     def _insert(self, conn: Any, at: float, item: Outgoing) -> bool:
@@ -264,7 +264,7 @@ class SqlCore:
                 message_id,
                 event,
                 "lease_until = NULL, next_attempt_at = ?, last_code = ?, last_error = ?",
-                (due, code, error[:2000]),
+                (due, code, clip(error)),
                 detail,
             )
             if event == "dead_lettered":
@@ -341,7 +341,8 @@ class SqlCore:
                 "INSERT INTO inbox (sender, message_id, source, kind, digest, outcome, code,"
                 " reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (sender, message_id) DO NOTHING",
-                (sender, message_id, source, kind, digest, outcome, code, reason, now),
+                (sender, message_id, source, kind, digest, outcome, code,
+                 None if reason is None else clip(reason), now),
             ).rowcount
             if added != 1:
                 return False

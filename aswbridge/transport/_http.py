@@ -21,7 +21,7 @@ import requests
 import urllib3.exceptions
 
 from aswbridge._xml import DEFAULT_MAX_BYTES
-from aswbridge.errors import ConfigurationError
+from aswbridge.errors import ConfigurationError, clip
 from aswbridge.transport._deadline import DeadlineAdapter, deadline
 from aswbridge.transport.base import (
     OutcomeUnknown,
@@ -251,7 +251,7 @@ def status_error(answer: HttpAnswer, *, url: str, code: str = "", text: str = ""
     backoff likewise, its ``Location`` named in the error, until an operator configures
     the new URL. Other 4xx answers refuse this message: never retried.
     """
-    status = answer.status
+    status, text = answer.status, clip(text)
     retry_after = _retry_after(answer.headers.get("retry-after"))
     if 300 <= status < 400:
         location = answer.headers.get("location", "")[:200]

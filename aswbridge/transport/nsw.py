@@ -26,7 +26,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from aswbridge.errors import ConfigurationError
+from aswbridge._lexical import load_json
+from aswbridge.errors import ConfigurationError, LimitExceeded, MessageError
 from aswbridge.transport._http import HttpAnswer, HttpClient, HttpPolicy, status_error
 from aswbridge.transport.base import (
     Delivered,
@@ -152,8 +153,8 @@ class NswHttpSide:
         code = text = ""
         if answer.body and answer.headers.get("content-type", "").startswith("application/json"):
             try:
-                data = json.loads(answer.body[:_MAX_JSON])
-            except (ValueError, RecursionError):
+                data = load_json(answer.body[:_MAX_JSON])
+            except MessageError:
                 data = None
             if isinstance(data, dict):
                 code = str(data.get("code", ""))
@@ -166,12 +167,11 @@ class NswHttpSide:
         if len(answer.body) > _MAX_JSON:
             raise ResponseRefused("mailbox answer too large", cause_code="INPUT_TOO_LARGE")
         try:
-            data = json.loads(answer.body)
-        except RecursionError:
-            raise ResponseRefused(
-                f"{self.url}: the answer nests too deep to read", cause_code="JSON_TOO_DEEP"
-            ) from None
-        except ValueError:
+            data = load_json(answer.body)
+        except LimitExceeded as exc:
+            raise ResponseRefused(f"{self.url}: answer refused: {exc}",
+                                  cause_code=exc.code) from None
+        except MessageError:
             raise OutcomeUnknown(
                 f"{self.url}: the answer is not JSON (HTTP {answer.status})", code="BAD_ANSWER"
             ) from None

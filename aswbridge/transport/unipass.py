@@ -28,7 +28,14 @@ from typing import Any, cast
 from lxml import etree
 
 from aswbridge import _xml
-from aswbridge.errors import ConfigurationError, DtdForbidden, InputTooLarge, MessageError
+from aswbridge.errors import (
+    ConfigurationError,
+    DtdForbidden,
+    InputTooLarge,
+    MessageError,
+    XmlLimitExceeded,
+    clip,
+)
 from aswbridge.transport._http import HttpAnswer, HttpClient, HttpPolicy, status_error
 from aswbridge.transport.base import (
     Delivered,
@@ -267,7 +274,7 @@ class UnipassSide:
             raise OutcomeUnknown(f"{url}: empty answer (HTTP {answer.status})", code="BAD_ANSWER")
         try:
             root = _xml.parse(answer.body, max_bytes=self.policy.max_answer_bytes)
-        except (DtdForbidden, InputTooLarge) as exc:
+        except (DtdForbidden, InputTooLarge, XmlLimitExceeded) as exc:
             raise ResponseRefused(f"{url}: answer refused: {exc}", cause_code=exc.code) from None
         except MessageError as exc:
             if answer.status >= 300:
@@ -284,7 +291,7 @@ class UnipassSide:
         schema = _xml.load_schema(SERVICE_XSD)
         with _SCHEMA_LOCK:  # an XMLSchema object is not safe for concurrent validation
             valid = schema.validate(first)
-            error = str(schema.error_log)[:500] if not valid else ""
+            error = "" if valid else clip(str(next(iter(cast(Any, schema.error_log)), "")), 500)
         if not valid:
             raise OutcomeUnknown(f"{url}: invalid {expected}: {error}", code="BAD_ANSWER")
         return first
@@ -301,6 +308,7 @@ def _fault(fault: etree._Element, *, url: str, status: int) -> Exception:
         code = (detail.findtext(_q("Code")) or "").strip() or None
         text = (detail.findtext(_q("Message")) or text).strip()
         transient = (detail.findtext(_q("Transient")) or "").strip() in ("true", "1")
+    faultcode, code, text = clip(faultcode, 100), code and clip(code, 100), clip(text)
     message = f"{url}: SOAP fault {faultcode} {code or ''}: {text}"
     if side in ("Server", "Receiver") and transient is not False:
         return RetryableTransportError(message, code=code or "SOAP_SERVER_FAULT", status=status)
