@@ -175,8 +175,9 @@ class LimitExceeded(MessageError):
 
 
 class XmlLimitExceeded(LimitExceeded, XmlSecurityError):
-    """An XML document goes over a cap on its shape (elements, children, attributes,
-    namespaces), checked before any schema validation."""
+    """An XML document goes over a shape cap (elements, children, attributes, namespaces)."""
+
+    code = "XML_LIMIT_EXCEEDED"
 
 
 #: Most characters kept of a text a partner wrote (a fault, a reason) in errors, logs and
@@ -189,8 +190,6 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... [{len(text) - limit} more characters cut]"
-
-    code = "XML_LIMIT_EXCEEDED"
 
 
 #: How many problems an error keeps: the first ones, then one saying how many more.
