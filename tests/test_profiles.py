@@ -57,6 +57,17 @@ def test_asw_unipass_asw_is_lossless(message: Message) -> None:
     assert asw.decode(asw.encode(there)) == message
 
 
+@pytest.mark.parametrize("home", ["asw", "unipass"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(message=strategies.messages)
+def test_a_trip_through_ubl_and_back_is_exact(home: str, message: Message) -> None:
+    """``asw → ubl → asw`` and ``unipass → ubl → unipass``: the same bytes come back."""
+    side, ubl = profiles.get(home), profiles.get("ubl")
+    data = side.encode_bytes(message)
+    there = ubl.encode(side.decode(side.encode(message)))  # both schema-validated
+    assert side.encode_bytes(ubl.decode(there)) == data
+
+
 @settings(max_examples=5, deadline=None)
 @given(message=strategies.messages)
 def test_comment_inside_a_value_is_not_truncated(message: Message) -> None:

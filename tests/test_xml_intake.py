@@ -106,7 +106,7 @@ def test_hostile_documents_are_refused_without_reading_anything(
     assert hits == []
 
 
-@pytest.mark.parametrize("target", ["asw", "unipass", "canonical"])
+@pytest.mark.parametrize("target", ["asw", "unipass", "ubl", "canonical"])
 @pytest.mark.parametrize("case", ["H1-billion-laughs", "H4-xxe-file", "H5-xxe-network"])
 def test_translate_refuses_hostile_input_at_every_entry(
     case: str, target: str, hostile: dict[str, bytes], listener: tuple[str, list[int]]

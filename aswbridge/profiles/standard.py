@@ -69,6 +69,10 @@ class StandardProfile(Profile):
     """Clark names from the root to the parent of the root signature (``()``: root)."""
     make_signature_place: Callable[[etree._Element], etree._Element] | None = None
     """Makes :attr:`signature_place` in a document about to be signed; returns it."""
+    convention: str = ""
+    """How the profile keeps what the standard has no element for (Markdown, for the
+    mapping page); XML paths through its extension contain ``/<prefix>:`` of
+    :attr:`namespace`."""
 
     def plan(self, table: Table) -> Plan:
         """The compiled codec of one of this profile's tables (prefixes resolved)."""

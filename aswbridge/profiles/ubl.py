@@ -413,4 +413,16 @@ PROFILE = StandardProfile(
     customization="cbc:CustomizationID",
     signature_place=SIGNATURE_PLACE,
     make_signature_place=signature_place,
+    convention=f"""\
+> **Official schemas.** Every document this profile writes is validated against the
+> unmodified OASIS UBL 2.4 schemas shipped in `wsdl/ubl-2.4/` (`maindoc/` and the `common/`
+> modules they import), never against a schema of this project. Boxes with a UBL element
+> are written where UBL puts them (*standard* below). What UBL has no element for is kept
+> in one convention (*convention* below): a UBL extension, `ext:UBLExtension` with
+> `ext:ExtensionURI` = `{EXTENSION_URI}`, whose `ext:ExtensionContent` holds an
+> `asx:Extension` element in namespace `{NAMESPACE}`, on the document and on each
+> `cac:GoodsItem`. UBL lets any foreign element into `ext:ExtensionContent`, so the
+> documents stay valid. Signatures sit in UBL's signature extension
+> ([security.md](../security.md#in-ubl-documents)).
+""",
 )
