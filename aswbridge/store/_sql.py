@@ -30,7 +30,8 @@ class SqlCore:
     """The store's outbox and inbox on a DB-API connection (reports in :class:`SqlStore`).
 
     Subclasses set ``_conn``, ``_now``, ``_lock``, ``owner`` and ``marker``, and implement
-    :meth:`_write` (one transaction holding the write lock) and :meth:`close`.
+    :meth:`_write` (one transaction holding the write lock) and :meth:`close`; a backend
+    with a connection per thread overrides :meth:`_read` as well.
     """
 
     #: The backend's parameter marker (``?`` for sqlite3, ``%s`` for psycopg).
@@ -52,10 +53,6 @@ class SqlCore:
         raise NotImplementedError
         yield  # pragma: no cover
 
-    def _live(self) -> Any:
-        """The connection (a backend may replace a broken one here)."""
-        return self._conn
-
     def _x(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> Any:
         """Execute with the backend's parameter marker; returns the cursor."""
         if self.marker != "?":
@@ -64,7 +61,7 @@ class SqlCore:
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
-            return list(self._x(self._live(), sql, params).fetchall())
+            return list(self._x(self._conn, sql, params).fetchall())
 
     def _log(
         self,

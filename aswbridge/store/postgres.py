@@ -2,9 +2,10 @@
 
 The same tables, states, journal and guarantees as the SQLite store. Claims lock the rows
 they take with ``FOR UPDATE SKIP LOCKED``, so several relays (on several hosts) can share
-one database without ever leasing the same message twice. Every call commits before it
-returns; PostgreSQL's default ``synchronous_commit = on`` makes each commit durable, and
-the store refuses to run if it is off.
+one database without ever leasing the same message twice; within one relay, each thread
+takes its own connection from a small pool. Every call commits before it returns;
+PostgreSQL's default ``synchronous_commit = on`` makes each commit durable, and the store
+refuses to run if it is off.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,9 @@ from aswbridge.store._sqlstore import SqlStore
 from aswbridge.store.base import lessee, utcnow
 
 log = logging.getLogger("aswbridge.store")
+
+#: Idle connections kept open (the relay's busiest moment uses about twice its workers).
+_IDLE_MAX = 16
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -66,14 +70,15 @@ class PostgresStore(SqlStore):
             raise ConfigurationError(f"store schema must be a plain identifier, not {schema!r}")
         self._now = now
         self.owner = owner or lessee()
-        self._lock = threading.RLock()
         self._dsn, self._schema = dsn, schema
-        self._conn = conn = self._connect()
+        self._pool_lock = threading.Lock()
+        conn = self._connect()
         try:
             self._create(conn, schema)
         except StoreError:
             conn.close()
             raise
+        self._idle: list[Any] = [conn]
 
     def _connect(self) -> Any:
         import psycopg
@@ -106,17 +111,44 @@ class PostgresStore(SqlStore):
             )
 
     @contextmanager
-    def _write(self) -> Iterator[Any]:
-        with self._lock:
-            conn = self._live()
-            with conn.transaction():
-                yield conn
+    def _connection(self) -> Iterator[Any]:
+        """A connection of the pool, this thread's alone until the block ends.
 
-    def _live(self) -> Any:
-        """The connection, opened again if the server closed it (a restart, a failover):
-        the call that met the broken connection failed; the next one reconnects."""
-        with self._lock:
-            if self._conn.broken:
+        The relay's threads each take their own, so their transactions run side by side
+        (and their commits reach the disk together) instead of queueing on one. A
+        connection the server closed (a restart, a failover) is dropped: the call that
+        met it fails, the next one connects again.
+        """
+        with self._pool_lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._connect()
+        try:
+            yield conn
+        finally:
+            if conn.broken or conn.closed:
                 log.warning("the PostgreSQL store's connection was lost; reconnecting")
-                self._conn = self._connect()
-            return self._conn
+                conn.close()
+            else:
+                with self._pool_lock:
+                    keep = len(self._idle) < _IDLE_MAX
+                    if keep:
+                        self._idle.append(conn)
+                if not keep:
+                    conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        with self._connection() as conn, conn.transaction():
+            yield conn
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._connection() as conn:
+            return list(self._x(conn, sql, params).fetchall())
+
+    def close(self) -> None:
+        """Close every connection of the pool."""
+        with self._pool_lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
