@@ -245,8 +245,13 @@ class Pipeline:
             ),
         )
 
-    def translate(self, data: bytes, *, source: str | None, target: str) -> Translation:
+    def translate(
+        self, data: bytes, *, source: str | None, target: str | Callable[[Message], str]
+    ) -> Translation:
         """Translate a message from profile ``source`` (None: detected) to ``target``.
+
+        ``target`` is a profile name, or a function choosing it from the verified message
+        (a relay routing by receiver; it may refuse the message by raising).
 
         Both the input and the output are validated (schema and business rules); with
         trust the input's signature is verified and its signer recorded in the output's
@@ -261,11 +266,18 @@ class Pipeline:
         return self._translate(data, source=source, target=target, today=None)
 
     def _translate(
-        self, data: bytes, *, source: str | None, target: str, today: date | None
+        self,
+        data: bytes,
+        *,
+        source: str | None,
+        target: str | Callable[[Message], str],
+        today: date | None,
     ) -> Translation:
-        if target != CANONICAL:
+        if isinstance(target, str) and target != CANONICAL:
             profiles.get(target)  # an unknown target fails before any work
         reading = self.read(data, profile=source)
+        if not isinstance(target, str):
+            target = target(reading.message)
         # the original signer named is the verified one (or the one a trusted bridge
         # named); with nothing verified, nobody: what the sender wrote is dropped
         message = _named_signer(reading.message, reading.signer)

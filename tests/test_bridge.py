@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pytest
 
 from aswbridge import samples
 from aswbridge.errors import SchemaError
-from aswbridge.model import Endpoint, Message
+from aswbridge.model import Certificate, Endpoint, Message
 from aswbridge.pipeline import Translation
 from aswbridge.relay import Bridge
 from aswbridge.store import SqliteStore
@@ -106,7 +106,8 @@ class FakeSide:
         pass
 
 
-PROFILE_SIDE = {"asw": "NSW", "unipass": "KR"}
+PROFILE_SIDE = {"asw": "TH", "unipass": "KR"}
+OTHER_PROFILE = {"asw": "unipass", "unipass": "asw"}
 SAMPLE_OF = {
     "certificate": samples.form_d_th_id(),
     "response": samples.response_refusing_item(),
@@ -123,18 +124,26 @@ def fake_message(kind: str, message_id: str, sender: str, receiver: str) -> Mess
         sender=Endpoint(country=sender, system=f"{sender}-SYS"),
         receiver=Endpoint(country=receiver, system=f"{receiver}-SYS"),
     )
-    return attrs.evolve(sample, envelope=envelope)
+    message = attrs.evolve(sample, envelope=envelope)
+    if isinstance(message.document, Certificate):
+        message = attrs.evolve(message, document=attrs.evolve(
+            message.document, issuing_country=sender))
+    return message
 
 
-def fake_translate(data: bytes, *, source: str, target: str) -> Translation:
-    """Bodies are ``kind|id|sender[|variant]``: the variant changes the content only."""
+def fake_translate(
+    data: bytes, *, source: str, target: str | Callable[[Message], str]
+) -> Translation:
+    """Bodies are ``kind|id|sender[|variant]``, for the other side's country: the variant
+    changes the content only."""
     kind, message_id, sender, *variant = data.decode().split("|")
     if message_id.startswith("bad"):
         raise SchemaError("box 7 missing")
-    message = fake_message(kind, message_id, sender, PROFILE_SIDE[target])
+    message = fake_message(kind, message_id, sender, PROFILE_SIDE[OTHER_PROFILE[source]])
     if variant:
         message = attrs.evolve(message, envelope=attrs.evolve(
             message.envelope, correlation_id=variant[0]))
+    target = target if isinstance(target, str) else target(message)
     out = f"{kind}|{message_id}|{PROFILE_SIDE[source]}|{PROFILE_SIDE[target]}".encode()
     return Translation(output=out, message=message, source=source, target=target)
 
@@ -184,7 +193,7 @@ def test_certificate_goes_across_and_is_acknowledged(
     report = bridge.run_once()
     assert (report.pulled, report.delivered) == (1, 1)
     assert nsw.acked == ["ref-c-1"] and nsw.waiting == {}
-    assert [o.body for o in unipass.received] == [b"certificate|c-1|NSW|KR"]
+    assert [o.body for o in unipass.received] == [b"certificate|c-1|TH|KR"]
     assert unipass.received[0].sender == "TH" and unipass.received[0].receiver == "KR"
     row = bridge.store.get("c-1")
     assert row is not None and (row.state, row.tracking) == ("done", "T-c-1")

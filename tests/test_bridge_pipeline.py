@@ -137,7 +137,7 @@ def test_every_kind_of_message_is_carried_both_ways(
         kr_cert,
     ]
     from_thailand = [
-        samples.verification_reply_for(samples.verification_request_for(kr_cert)),
+        samples.verification_reply_for(samples.verification_request_for(th_cert)),
         samples.receipt_for(kr_cert),
     ]
     for message in from_korea:

@@ -231,7 +231,9 @@ def recording_translator(*, inner: Translator, bridge: str, watch: Watch) -> Tra
     """The relay's translator, with a note on the bridge's lifeline for each message:
     the signer it verified, the schemas, the rules, or the reason it refused."""
 
-    def run(data: bytes, *, source: str, target: str) -> pipeline.Translation:
+    def run(
+        data: bytes, *, source: str, target: str | Callable[[Message], str]
+    ) -> pipeline.Translation:
         started = time.perf_counter()
         try:
             out = inner(data, source=source, target=target)
@@ -250,7 +252,7 @@ def recording_translator(*, inner: Translator, bridge: str, watch: Watch) -> Tra
         message = out.message
         signer = out.signer
         who = short_subject(signer.subject) if signer else "unsigned (not verified)"
-        src, dst = profiles.get(source), profiles.get(target)
+        src, dst = profiles.get(source), profiles.get(out.target)
         watch.event(
             actor=bridge,
             target=None,

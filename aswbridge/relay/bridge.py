@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -58,7 +58,8 @@ from aswbridge.logs import escape
 from aswbridge.relay.checkpoints import checkpoint
 from aswbridge.relay.delivery import Delivery, PassReport
 from aswbridge.relay.notify import Notifier
-from aswbridge.relay.translator import OTHER_SIDE, PROFILE_OF, Translator
+from aswbridge.relay.routing import Link, route
+from aswbridge.relay.translator import PROFILE_OF, Translator
 from aswbridge.store.base import InboxEntry, OutboxEntry, Outgoing, Store, digest, utcnow
 from aswbridge.transport.base import (
     Inbound,
@@ -87,7 +88,8 @@ class Bridge:
         translate: the pipeline step: verifies, decodes and translates bytes of one profile
             to the other, returning a :class:`~aswbridge.pipeline.Translation` (see
             :func:`~aswbridge.relay.translator.pipeline_translator`).
-        country: the local NSW's country (ISO 3166 alpha-2), for logs.
+        country: the local side's country (ISO 3166 alpha-2): messages from it must be
+            sent by that country, messages to it must be addressed to it ("": any).
         policy: the retry policy of deliveries.
         batch: messages pulled per side and rows claimed per pass.
         lease_s: how long a claimed row is ours before another worker may take it.
@@ -98,14 +100,20 @@ class Bridge:
         profiles: the profile each side speaks, by side name (``{"nsw": "cn"}`` for a
             single window registered as profile ``cn``); the defaults are ``asw`` and
             ``unipass``.
+        links: instead of ``nsw`` and ``unipass``, the sides of a mesh: the local side
+            and any number of partners (see :mod:`aswbridge.relay.routing`).
         now: the clock.
+
+    Every message goes where its verified receiver is (:func:`~aswbridge.relay.routing.route`):
+    the two-party relay is the mesh of one local NSW (``nsw``, the ``country`` given) and
+    one partner, UNI-PASS (``unipass``, Korea).
     """
 
     def __init__(
         self,
         *,
-        nsw: Side,
-        unipass: Side,
+        nsw: Side | None = None,
+        unipass: Side | None = None,
         store: Store,
         translate: Translator,
         country: str = "",
@@ -115,11 +123,26 @@ class Bridge:
         workers: int = 4,
         notify: Notifier | None = None,
         profiles: Mapping[str, str] | None = None,
+        links: Sequence[Link] = (),
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         if batch < 1 or workers < 1 or lease_s <= 0:
             raise ConfigurationError("batch, workers and lease_s must be positive")
-        self.sides: Mapping[str, Side] = {"nsw": nsw, "unipass": unipass}
+        if links and (nsw is not None or unipass is not None or profiles):
+            raise ConfigurationError("give links, or nsw and unipass (with profiles), not both")
+        if not links:
+            if nsw is None or unipass is None:
+                raise ConfigurationError("nsw and unipass are required without links")
+            named = {**PROFILE_OF, **(profiles or {})}
+            links = (
+                Link(name="nsw", side=nsw, country=country.upper() or None,
+                     profile=named["nsw"], local=True),
+                Link(name="unipass", side=unipass, country="KR", profile=named["unipass"]),
+            )
+        self.links: Mapping[str, Link] = {link.name: link for link in links}
+        if len(self.links) != len(links) or not any(link.local for link in links):
+            raise ConfigurationError("links: one local side, and side names used once")
+        self.sides: Mapping[str, Side] = {name: link.side for name, link in self.links.items()}
         self.store = store
         self.country = country
         self.policy = policy or RetryPolicy()
@@ -130,7 +153,7 @@ class Bridge:
         self.workers = workers
         self._translate = translate
         self._notify = notify
-        self.profiles = {**PROFILE_OF, **(profiles or {})}
+        self.profiles = {name: link.profile for name, link in self.links.items()}
         self._now = now
         self._stop = threading.Event()
         self._delivery = Delivery(
@@ -194,12 +217,14 @@ class Bridge:
 
     def _take(self, side_name: str, side: Side, inbound: Inbound) -> tuple[str, tuple[str, str]]:
         """Read one message through the pipeline, then record, refuse or answer it again."""
-        dest = OTHER_SIDE[side_name]
         try:
             translation = self._translate(
-                inbound.body, source=self.profiles[side_name], target=self.profiles[dest]
+                inbound.body,
+                source=self.profiles[side_name],
+                target=lambda message: route(self.links, side_name, message).profile,
             )
             _check_claims(inbound, translation.message)
+            dest = route(self.links, side_name, translation.message).name
         except (MessageError, SecurityError) as exc:
             problems = "; ".join(str(p) for p in exc.problems)[:2000]
             return self._refuse(side_name, side, inbound, code=exc.code, reason=problems,
@@ -302,7 +327,8 @@ class Bridge:
         message = translation.message
         refused = OutboxEntry(
             message_id="#".join(reversed(key)),  # the receipt's id derives from it: unique
-            dest=OTHER_SIDE[side_name], kind=message.kind, body=translation.output,
+            dest=route(self.links, side_name, message).name, kind=message.kind,
+            body=translation.output,
             state="dead", attempts=0, created_at=self._now(), next_attempt_at=self._now(),
             sender=message.envelope.sender.country,
             receiver=message.envelope.receiver.country,
@@ -348,15 +374,15 @@ class Bridge:
     # --- loop -------------------------------------------------------------------------
 
     def run_once(self) -> PassReport:
-        """One pass: pull from both sides, then deliver what is due."""
+        """One pass: pull from every side this bridge pulls from, then deliver what is due."""
         report = PassReport()
-        for name in ("nsw", "unipass"):
+        for name in [n for n, link in self.links.items() if link.pull and link.enabled]:
             if self._stop.is_set():
                 break
             try:
                 self.pull(name, report)
             except Exception:  # e.g. the store refused one answer: the other side still runs
-                log.exception("%s: pull failed; the other side is served as usual", name)
+                log.exception("%s: pull failed; the other sides are served as usual", name)
                 report.errors += 1
         if not self._stop.is_set():
             self.deliver_due(report)

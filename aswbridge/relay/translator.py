@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from aswbridge import _xml
 from aswbridge.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from aswbridge.model import Message
     from aswbridge.pipeline import Pipeline, SigningKey, Translation
     from aswbridge.security import TrustStore, VerificationPolicy
 
@@ -24,11 +25,16 @@ _DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 class Translator(Protocol):
     """Verify, decode and translate one message between profiles (checks, maps, signs).
 
+    ``target`` is a profile, or a function choosing it from the verified message (the
+    relay routes by receiver that way).
+
     The relay takes the message's identity (sender, message id), routing and dedup digest
     from the :class:`~aswbridge.pipeline.Translation` it returns, never from the wire.
     """
 
-    def __call__(self, data: bytes, *, source: str, target: str) -> Translation: ...
+    def __call__(
+        self, data: bytes, *, source: str, target: str | Callable[[Message], str]
+    ) -> Translation: ...
 
 
 def _refuse_unverifiable(data: bytes) -> None:
@@ -72,7 +78,7 @@ def pipeline_translator(
         raise ConfigurationError("give a pipeline, or its settings, not both")
     configured = pipeline
 
-    def run(data: bytes, *, source: str, target: str) -> Translation:
+    def run(data: bytes, *, source: str, target: str | Callable[[Message], str]) -> Translation:
         if configured.trust is None and not allow_unsigned:
             _refuse_unverifiable(data)
         return configured.translate(data, source=source, target=target)
