@@ -41,6 +41,28 @@ An example ``bridge.toml``::
     [metrics]
     listen = "127.0.0.1:9464"      # /metrics, /healthz, /readyz (the [metrics] extra)
 
+A bridge serving many partners names its own country's system and each partner
+instead of ``[nsw]`` and ``[unipass]`` (the two-party form is the mesh of the local NSW and
+one partner, UNI-PASS for Korea)::
+
+    [bridge]
+    country = "KR"
+    store = "bridge.db"
+
+    [local]                        # this country's own system
+    profile = "unipass"            # any registered profile (default asw)
+    url = "https://unipass.example/eco/ExchangeService"   # or mailbox = "/srv/box"
+
+    [[partners]]
+    country = "ID"
+    profile = "asw"
+    url = "https://insw.example/mailbox"   # or mailbox; and the [nsw] keys (TLS, timeouts)
+    pull = true                    # false: only deliver to it (its bridge carries the
+                                   # other direction)
+    enabled = true                 # false: hold its messages queued, pull nothing
+
+A partner's signers are trusted for its country through ``[trust.CC]``.
+
 Every key is optional except ``bridge.country``, ``bridge.store`` and one of ``url`` /
 ``mailbox`` per side. Unknown keys are refused (a typo must not silently fall back to a
 default). docs/security.md lists every ``[trust]`` key.
@@ -76,6 +98,46 @@ class SideConfig:
     ca_bundle: Path | None = None
     client_cert: Path | None = None
     client_key: Path | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PartnerConfig:
+    """``[[partners]]``: one partner country's system.
+
+    Attributes:
+        country: the partner's country (ISO 3166 alpha-2), the only one it speaks for.
+        side: how to reach it and the profile it speaks.
+        pull: whether this bridge pulls from it (False: only delivers to it).
+        enabled: False holds its deliveries queued (pending) and pulls nothing.
+    """
+
+    country: str
+    side: SideConfig
+    pull: bool = True
+    enabled: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class Peer:
+    """One side of the bridge as configured, in either form (see :meth:`RelayConfig.peers`).
+
+    Attributes:
+        name: the side's name in the store and the logs (``nsw`` and ``unipass`` in the
+            two-party form; ``local`` and the partners' country codes in a mesh).
+        country: the country it speaks for.
+        side: how to reach it.
+        profile: the profile it speaks.
+        local: True for this country's own system.
+        pull, enabled: as in :class:`PartnerConfig` (always True for the local side).
+    """
+
+    name: str
+    country: str
+    side: SideConfig
+    profile: str
+    local: bool = False
+    pull: bool = True
+    enabled: bool = True
 
 
 @attrs.frozen(kw_only=True)
@@ -170,8 +232,10 @@ class RelayConfig:
 
     country: str
     store: str
-    nsw: SideConfig
-    unipass: SideConfig
+    nsw: SideConfig | None = None
+    unipass: SideConfig | None = None
+    local: SideConfig | None = None
+    partners: tuple[PartnerConfig, ...] = ()
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     trust: TrustConfig = attrs.field(factory=TrustConfig)
     pkcs11: Pkcs11Config = attrs.field(factory=Pkcs11Config)
@@ -181,6 +245,29 @@ class RelayConfig:
     lease_seconds: float = 120.0
     workers: int = 4
     metrics_listen: str | None = None
+
+    def peers(self) -> tuple[Peer, ...]:
+        """The local side and the partners, whichever form the file used.
+
+        Raises:
+            ConfigurationError: neither form is complete.
+        """
+        if self.local is not None:
+            local = Peer(name="local", country=self.country, side=self.local,
+                         profile=self.local.profile or "asw", local=True)
+            return (local, *(
+                Peer(name=p.country, country=p.country, side=p.side,
+                     profile=p.side.profile or "asw", pull=p.pull, enabled=p.enabled)
+                for p in self.partners
+            ))
+        if self.nsw is None or self.unipass is None:
+            raise ConfigurationError("[local] and [[partners]], or [nsw] and [unipass]: required")
+        return (
+            Peer(name="nsw", country=self.country, side=self.nsw,
+                 profile=self.nsw.profile or "asw", local=True),
+            Peer(name="unipass", country="KR", side=self.unipass,
+                 profile=self.unipass.profile or "unipass"),
+        )
 
 
 # section -> key -> (type, kind): kind "path" resolves against the file's folder
@@ -244,6 +331,13 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 _OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 _SCHEMA["unipass"] = {k: v for k, v in _SCHEMA["nsw"].items() if k != "mailbox"}
+_SCHEMA["local"] = dict(_SCHEMA["nsw"])
+_SCHEMA["partners"] = {
+    **_SCHEMA["nsw"],
+    "country": ((str,), "country"),
+    "pull": ((bool,), "bool"),
+    "enabled": ((bool,), "bool"),
+}
 _SECTIONS = frozenset(_SCHEMA) - {"trust.CC"}
 
 _TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", list: "a list",
@@ -312,6 +406,10 @@ def _check(section: str, key: str, value: Any, base: Path, *, label: str = "") -
         if value not in profiles.names():
             known = ", ".join(profiles.names())
             raise ConfigurationError(f"{name}: unknown profile {value!r} (known: {known})")
+    if kind == "country":
+        if not _COUNTRY.match(value.upper()):
+            raise ConfigurationError(f"{name}: expected an ISO 3166 alpha-2 code, got {value!r}")
+        return value.upper()
     if kind == "path":
         return base / value
     if kind == "key":
@@ -349,7 +447,10 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Re
     """
     base = base_dir or Path.cwd()
     values: dict[str, dict[str, Any]] = {}
+    partners = _partners(data.get("partners"), base)
     for section, content in data.items():
+        if section == "partners":
+            continue
         if section not in _SECTIONS:
             raise ConfigurationError(
                 f"{section}: unknown section (expected one of {', '.join(sorted(_SECTIONS))})"
@@ -374,15 +475,17 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Re
         raise ConfigurationError(
             f"bridge.country: expected an ISO 3166 alpha-2 code, got {bridge['country']!r}"
         )
-    sides = {}
-    for name in ("nsw", "unipass"):
-        side = values.get(name, {})
-        if ("url" in side) == ("mailbox" in side):
-            what = "url or mailbox" if name == "nsw" else "url"
-            raise ConfigurationError(f"{name}.url: exactly one {what} is required")
-        if "client_key" in side and "client_cert" not in side:
-            raise ConfigurationError(f"{name}.client_key: given without {name}.client_cert")
-        sides[name] = SideConfig(**side)
+    mesh = "local" in values or partners is not None
+    if mesh and ("nsw" in values or "unipass" in values):
+        raise ConfigurationError(
+            "local: [local] and [[partners]] replace [nsw] and [unipass]; give one form")
+    sides: dict[str, SideConfig | None] = {"nsw": None, "unipass": None, "local": None}
+    for name in ("local",) if mesh else ("nsw", "unipass"):
+        sides[name] = _side(name, values.get(name, {}))
+    for partner in partners or ():
+        if partner.country == country:
+            raise ConfigurationError(
+                f"partners.{partner.country}: the bridge's own country is [local]")
     trust = TrustConfig(**values.get("trust", {}))
     if (trust.sign_key is None) != (trust.sign_cert is None):
         raise ConfigurationError("trust.sign_cert: sign_key and sign_cert go together")
@@ -394,12 +497,51 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Re
         store=bridge["store"],
         nsw=sides["nsw"],
         unipass=sides["unipass"],
+        local=sides["local"],
+        partners=partners or (),
         retry=RetryPolicy(**values.get("retry", {})),
         trust=trust,
         pkcs11=Pkcs11Config(**values.get("pkcs11", {})),
         metrics_listen=values.get("metrics", {}).get("listen"),
         **{k: v for k, v in bridge.items() if k not in ("country", "store")},
     )
+
+
+def _side(name: str, side: Mapping[str, Any], *, label: str = "") -> SideConfig:
+    label = label or name
+    if ("url" in side) == ("mailbox" in side):
+        what = "url" if name == "unipass" else "url or mailbox"
+        raise ConfigurationError(f"{label}.url: exactly one {what} is required")
+    if "client_key" in side and "client_cert" not in side:
+        raise ConfigurationError(f"{label}.client_key: given without {label}.client_cert")
+    if side.get("profile") == "unipass" and "mailbox" in side:
+        raise ConfigurationError(f"{label}.mailbox: UNI-PASS is reached by url")
+    return SideConfig(**side)
+
+
+def _partners(content: Any, base: Path) -> tuple[PartnerConfig, ...] | None:
+    """``[[partners]]``: each table checked, countries given once."""
+    if content is None:
+        return None
+    if not isinstance(content, list) or not all(isinstance(t, Mapping) for t in content):
+        raise ConfigurationError("partners: expected [[partners]] tables")
+    found: dict[str, PartnerConfig] = {}
+    for index, table in enumerate(content):
+        if "country" not in table:
+            raise ConfigurationError(f"partners[{index}].country: required")
+        label = f"partners.{str(table['country']).upper()}"
+        values = {}
+        for key, value in table.items():
+            if key not in _SCHEMA["partners"]:
+                raise ConfigurationError(f"{label}.{key}: unknown key")
+            values[key] = _check("partners", key, value, base, label=label)
+        country = values.pop("country")
+        if country in found:
+            raise ConfigurationError(f"{label}: the country is given twice")
+        options = {k: values.pop(k) for k in ("pull", "enabled") if k in values}
+        found[country] = PartnerConfig(country=country, side=_side("partner", values,
+                                                                    label=label), **options)
+    return tuple(found.values())
 
 
 def load_config(path: str | Path) -> RelayConfig:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from aswbridge.errors import AswBridgeError, ConfigurationError
 
 #: Modules under aswbridge.cli that contribute sub-commands, in help order.
-COMMAND_MODULES = ("translate", "relay", "security", "mock", "sample", "demo")
+COMMAND_MODULES = ("translate", "relay", "mesh", "security", "mock", "sample", "demo")
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 

@@ -58,7 +58,7 @@ from aswbridge.logs import escape
 from aswbridge.relay.checkpoints import checkpoint
 from aswbridge.relay.delivery import Delivery, PassReport
 from aswbridge.relay.notify import Notifier
-from aswbridge.relay.routing import Link, route
+from aswbridge.relay.routing import Link, RouteRefused, route
 from aswbridge.relay.translator import PROFILE_OF, Translator
 from aswbridge.store.base import InboxEntry, OutboxEntry, Outgoing, Store, digest, utcnow
 from aswbridge.transport.base import (
@@ -227,8 +227,9 @@ class Bridge:
             dest = route(self.links, side_name, translation.message).name
         except (MessageError, SecurityError) as exc:
             problems = "; ".join(str(p) for p in exc.problems)[:2000]
+            verified = exc.verified if isinstance(exc, RouteRefused) else None
             return self._refuse(side_name, side, inbound, code=exc.code, reason=problems,
-                                content=digest(inbound.body))
+                                content=digest(inbound.body), message=verified)
         message = translation.message
         sender, message_id = message.envelope.sender.country, message.envelope.message_id
         content = translation.digest
@@ -289,14 +290,17 @@ class Bridge:
         reason: str,
         content: str,
         translation: Translation | None = None,
+        message: Message | None = None,
     ) -> tuple[str, tuple[str, str]]:
         """Record a refusal under its content digest (it claims no id) and tell its source.
 
-        A verified message (``translation``) is also answered with a failed receipt."""
-        if translation is not None:
-            envelope = translation.message.envelope
+        A verified ``message`` names the refusal; a translated one (``translation``) is also
+        answered with a failed receipt."""
+        message = translation.message if translation is not None else message
+        if message is not None:
+            envelope = message.envelope
             sender, message_id = envelope.sender.country, envelope.message_id
-            kind = translation.message.kind
+            kind = message.kind
         else:  # nothing verified: only what the transport said, to find it in the journal
             sender, message_id = inbound.sender, inbound.message_id or f"ref:{inbound.ref}"
             kind = inbound.kind or "unknown"

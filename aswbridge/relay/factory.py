@@ -8,11 +8,14 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aswbridge.config import RelayConfig, SideConfig, TrustConfig
+import attrs
+
+from aswbridge.config import Peer, RelayConfig, SideConfig, TrustConfig
 from aswbridge.errors import ConfigurationError
 from aswbridge.relay.bridge import Bridge
 from aswbridge.relay.notify import Notifier, failure_receipt
-from aswbridge.relay.translator import PROFILE_OF, Translator, pipeline_translator
+from aswbridge.relay.routing import Link
+from aswbridge.relay.translator import Translator, pipeline_translator
 from aswbridge.store import Store, open_store
 from aswbridge.transport.base import Side
 
@@ -37,26 +40,41 @@ def _http_policy(side: SideConfig) -> Any:
     )
 
 
-def build_sides(config: RelayConfig) -> tuple[Side, Side]:
-    """The NSW side (HTTP mailbox or folder mailbox) and the UNI-PASS side (SOAP)."""
+def _side_of(peer: Peer, config: RelayConfig) -> Side:
+    """UNI-PASS SOAP for the ``unipass`` profile; otherwise the mailbox, over HTTP or in
+    folders."""
     from aswbridge.transport.filebox import FileboxSide
     from aswbridge.transport.nsw import NswHttpSide
     from aswbridge.transport.unipass import UnipassSide
 
-    nsw: Side
-    if config.nsw.mailbox is not None:
-        nsw = FileboxSide(root=config.nsw.mailbox)
-    else:
-        assert config.nsw.url is not None
-        nsw = NswHttpSide(url=config.nsw.url, policy=_http_policy(config.nsw))
-    if config.unipass.url is None:
-        raise ConfigurationError("unipass.url: required")
-    unipass = UnipassSide(
-        url=config.unipass.url,
-        policy=_http_policy(config.unipass),
-        recipient=config.country or None,
+    side = peer.side
+    if peer.profile == "unipass":
+        if side.url is None:
+            raise ConfigurationError(f"{peer.name}.url: required")
+        # a partner's UNI-PASS holds messages for several countries: take only ours
+        recipient = None if peer.local else config.country or None
+        return UnipassSide(url=side.url, policy=_http_policy(side), recipient=recipient)
+    if side.mailbox is not None:
+        return FileboxSide(root=side.mailbox, name=peer.name)
+    assert side.url is not None
+    return NswHttpSide(url=side.url, policy=_http_policy(side), name=peer.name)
+
+
+def build_links(config: RelayConfig) -> tuple[Link, ...]:
+    """The local side and the partners, each with its transport, as the relay routes."""
+    return tuple(
+        Link(name=peer.name, side=_side_of(peer, config), country=peer.country,
+             profile=peer.profile, local=peer.local, pull=peer.pull, enabled=peer.enabled)
+        for peer in config.peers()
     )
-    return nsw, unipass
+
+
+def build_sides(config: RelayConfig) -> tuple[Side, Side]:
+    """The NSW side and the UNI-PASS side of a two-party configuration."""
+    sides = {link.name: link.side for link in build_links(config)}
+    if set(sides) != {"nsw", "unipass"}:
+        raise ConfigurationError("[nsw] and [unipass]: required here (a two-party relay)")
+    return sides["nsw"], sides["unipass"]
 
 
 def _key_password(trust: TrustConfig) -> bytes | None:
@@ -132,13 +150,11 @@ def configured_translator(config: RelayConfig, *, signing: SigningKey | None = N
 
 
 def _profiles(config: RelayConfig) -> dict[str, str]:
-    sides = (("nsw", config.nsw), ("unipass", config.unipass))
-    return {name: side.profile for name, side in sides if side.profile is not None}
+    return {peer.name: peer.profile for peer in config.peers()}
 
 
 def _notifier(config: RelayConfig, signing: SigningKey | None) -> Notifier:
-    return functools.partial(failure_receipt, signing=signing,
-                             profiles={**PROFILE_OF, **_profiles(config)})
+    return functools.partial(failure_receipt, signing=signing, profiles=_profiles(config))
 
 
 def reload_keys(bridge: Bridge, config: RelayConfig) -> SigningKey | None:
@@ -187,7 +203,7 @@ def build_bridge(
                 "no trust anchors configured and allow_unsigned is set: messages are NOT"
                 " verified; do not run this way in production"
             )
-    longest = max(config.nsw.deadline, config.unipass.deadline)
+    longest = max(peer.side.deadline for peer in config.peers())
     if config.lease_seconds <= longest:
         log.warning(
             "bridge.lease_seconds (%s) is not longer than a call's deadline (%s s): another"
@@ -196,21 +212,19 @@ def build_bridge(
             longest,
         )
     signing = signing or configured_signing(config)
-    nsw, unipass = build_sides(config)
+    links = build_links(config)
     store = store or open_store(config.store, relay=True)
     if metrics is not None:
         from aswbridge.monitor import metered_side, metered_store
 
         store = metered_store(store, metrics)
-        nsw, unipass = metered_side(nsw, "nsw", metrics), metered_side(unipass, "unipass", metrics)
-    profiles = _profiles(config)
+        links = tuple(attrs.evolve(link, side=metered_side(link.side, link.name, metrics))
+                      for link in links)
     return Bridge(
-        nsw=nsw,
-        unipass=unipass,
+        links=links,
         store=store,
         translate=translate or configured_translator(config, signing=signing),
         notify=_notifier(config, signing),
-        profiles=profiles,
         country=config.country,
         policy=config.retry,
         batch=config.batch,

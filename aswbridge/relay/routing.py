@@ -27,7 +27,7 @@ from aswbridge.errors import MessageError
 from aswbridge.model import Certificate, Message
 from aswbridge.transport.base import Side
 
-__all__ = ["Link", "NoRoute", "SenderNotPartner", "route"]
+__all__ = ["Link", "NoRoute", "RouteRefused", "SenderNotPartner", "route"]
 
 
 @attrs.frozen(kw_only=True)
@@ -56,13 +56,23 @@ class Link:
     enabled: bool = True
 
 
-class NoRoute(MessageError):
+class RouteRefused(MessageError):
+    """A verified message this bridge may not carry; ``verified`` is that message."""
+
+    code = "ROUTE_REFUSED"
+
+    def __init__(self, text: str, *, verified: Message) -> None:
+        super().__init__(text)
+        self.verified = verified
+
+
+class NoRoute(RouteRefused):
     """No side serves the receiver's country (or it is the side the message came from)."""
 
     code = "NO_ROUTE"
 
 
-class SenderNotPartner(MessageError):
+class SenderNotPartner(RouteRefused):
     """The message's sender, or its issuing country, is not the country of its side."""
 
     code = "SENDER_NOT_PARTNER"
@@ -84,7 +94,8 @@ def route(links: Mapping[str, Link], source: str, message: Message) -> Link:
     if origin.country is not None and (sender, issuer) != (origin.country, origin.country):
         raise SenderNotPartner(
             f"{message.kind} {envelope.message_id} from sender {sender} (issued in {issuer})"
-            f" came from {origin.name}, which speaks for {origin.country}"
+            f" came from {origin.name}, which speaks for {origin.country}",
+            verified=message,
         )
     others = [link for link in links.values() if link.local != origin.local]
     exact = [link for link in others if link.country == receiver]
@@ -93,6 +104,7 @@ def route(links: Mapping[str, Link], source: str, message: Message) -> Link:
         served = ", ".join(sorted(link.country or "any" for link in others)) or "none"
         raise NoRoute(
             f"{message.kind} {envelope.message_id} is for {receiver}: no side serves it"
-            f" from {origin.name} (served: {served})"
+            f" from {origin.name} (served: {served})",
+            verified=message,
         )
     return chosen[0]
