@@ -47,18 +47,21 @@ import attrs
 
 from aswbridge.errors import (
     AswBridgeError,
-    ClaimMismatch,
     ConfigurationError,
+    IdReused,
     KeyUnavailable,
     MessageError,
+    MessageIdMismatch,
+    RouteRefused,
     SecurityError,
+    SenderMismatch,
     StoreConflict,
 )
 from aswbridge.logs import escape
 from aswbridge.relay.checkpoints import checkpoint
 from aswbridge.relay.delivery import Delivery, PassReport
 from aswbridge.relay.notify import Notifier
-from aswbridge.relay.routing import Link, RouteRefused, route
+from aswbridge.relay.routing import Link, route
 from aswbridge.relay.translator import PROFILE_OF, Translator
 from aswbridge.store.base import InboxEntry, OutboxEntry, Outgoing, Store, digest, utcnow
 from aswbridge.transport.base import (
@@ -75,7 +78,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("aswbridge.relay")
 
 #: The code of a verified message whose id its sender already used for other content.
-ID_REUSED = "ID_REUSED"
+ID_REUSED = IdReused.code
 
 
 class Bridge:
@@ -419,14 +422,12 @@ def _check_claims(inbound: Inbound, message: Message) -> None:
     """What the transport said about a message (headers) must be what was verified."""
     envelope = message.envelope
     if inbound.message_id and inbound.message_id != envelope.message_id:
-        raise ClaimMismatch(
+        raise MessageIdMismatch(
             f"the transport names message id {inbound.message_id!r}; the verified message"
-            f" is {envelope.message_id!r}",
-            code="MESSAGE_ID_MISMATCH",
+            f" is {envelope.message_id!r}"
         )
     if inbound.sender and inbound.sender != envelope.sender.country:
-        raise ClaimMismatch(
+        raise SenderMismatch(
             f"the transport names sender {inbound.sender!r}; the verified message is from"
-            f" {envelope.sender.country!r}",
-            code="SENDER_MISMATCH",
+            f" {envelope.sender.country!r}"
         )

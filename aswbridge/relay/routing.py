@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from aswbridge.errors import MessageError
+from aswbridge.errors import NoRoute, RouteRefused, SenderNotPartner
 from aswbridge.model import Certificate, Message
 from aswbridge.transport.base import Side
 
@@ -54,28 +54,6 @@ class Link:
     local: bool = False
     pull: bool = True
     enabled: bool = True
-
-
-class RouteRefused(MessageError):
-    """A verified message this bridge may not carry; ``verified`` is that message."""
-
-    code = "ROUTE_REFUSED"
-
-    def __init__(self, text: str, *, verified: Message) -> None:
-        super().__init__(text)
-        self.verified = verified
-
-
-class NoRoute(RouteRefused):
-    """No side serves the receiver's country (or it is the side the message came from)."""
-
-    code = "NO_ROUTE"
-
-
-class SenderNotPartner(RouteRefused):
-    """The message's sender, or its issuing country, is not the country of its side."""
-
-    code = "SENDER_NOT_PARTNER"
 
 
 def route(links: Mapping[str, Link], source: str, message: Message) -> Link:
