@@ -18,11 +18,6 @@ from aswbridge.transport.base import Inbound
 DS = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 
 
-@pytest.fixture(scope="module")
-def test_pki(tmp_path_factory: pytest.TempPathFactory) -> pki.Pki:
-    return pki.create(tmp_path_factory.mktemp("pki"), countries=["TH", "KR", "VN"])
-
-
 def queue(side: FakeSide, body: bytes) -> str:
     _, message = read(body)
     message_id = message.envelope.message_id
@@ -36,8 +31,8 @@ def queue(side: FakeSide, body: bytes) -> str:
     return message_id
 
 
-def signed_asw(test_pki: pki.Pki, country: str, name: str) -> bytes:
-    key, cert, chain = test_pki.load(country)
+def signed_asw(country_pki: pki.Pki, country: str, name: str) -> bytes:
+    key, cert, chain = country_pki.load(country)
     message = certificate(exporter_country=country, importing_country="KR", name=name)
     return write(message, profile="asw", signing=SigningKey(key=key, cert=cert, chain=tuple(chain)))
 
@@ -74,10 +69,10 @@ def test_unsigned_is_refused_without_trust(
 
 
 def test_signed_is_refused_without_trust(
-    sides: tuple[FakeSide, FakeSide], store: SqliteStore, test_pki: pki.Pki
+    sides: tuple[FakeSide, FakeSide], store: SqliteStore, country_pki: pki.Pki
 ) -> None:
     nsw, unipass = sides
-    queue(nsw, signed_asw(test_pki, "TH", "signed-no-trust"))
+    queue(nsw, signed_asw(country_pki, "TH", "signed-no-trust"))
     bridge_with(sides, store).run_once()
     assert [code for _, code in nsw.rejected] == ["UNTRUSTED_SIGNER"]
     assert unipass.received == []
@@ -102,16 +97,16 @@ def test_allow_unsigned_translates_and_keeps_the_message_id(
 
 
 def test_trusted_signature_is_verified_and_output_signed(
-    sides: tuple[FakeSide, FakeSide], store: SqliteStore, test_pki: pki.Pki
+    sides: tuple[FakeSide, FakeSide], store: SqliteStore, country_pki: pki.Pki
 ) -> None:
     nsw, unipass = sides
-    good = queue(nsw, signed_asw(test_pki, "TH", "trusted"))
-    foreign = queue(nsw, signed_asw(test_pki, "VN", "not-trusted"))
-    key, cert = test_pki.bridge
+    good = queue(nsw, signed_asw(country_pki, "TH", "trusted"))
+    foreign = queue(nsw, signed_asw(country_pki, "VN", "not-trusted"))
+    key, cert = country_pki.bridge
     bridge_with(
         sides,
         store,
-        trust=TrustStore.from_paths([test_pki.country("TH")]),
+        trust=TrustStore.from_paths([country_pki.country("TH")]),
         signing=SigningKey.from_files(key=str(key), cert=str(cert)),
     ).run_once()
     assert nsw.acked == [good]

@@ -270,23 +270,18 @@ def test_pulled_payload_is_the_queued_message(session: requests.Session) -> None
         assert json.loads(json.dumps(mock.stats()))["pending"] == 1
 
 
-@pytest.fixture(scope="module")
-def test_pki(tmp_path_factory: pytest.TempPathFactory) -> pki.Pki:
-    return pki.create(tmp_path_factory.mktemp("pki"), countries=("TH", "KR"))
-
-
 def signing_key(layout: pki.Pki, country: str) -> SigningKey:
     key, cert, chain = layout.signer(country)
     return SigningKey.from_files(key=str(key), cert=str(cert), chain=str(chain))
 
 
 @pytest.mark.parametrize("role", ["nsw", "unipass"])
-def test_customs_responses_can_be_signed(test_pki: pki.Pki, role: str) -> None:
+def test_customs_responses_can_be_signed(country_pki: pki.Pki, role: str) -> None:
     if role == "nsw":
-        mock: MockServer = MockNsw(country="TH", signing=signing_key(test_pki, "TH"))
+        mock: MockServer = MockNsw(country="TH", signing=signing_key(country_pki, "TH"))
         message, profile, customs = KR_CERT, "asw", "TH"
     else:
-        mock = MockUnipass(signing=signing_key(test_pki, "KR"))
+        mock = MockUnipass(signing=signing_key(country_pki, "KR"))
         message, profile, customs = TH_CERT, "unipass", "KR"
     with mock:
         side: Side = NswHttpSide(url=mock.url) if role == "nsw" else UnipassSide(url=mock.url)
@@ -300,7 +295,7 @@ def test_customs_responses_can_be_signed(test_pki: pki.Pki, role: str) -> None:
             )
         )
         (ref,) = side.pending()
-        trust = TrustStore.from_paths([test_pki.path])
+        trust = TrustStore.from_paths([country_pki.path])
         _, response = pipeline.read(side.fetch(ref).body, trust=trust)
         assert response.kind == "response"
         assert response.envelope.sender.country == customs

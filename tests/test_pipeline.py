@@ -21,11 +21,6 @@ from aswbridge.samples.builder import certificate
 from aswbridge.security import TrustStore, pki
 
 
-@pytest.fixture(scope="module")
-def test_pki(tmp_path_factory: pytest.TempPathFactory) -> pki.Pki:
-    return pki.create(tmp_path_factory.mktemp("pki"), countries=["TH"])
-
-
 def th_cert(name: str = "pipeline") -> Message:
     return certificate(exporter_country="TH", importing_country="KR", name=name)
 
@@ -37,8 +32,8 @@ def warned(message: Message) -> Message:
     return attrs.evolve(message, document=attrs.evolve(cert, consignee=consignee))  # type: ignore[misc]
 
 
-def signed(test_pki: pki.Pki, message: Message) -> bytes:
-    key, cert, chain = test_pki.load("TH")
+def signed(country_pki: pki.Pki, message: Message) -> bytes:
+    key, cert, chain = country_pki.load("TH")
     return write(message, profile="asw", signing=SigningKey(key=key, cert=cert, chain=tuple(chain)))
 
 
@@ -53,24 +48,29 @@ def test_translate_returns_the_output_the_message_and_the_warnings() -> None:
     assert [(w.code, w.severity) for w in done.warnings] == [("CONSIGNEE_COUNTRY", "warning")]
 
 
-def test_the_digest_is_of_the_content_not_of_the_bytes(test_pki: pki.Pki) -> None:
-    pipeline = Pipeline(trust=TrustStore.from_paths([test_pki.country("TH")]))
+def test_the_digest_is_of_the_content_not_of_the_bytes(country_pki: pki.Pki) -> None:
+    pipeline = Pipeline(trust=TrustStore.from_paths([country_pki.country("TH")]))
     message = th_cert()
-    first, second = signed(test_pki, message), signed(test_pki, message)
+    first, second = signed(country_pki, message), signed(country_pki, message)
     assert first != second  # ECDSA signatures differ every time
     a = pipeline.translate(first, source="asw", target="unipass")
     b = pipeline.translate(second, source="asw", target="unipass")
-    other = pipeline.translate(signed(test_pki, th_cert("other")), source="asw", target="unipass")
+    other = pipeline.translate(
+        signed(country_pki, th_cert("other")), source="asw", target="unipass"
+    )
     assert a.digest == b.digest != other.digest
     assert len(a.digest) == 64
 
 
-def test_the_verified_signer_and_the_soft_fail_warning(test_pki: pki.Pki, tmp_path: Path) -> None:
+def test_the_verified_signer_and_the_soft_fail_warning(
+    country_pki: pki.Pki, tmp_path: Path
+) -> None:
     anchors = tmp_path / "TH"
-    shutil.copytree(test_pki.country("TH"), anchors,
-                    ignore=shutil.ignore_patterns("*.crl.pem"))  # no CRL: status unknown
+    shutil.copytree(
+        country_pki.country("TH"), anchors, ignore=shutil.ignore_patterns("*.crl.pem")
+    )  # no CRL: status unknown
     pipeline = Pipeline(trust=TrustStore.from_paths([anchors]))
-    done = pipeline.translate(signed(test_pki, th_cert()), source="asw", target="canonical")
+    done = pipeline.translate(signed(country_pki, th_cert()), source="asw", target="canonical")
     assert done.signer is not None and "C=TH" in done.signer.subject
     assert done.message.envelope.original_signer == done.signer
     assert canonical.loads(done.output) == done.message
@@ -102,9 +102,21 @@ def test_the_cli_prints_warnings_on_stderr(tmp_path: Path) -> None:
     source = tmp_path / "in.xml"
     source.write_bytes(write(warned(th_cert()), profile="asw"))
     done = subprocess.run(
-        [sys.executable, "-m", "aswbridge", "translate", "--from", "asw", "--to", "unipass",
-         str(source), "-o", str(tmp_path / "out.xml")],
-        capture_output=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "aswbridge",
+            "translate",
+            "--from",
+            "asw",
+            "--to",
+            "unipass",
+            str(source),
+            "-o",
+            str(tmp_path / "out.xml"),
+        ],
+        capture_output=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert b"warning: CONSIGNEE_COUNTRY consignee.country: " in done.stderr

@@ -26,13 +26,8 @@ from aswbridge.transport.filebox import FileboxSide
 from aswbridge.transport.nsw import NswHttpSide
 
 
-@pytest.fixture(scope="module")
-def test_pki(tmp_path_factory: pytest.TempPathFactory) -> pki.Pki:
-    return pki.create(tmp_path_factory.mktemp("pki"), countries=["TH", "KR", "VN"])
-
-
-def authority(test_pki: pki.Pki, country: str = "TH") -> SigningKey:
-    key, cert, chain = test_pki.load(country)
+def authority(country_pki: pki.Pki, country: str = "TH") -> SigningKey:
+    key, cert, chain = country_pki.load(country)
     return SigningKey(key=key, cert=cert, chain=tuple(chain))
 
 
@@ -43,8 +38,8 @@ def message(name: str, *, message_id: str | None = None, **overrides: object) ->
     return attrs.evolve(built, envelope=attrs.evolve(built.envelope, message_id=message_id))
 
 
-def signed(test_pki: pki.Pki, msg: Message, country: str = "TH") -> bytes:
-    return write(msg, profile="asw", signing=authority(test_pki, country))
+def signed(country_pki: pki.Pki, msg: Message, country: str = "TH") -> bytes:
+    return write(msg, profile="asw", signing=authority(country_pki, country))
 
 
 @pytest.fixture
@@ -53,16 +48,17 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
         yield s
 
 
-def bridge_on(nsw: FileboxSide | NswHttpSide, unipass: FakeSide, store: SqliteStore,
-              test_pki: pki.Pki) -> Bridge:
-    key, cert = test_pki.bridge
+def bridge_on(
+    nsw: FileboxSide | NswHttpSide, unipass: FakeSide, store: SqliteStore, country_pki: pki.Pki
+) -> Bridge:
+    key, cert = country_pki.bridge
     signing = SigningKey.from_files(key=str(key), cert=str(cert))
     return Bridge(
         nsw=nsw,
         unipass=unipass,
         store=store,
         translate=pipeline_translator(
-            trust=TrustStore.from_paths([test_pki.country("TH")]), signing=signing
+            trust=TrustStore.from_paths([country_pki.country("TH")]), signing=signing
         ),
         notify=functools.partial(failure_receipt, signing=signing),
         country="TH",
@@ -91,16 +87,16 @@ def failed_code(box: FileboxSide, name: str) -> str:
     ],
 )
 def test_a_forgery_sent_first_does_not_take_the_genuine_id(
-    forge: object, box: FileboxSide, store: SqliteStore, test_pki: pki.Pki
+    forge: object, box: FileboxSide, store: SqliteStore, country_pki: pki.Pki
 ) -> None:
     genuine = message("genuine")
     forged = message("forged", message_id=genuine.envelope.message_id)
     assert forged != genuine
     unipass = FakeSide("unipass")
-    bridge = bridge_on(box, unipass, store, test_pki)
-    drop(box, "1-forged.xml", forge(test_pki, forged))  # type: ignore[operator]
+    bridge = bridge_on(box, unipass, store, country_pki)
+    drop(box, "1-forged.xml", forge(country_pki, forged))  # type: ignore[operator]
     assert bridge.run_once().rejected == 1
-    drop(box, "2-genuine.xml", signed(test_pki, genuine))
+    drop(box, "2-genuine.xml", signed(country_pki, genuine))
     report = bridge.run_once()
     assert (report.pulled, report.delivered, report.rejected) == (1, 1, 0)
     (delivered,) = unipass.received
@@ -114,17 +110,20 @@ def test_a_forgery_sent_first_does_not_take_the_genuine_id(
 
 
 def test_a_reused_id_with_other_content_is_refused_journaled_listed_and_told(
-    box: FileboxSide, store: SqliteStore, test_pki: pki.Pki,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    box: FileboxSide,
+    store: SqliteStore,
+    country_pki: pki.Pki,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     first = message("first")
     message_id = first.envelope.message_id
     other = message("second", message_id=message_id)
     unipass = FakeSide("unipass")
-    bridge = bridge_on(box, unipass, store, test_pki)
-    drop(box, "1-first.xml", signed(test_pki, first))
+    bridge = bridge_on(box, unipass, store, country_pki)
+    drop(box, "1-first.xml", signed(country_pki, first))
     bridge.run_once()
-    drop(box, "2-other.xml", signed(test_pki, other))  # validly signed, same id
+    drop(box, "2-other.xml", signed(country_pki, other))  # validly signed, same id
     report = bridge.run_once()
     assert (report.rejected, report.duplicates) == (1, 0)
     # never acknowledged as a duplicate: refused at its source, with its own code
@@ -149,14 +148,14 @@ def test_a_reused_id_with_other_content_is_refused_journaled_listed_and_told(
 
 @pytest.mark.parametrize("same_bytes", [True, False], ids=["same-bytes", "signed-again"])
 def test_an_identical_resend_is_a_duplicate(
-    same_bytes: bool, box: FileboxSide, store: SqliteStore, test_pki: pki.Pki
+    same_bytes: bool, box: FileboxSide, store: SqliteStore, country_pki: pki.Pki
 ) -> None:
     msg = message("resent")
-    body = signed(test_pki, msg)
-    again = body if same_bytes else signed(test_pki, msg)
+    body = signed(country_pki, msg)
+    again = body if same_bytes else signed(country_pki, msg)
     assert (again == body) is same_bytes  # ECDSA: a new signature is new bytes
     unipass = FakeSide("unipass")
-    bridge = bridge_on(box, unipass, store, test_pki)
+    bridge = bridge_on(box, unipass, store, country_pki)
     drop(box, "1.xml", body)
     bridge.run_once()
     drop(box, "2.xml", again)
@@ -171,30 +170,35 @@ def put(mock: MockNsw, *, message_id: str, body: bytes) -> str:
     with mock.mailbox.lock:
         ref = mock.mailbox.next_number()
         mock.mailbox.queued[ref] = Queued(
-            ref=ref, message_id=message_id, kind="certificate", sender="TH", receiver="KR",
+            ref=ref,
+            message_id=message_id,
+            kind="certificate",
+            sender="TH",
+            receiver="KR",
             body=body,
         )
     return ref
 
 
 def test_an_x_message_id_header_is_checked_against_the_body(
-    store: SqliteStore, test_pki: pki.Pki
+    store: SqliteStore, country_pki: pki.Pki
 ) -> None:
     victim = message("victim")
     decoy = message("decoy")
     unipass = FakeSide("unipass")
     with MockNsw(country="TH", respond=False) as mock:
-        bridge = bridge_on(NswHttpSide(url=mock.url), unipass, store, test_pki)
+        bridge = bridge_on(NswHttpSide(url=mock.url), unipass, store, country_pki)
         # a genuine signed message under the victim's id in the header
-        forged_ref = put(mock, message_id=victim.envelope.message_id,
-                         body=signed(test_pki, decoy))
+        forged_ref = put(
+            mock, message_id=victim.envelope.message_id, body=signed(country_pki, decoy)
+        )
         assert bridge.run_once().rejected == 1
         forged = mock.mailbox.queued[forged_ref]
         assert (forged.state, forged.code) == ("rejected", "MESSAGE_ID_MISMATCH")
         assert unipass.received == []
         # neither id was claimed: both genuine messages go through
-        put(mock, message_id=victim.envelope.message_id, body=signed(test_pki, victim))
-        put(mock, message_id=decoy.envelope.message_id, body=signed(test_pki, decoy))
+        put(mock, message_id=victim.envelope.message_id, body=signed(country_pki, victim))
+        put(mock, message_id=decoy.envelope.message_id, body=signed(country_pki, decoy))
         report = bridge.run_once()
         assert (report.pulled, report.delivered) == (2, 2)
     assert sorted(o.message_id for o in unipass.received) == sorted(
@@ -203,14 +207,14 @@ def test_an_x_message_id_header_is_checked_against_the_body(
 
 
 def test_warnings_reach_the_journal(
-    box: FileboxSide, store: SqliteStore, test_pki: pki.Pki
+    box: FileboxSide, store: SqliteStore, country_pki: pki.Pki
 ) -> None:
     base = message("warned")
     cert = base.document
     odd = attrs.evolve(cert, consignee=attrs.evolve(cert.consignee, country="VN"))  # type: ignore[misc]
     msg = attrs.evolve(base, document=odd)
-    bridge = bridge_on(box, FakeSide("unipass"), store, test_pki)
-    drop(box, "w.xml", signed(test_pki, msg))
+    bridge = bridge_on(box, FakeSide("unipass"), store, country_pki)
+    drop(box, "w.xml", signed(country_pki, msg))
     assert bridge.run_once().delivered == 1
     details = " ".join(e.detail for e in store.journal(message_id=msg.envelope.message_id))
     assert "CONSIGNEE_COUNTRY" in details

@@ -38,19 +38,14 @@ from tests.security_support import (
 
 
 @pytest.fixture(scope="module")
-def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return pki.create(tmp_path_factory.mktemp("pki"), countries=("KR", "TH"))
+def trust(country_pki: Pki) -> TrustStore:
+    return TrustStore.from_paths([country_pki.path])
 
 
 @pytest.fixture(scope="module")
-def trust(test_pki: Pki) -> TrustStore:
-    return TrustStore.from_paths([test_pki.path])
-
-
-@pytest.fixture(scope="module")
-def signed(test_pki: Pki) -> bytes:
+def signed(country_pki: Pki) -> bytes:
     """An ASW document with the exporter's and the authority's signatures."""
-    return sign(asw_document(), test_pki.load("KR"), exporter=test_pki.load("KR", "exporter"))
+    return sign(asw_document(), country_pki.load("KR"), exporter=country_pki.load("KR", "exporter"))
 
 
 def refused(data: bytes, trust: TrustStore, code: str, **policy: object) -> SecurityError:
@@ -87,10 +82,10 @@ def test_g21_signed_output_verifies_and_names_the_signer(
     assert algorithm.get("Algorithm", "").endswith(f"{key_type}-sha256".replace("ec-", "ecdsa-"))
 
 
-def test_g21_signature_is_last_child_and_input_untouched(test_pki: Pki) -> None:
+def test_g21_signature_is_last_child_and_input_untouched(country_pki: Pki) -> None:
     root = _xml.parse(asw_document())
     before = etree.tostring(root)
-    key, cert, chain = test_pki.load("KR")
+    key, cert, chain = country_pki.load("KR")
     from aswbridge.security import Signer
 
     out = Signer().sign(root, key=key, cert=cert, chain=chain)
@@ -112,12 +107,12 @@ def test_verifies_an_element_parsed_elsewhere(signed: bytes, trust: TrustStore) 
     assert verified.signed.find(f"{{{DS}}}Signature") is None  # the root signature is gone
 
 
-def test_sign_refuses_weak_or_mismatched_keys(test_pki: Pki) -> None:
+def test_sign_refuses_weak_or_mismatched_keys(country_pki: Pki) -> None:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     from aswbridge.security import Signer
 
-    key, cert, chain = test_pki.load("KR")
+    key, cert, chain = country_pki.load("KR")
     root = _xml.parse(asw_document())
     with pytest.raises(ConfigurationError, match="does not match"):
         Signer().sign(root, key=ec_key(), cert=cert)
@@ -233,18 +228,20 @@ def test_g4_g6_wrapping_and_misplaced_signatures(
     refused(mutate(signed, change), trust, code)
 
 
-def test_g4_exporter_reference_must_cover_its_own_content(test_pki: Pki, trust: TrustStore) -> None:
+def test_g4_exporter_reference_must_cover_its_own_content(
+    country_pki: Pki, trust: TrustStore
+) -> None:
     """An exporter's signature re-pointed at a hidden copy of the genuine content."""
     from aswbridge.security import Signer
 
-    key, cert, chain = test_pki.load("KR", "exporter")
+    key, cert, chain = country_pki.load("KR", "exporter")
     root = Signer().sign_declaration(_xml.parse(asw_document()), key=key, cert=cert, chain=chain)
     content = one(root, "//a:CertificateOfOrigin")
     hidden = clone(content)
     content.set("Id", "CO-FORGED")
     one(root, "//a:Certification").append(hidden)
     hidden.remove(one(hidden, "a:ExporterDeclaration"))
-    key, cert, chain = test_pki.load("KR")
+    key, cert, chain = country_pki.load("KR")
     out = serialise(Signer().sign(root, key=key, cert=cert, chain=chain))
     refused(out, trust, "REFERENCE_NOT_ALLOWED")  # "#CO-1" now names the hidden copy
     # Same forgery without a second content element: the reference names nothing covering.
@@ -260,20 +257,20 @@ def test_g4_exporter_reference_must_cover_its_own_content(test_pki: Pki, trust: 
 # --- G5 / G7 / G8: references ----------------------------------------------------------
 
 
-def test_g5_duplicate_id_is_ambiguous(test_pki: Pki, trust: TrustStore) -> None:
+def test_g5_duplicate_id_is_ambiguous(country_pki: Pki, trust: TrustStore) -> None:
     from aswbridge.security import Signer
 
-    key, cert, chain = test_pki.load("KR", "exporter")
+    key, cert, chain = country_pki.load("KR", "exporter")
     root = Signer().sign_declaration(_xml.parse(asw_document()), key=key, cert=cert, chain=chain)
     decoy = etree.SubElement(one(root, "//a:Certification"), f"{{{NSMAP['a']}}}Note", Id="CO-1")
     decoy.text = "same Id, other content"
-    key, cert, chain = test_pki.load("KR")
+    key, cert, chain = country_pki.load("KR")
     out = serialise(Signer().sign(root, key=key, cert=cert, chain=chain))
     refused(out, trust, "AMBIGUOUS_REFERENCE")
 
 
-def _signxml_sign(data: bytes, test_pki: Pki, **kwargs: object) -> bytes:
-    key, cert, chain = test_pki.load("KR")
+def _signxml_sign(data: bytes, country_pki: Pki, **kwargs: object) -> bytes:
+    key, cert, chain = country_pki.load("KR")
     signer = XMLSigner(
         signature_algorithm="ecdsa-sha256",
         digest_algorithm="sha256",
@@ -283,35 +280,35 @@ def _signxml_sign(data: bytes, test_pki: Pki, **kwargs: object) -> bytes:
     return serialise(out)
 
 
-def test_g7_reference_covering_only_part_is_refused(test_pki: Pki, trust: TrustStore) -> None:
-    out = _signxml_sign(asw_document(), test_pki, reference_uri="CO-1")
+def test_g7_reference_covering_only_part_is_refused(country_pki: Pki, trust: TrustStore) -> None:
+    out = _signxml_sign(asw_document(), country_pki, reference_uri="CO-1")
     refused(out, trust, "REFERENCE_NOT_ALLOWED")
 
 
-def test_g7_reference_by_root_id_is_accepted(test_pki: Pki, trust: TrustStore) -> None:
+def test_g7_reference_by_root_id_is_accepted(country_pki: Pki, trust: TrustStore) -> None:
     data = mutate(asw_document(), lambda r: r.set("Id", "MSG-1"))
-    out = _signxml_sign(data, test_pki)
+    out = _signxml_sign(data, country_pki)
     assert b'URI="#MSG-1"' in out
     assert Verifier().verify(out, trust=trust).country == "KR"
 
 
-def test_g8_two_references_are_ambiguous(test_pki: Pki, trust: TrustStore) -> None:
+def test_g8_two_references_are_ambiguous(country_pki: Pki, trust: TrustStore) -> None:
     data = mutate(asw_document(), lambda r: r.set("Id", "MSG-1"))
-    out = _signxml_sign(data, test_pki, reference_uri=["MSG-1", "CO-1"])
+    out = _signxml_sign(data, country_pki, reference_uri=["MSG-1", "CO-1"])
     refused(out, trust, "AMBIGUOUS_REFERENCE")
 
 
 # --- G9 / G10: what is decoded is what was signed --------------------------------------
 
 
-def test_g9_comment_injection_decodes_the_signed_value(test_pki: Pki, trust: TrustStore) -> None:
+def test_g9_comment_injection_decodes_the_signed_value(country_pki: Pki, trust: TrustStore) -> None:
     data = mutate(
         asw_document(),
         lambda r: one(r, "//a:Item[1]/a:HSCode").__setattr__("text", "8471"),
     )
     data = data.replace(b"<HSCode>8471</HSCode>", b"<HSCode>8471<!---->30</HSCode>", 1)
     data = data.replace(b"ACME Electronics", b"ACME<!-- -->Evil Electronics")
-    out = sign(data, test_pki.load("KR"))
+    out = sign(data, country_pki.load("KR"))
     verified = Verifier().verify(out, trust=trust)
     assert text(verified.signed, "//a:Item[1]/a:HSCode") == "847130"
     assert one(verified.signed, "//a:Item[1]/a:HSCode").text == "847130"  # one text node
@@ -539,23 +536,23 @@ def test_g20_signed_info_missing(signed: bytes, trust: TrustStore) -> None:
     refused(data, trust, "SIGNATURE_MISSING")
 
 
-def test_g20_exporter_signature_required_by_policy(test_pki: Pki, trust: TrustStore) -> None:
-    out = sign(asw_document(), test_pki.load("KR"))
+def test_g20_exporter_signature_required_by_policy(country_pki: Pki, trust: TrustStore) -> None:
+    out = sign(asw_document(), country_pki.load("KR"))
     assert Verifier().verify(out, trust=trust).exporter is None
     refused(out, trust, "SIGNATURE_MISSING", require_exporter_signature=True)
 
 
-def test_exporter_signature_is_checked_too(test_pki: Pki, trust: TrustStore) -> None:
+def test_exporter_signature_is_checked_too(country_pki: Pki, trust: TrustStore) -> None:
     from aswbridge.security import Signer
 
-    key, cert, chain = test_pki.load("KR", "exporter")
+    key, cert, chain = country_pki.load("KR", "exporter")
     root = Signer().sign_declaration(_xml.parse(asw_document()), key=key, cert=cert, chain=chain)
     one(root, "//a:Exporter/a:Name").text = "changed after the exporter signed"
-    key, cert, chain = test_pki.load("KR")
+    key, cert, chain = country_pki.load("KR")
     out = serialise(Signer().sign(root, key=key, cert=cert, chain=chain))
     refused(out, trust, "DIGEST_MISMATCH")
-    key, cert, chain = test_pki.load("KR", "expired")
+    key, cert, chain = country_pki.load("KR", "expired")
     root = Signer().sign_declaration(_xml.parse(asw_document()), key=key, cert=cert, chain=chain)
-    key, cert, chain = test_pki.load("KR")
+    key, cert, chain = country_pki.load("KR")
     out = serialise(Signer().sign(root, key=key, cert=cert, chain=chain))
     refused(out, trust, "CERT_EXPIRED")

@@ -30,13 +30,13 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(scope="module")
-def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+def pki_at_now(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return pki.create(tmp_path_factory.mktemp("pki"), countries=("KR", "TH"), now=NOW)
 
 
 @pytest.fixture(scope="module")
-def trust(test_pki: Pki) -> TrustStore:
-    return TrustStore.from_paths([test_pki.path])
+def trust(pki_at_now: Pki) -> TrustStore:
+    return TrustStore.from_paths([pki_at_now.path])
 
 
 def verify(data: bytes, trust: TrustStore, **policy: object) -> Verified:
@@ -50,34 +50,34 @@ def refused(data: bytes, trust: TrustStore, code: str, **policy: object) -> Secu
     return caught.value
 
 
-def signed_by(test_pki: Pki, cc: str = "KR", who: str = "authority") -> bytes:
-    return sign(asw_document(), test_pki.load(cc, who))
+def signed_by(pki_at_now: Pki, cc: str = "KR", who: str = "authority") -> bytes:
+    return sign(asw_document(), pki_at_now.load(cc, who))
 
 
 # --- K1 / K2 / K7: chains --------------------------------------------------------------
 
 
-def test_k1_good_chain_through_keyinfo_intermediate(test_pki: Pki) -> None:
-    only_root = TrustStore.from_paths([test_pki.country("KR") / "root-ca.pem"])
-    verified = verify(signed_by(test_pki), only_root)
+def test_k1_good_chain_through_keyinfo_intermediate(pki_at_now: Pki) -> None:
+    only_root = TrustStore.from_paths([pki_at_now.country("KR") / "root-ca.pem"])
+    verified = verify(signed_by(pki_at_now), only_root)
     subjects = [c.subject.rfc4514_string() for c in verified.chain]
     assert ["Root CA" in s for s in subjects] == [False, False, True]
     assert verified.fingerprint == fingerprint(verified.signer)
 
 
-def test_k2_untrusted_root(test_pki: Pki) -> None:
-    thai_only = TrustStore.from_paths([test_pki.country("TH")])
-    refused(signed_by(test_pki, "KR"), thai_only, "UNTRUSTED_SIGNER")
+def test_k2_untrusted_root(pki_at_now: Pki) -> None:
+    thai_only = TrustStore.from_paths([pki_at_now.country("TH")])
+    refused(signed_by(pki_at_now, "KR"), thai_only, "UNTRUSTED_SIGNER")
 
 
-def test_k7_missing_intermediate(test_pki: Pki) -> None:
-    key, cert, _ = test_pki.load("KR")
+def test_k7_missing_intermediate(pki_at_now: Pki) -> None:
+    key, cert, _ = pki_at_now.load("KR")
     data = sign(asw_document(), (key, cert, []))
-    only_root = TrustStore.from_paths([test_pki.country("KR") / "root-ca.pem"])
+    only_root = TrustStore.from_paths([pki_at_now.country("KR") / "root-ca.pem"])
     error = refused(data, only_root, "UNTRUSTED_SIGNER")
     assert "no path" in error.message
     # The intermediate from configuration (the country folder) completes the path.
-    assert verify(data, TrustStore.from_paths([test_pki.country("KR")])).country == "KR"
+    assert verify(data, TrustStore.from_paths([pki_at_now.country("KR")])).country == "KR"
 
 
 # --- K3: validity periods --------------------------------------------------------------
@@ -88,16 +88,16 @@ def test_k7_missing_intermediate(test_pki: Pki) -> None:
     [("expired", "CERT_EXPIRED"), ("not-yet-valid", "CERT_NOT_YET_VALID")],
 )
 def test_k3_signer_outside_its_validity(
-    test_pki: Pki, trust: TrustStore, who: str, code: str
+    pki_at_now: Pki, trust: TrustStore, who: str, code: str
 ) -> None:
-    refused(signed_by(test_pki, "KR", who), trust, code)
+    refused(signed_by(pki_at_now, "KR", who), trust, code)
 
 
-def test_k3_validation_time_is_injected(test_pki: Pki, trust: TrustStore) -> None:
-    data = signed_by(test_pki, "KR", "expired")
+def test_k3_validation_time_is_injected(pki_at_now: Pki, trust: TrustStore) -> None:
+    data = signed_by(pki_at_now, "KR", "expired")
     past = NOW - timedelta(days=200)  # inside the expired certificate's period
     assert verify(data, trust, at=past).country == "KR"
-    refused(signed_by(test_pki), trust, "CERT_EXPIRED", at=NOW + timedelta(days=3650))
+    refused(signed_by(pki_at_now), trust, "CERT_EXPIRED", at=NOW + timedelta(days=3650))
 
 
 def test_k3_expired_intermediate(trust: TrustStore) -> None:
@@ -134,11 +134,11 @@ def test_k3_expired_intermediate(trust: TrustStore) -> None:
 # --- K4 / K5 / K6: usage ---------------------------------------------------------------
 
 
-def test_k4_signer_without_digital_signature(test_pki: Pki, trust: TrustStore) -> None:
-    refused(signed_by(test_pki, "KR", "wrong-usage"), trust, "KEY_USAGE")
+def test_k4_signer_without_digital_signature(pki_at_now: Pki, trust: TrustStore) -> None:
+    refused(signed_by(pki_at_now, "KR", "wrong-usage"), trust, "KEY_USAGE")
 
 
-def test_k5_ca_certificate_used_as_signer(test_pki: Pki, trust: TrustStore) -> None:
+def test_k5_ca_certificate_used_as_signer(pki_at_now: Pki, trust: TrustStore) -> None:
     ca_key = ec_key()
     root = issue(
         subject=name("KR", "R5"),
@@ -196,18 +196,18 @@ def test_k6_extended_key_usage_is_checked_where_present(
 # --- K8-K10: revocation ----------------------------------------------------------------
 
 
-def test_k8_revoked_signer(test_pki: Pki, trust: TrustStore) -> None:
-    refused(signed_by(test_pki, "KR", "revoked"), trust, "REVOKED")
-    refused(signed_by(test_pki, "KR", "revoked"), trust, "REVOKED", revocation="hard-fail")
+def test_k8_revoked_signer(pki_at_now: Pki, trust: TrustStore) -> None:
+    refused(signed_by(pki_at_now, "KR", "revoked"), trust, "REVOKED")
+    refused(signed_by(pki_at_now, "KR", "revoked"), trust, "REVOKED", revocation="hard-fail")
 
 
-def _store_with_crls(test_pki: Pki, crls: list[bytes], tmp_path: Path) -> TrustStore:
+def _store_with_crls(pki_at_now: Pki, crls: list[bytes], tmp_path: Path) -> TrustStore:
     files = []
     for n, data in enumerate(crls):
         path = tmp_path / f"extra-{n}.crl.pem"
         path.write_bytes(data)
         files.append(path)
-    folder = test_pki.country("KR")
+    folder = pki_at_now.country("KR")
     return TrustStore.from_paths(
         [folder / "root-ca.pem", folder / "issuing-ca.pem", folder / "root-ca.crl.pem"],
         crls=files,
@@ -226,39 +226,43 @@ def _crl(issuer: x509.Name, key: object, *, next_update: datetime) -> bytes:
     return crl.public_bytes(serialization.Encoding.PEM)
 
 
-def _issuing_ca(test_pki: Pki) -> x509.Certificate:
-    return x509.load_pem_x509_certificate((test_pki.country("KR") / "issuing-ca.pem").read_bytes())
+def _issuing_ca(pki_at_now: Pki) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(
+        (pki_at_now.country("KR") / "issuing-ca.pem").read_bytes()
+    )
 
 
 @pytest.mark.parametrize("case", ["forged-signature", "stale", "no-crl"])
 def test_k9_k10_revocation_unknown_follows_the_policy(
-    test_pki: Pki, tmp_path: Path, case: str
+    pki_at_now: Pki, tmp_path: Path, case: str
 ) -> None:
-    issuing = _issuing_ca(test_pki)
+    issuing = _issuing_ca(pki_at_now)
     if case == "forged-signature":
         crls = [_crl(issuing.subject, ec_key(), next_update=NOW + timedelta(days=5))]
     elif case == "stale":
         # The issuing CA's genuine CRL, read after its next_update.
-        old = x509.load_pem_x509_crl((test_pki.country("KR") / "issuing-ca.crl.pem").read_bytes())
+        old = x509.load_pem_x509_crl((pki_at_now.country("KR") / "issuing-ca.crl.pem").read_bytes())
         at = old.next_update_utc + timedelta(days=1)  # type: ignore[operator]
-        store = _store_with_crls(test_pki, [old.public_bytes(serialization.Encoding.PEM)], tmp_path)
-        data = signed_by(test_pki)
+        store = _store_with_crls(
+            pki_at_now, [old.public_bytes(serialization.Encoding.PEM)], tmp_path
+        )
+        data = signed_by(pki_at_now)
         refused(data, store, "REVOCATION_UNKNOWN", revocation="hard-fail", at=at)
         soft = verify(data, store, revocation="soft-fail", at=at)
         assert any("unknown" in w for w in soft.warnings)
         return
     else:
         crls = []
-    store = _store_with_crls(test_pki, crls, tmp_path)
-    data = signed_by(test_pki)
+    store = _store_with_crls(pki_at_now, crls, tmp_path)
+    data = signed_by(pki_at_now)
     refused(data, store, "REVOCATION_UNKNOWN", revocation="hard-fail")
     soft = verify(data, store, revocation="soft-fail")
     assert soft.country == "KR"
     assert len(soft.warnings) == 1 and "unknown" in soft.warnings[0]
 
 
-def test_k10_current_crls_give_no_warning(test_pki: Pki, trust: TrustStore) -> None:
-    verified = verify(signed_by(test_pki), trust, revocation="hard-fail")
+def test_k10_current_crls_give_no_warning(pki_at_now: Pki, trust: TrustStore) -> None:
+    verified = verify(signed_by(pki_at_now), trust, revocation="hard-fail")
     assert verified.warnings == ()
 
 
@@ -296,8 +300,8 @@ def test_k12_trust_store_rotation(tmp_path: Path) -> None:
 # --- binding the signer to the issuing authority ---------------------------------------
 
 
-def test_signer_country_must_be_the_issuing_country(test_pki: Pki, trust: TrustStore) -> None:
-    verified = verify(signed_by(test_pki, "KR"), trust)
+def test_signer_country_must_be_the_issuing_country(pki_at_now: Pki, trust: TrustStore) -> None:
+    verified = verify(signed_by(pki_at_now, "KR"), trust)
     check_issuer(verified, issuing_country="KR")
     check_issuer(verified, issuing_country="kr")
     with pytest.raises(SecurityError) as caught:
@@ -305,7 +309,7 @@ def test_signer_country_must_be_the_issuing_country(test_pki: Pki, trust: TrustS
     assert caught.value.code == "SIGNER_NOT_ISSUER"
 
 
-def test_anchor_scope_binds_a_country_folder(test_pki: Pki, tmp_path: Path) -> None:
+def test_anchor_scope_binds_a_country_folder(pki_at_now: Pki, tmp_path: Path) -> None:
     """A signer saying C=TH but chaining to Korea's root is not Thailand's authority."""
     folder = tmp_path / "KR"
     folder.mkdir()
@@ -331,8 +335,8 @@ def test_anchor_scope_binds_a_country_folder(test_pki: Pki, tmp_path: Path) -> N
     assert caught.value.code == "SIGNER_NOT_ISSUER"
 
 
-def test_authority_pins(test_pki: Pki, trust: TrustStore) -> None:
-    verified = verify(signed_by(test_pki, "KR"), trust)
+def test_authority_pins(pki_at_now: Pki, trust: TrustStore) -> None:
+    verified = verify(signed_by(pki_at_now, "KR"), trust)
     colon = ":".join(verified.fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
     check_issuer(verified, issuing_country="KR", authority_id="KCS", pins={"KCS": colon})
     check_issuer(verified, issuing_country="KR", authority_id="KCS", pins={"KCS": verified.subject})
@@ -351,9 +355,9 @@ def test_authority_pins(test_pki: Pki, trust: TrustStore) -> None:
     ids=["before-signer-valid", "after-signer-expired"],
 )
 def test_validity_at_the_claimed_signing_time(
-    test_pki: Pki, trust: TrustStore, claimed: datetime, code: str
+    pki_at_now: Pki, trust: TrustStore, claimed: datetime, code: str
 ) -> None:
-    verified = verify(signed_by(test_pki, "KR"), trust)
+    verified = verify(signed_by(pki_at_now, "KR"), trust)
     check_issuer(verified, issuing_country="KR", signed_at=NOW - timedelta(days=1))
     with pytest.raises(SecurityError) as caught:
         check_issuer(verified, issuing_country="KR", signed_at=claimed)

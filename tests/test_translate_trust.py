@@ -25,16 +25,15 @@ from aswbridge.security import (
 )
 
 
-@pytest.fixture(scope="module")
-def test_pki(tmp_path_factory: pytest.TempPathFactory) -> pki.Pki:
-    return pki.create(tmp_path_factory.mktemp("pki"), countries=("ID", "KR", "VN"))
-
-
-def signed_by(test_pki: pki.Pki, cc: str, message: aswbridge.Message, profile: str) -> bytes:
-    key, cert, chain = test_pki.signer(cc)
+def signed_by(country_pki: pki.Pki, cc: str, message: aswbridge.Message, profile: str) -> bytes:
+    key, cert, chain = country_pki.signer(cc)
     element = profiles.get(profile).encode(message)
-    signed = Signer().sign(element, key=load_private_key(key), cert=load_certificates(cert)[0],
-                           chain=load_certificates(chain))
+    signed = Signer().sign(
+        element,
+        key=load_private_key(key),
+        cert=load_certificates(cert)[0],
+        chain=load_certificates(chain),
+    )
     return etree.tostring(signed)
 
 
@@ -42,55 +41,93 @@ def fingerprint(path: Path) -> str:
     return load_certificates(path)[0].fingerprint(hashes.SHA256()).hex()
 
 
-def test_translate_verifies_and_names_the_original_signer(test_pki: pki.Pki) -> None:
-    data = signed_by(test_pki, "ID", samples.form_ak_id_kr(), "asw")
-    trust = TrustStore.from_paths([test_pki.path])
-    key, cert = test_pki.bridge
-    out = aswbridge.translate(data, source="asw", target="unipass", trust=trust,
-                              signing=SigningKey.from_files(key=str(key), cert=str(cert)))
+def test_translate_verifies_and_names_the_original_signer(country_pki: pki.Pki) -> None:
+    data = signed_by(country_pki, "ID", samples.form_ak_id_kr(), "asw")
+    trust = TrustStore.from_paths([country_pki.path])
+    key, cert = country_pki.bridge
+    out = aswbridge.translate(
+        data,
+        source="asw",
+        target="unipass",
+        trust=trust,
+        signing=SigningKey.from_files(key=str(key), cert=str(cert)),
+    )
     _, message = aswbridge.read(out, trust=trust, bridges=[fingerprint(cert)])
     signer = message.envelope.original_signer
     assert signer is not None
-    assert signer.fingerprint == fingerprint(test_pki.signer("ID")[1])
+    assert signer.fingerprint == fingerprint(country_pki.signer("ID")[1])
     assert "C=ID" in signer.subject
     # without the bridge pinned, the bridge is not the issuing authority
     with pytest.raises(SignerNotIssuer):
         aswbridge.read(out, trust=trust)
 
 
-def test_translate_refuses_tampered_and_untrusted_input(test_pki: pki.Pki) -> None:
-    data = signed_by(test_pki, "ID", samples.form_ak_id_kr(), "asw")
-    trust = TrustStore.from_paths([test_pki.path])
+def test_translate_refuses_tampered_and_untrusted_input(country_pki: pki.Pki) -> None:
+    data = signed_by(country_pki, "ID", samples.form_ak_id_kr(), "asw")
+    trust = TrustStore.from_paths([country_pki.path])
     tampered = data.replace(b"<CountryCode>KR</CountryCode>", b"<CountryCode>VN</CountryCode>", 1)
     assert tampered != data
     with pytest.raises(DigestMismatch):
         aswbridge.translate(tampered, source="asw", target="unipass", trust=trust)
     with pytest.raises(UntrustedSigner):
-        aswbridge.translate(data, source="asw", target="unipass",
-                            trust=TrustStore.from_paths([test_pki.country("VN")]))
+        aswbridge.translate(
+            data,
+            source="asw",
+            target="unipass",
+            trust=TrustStore.from_paths([country_pki.country("VN")]),
+        )
     with pytest.raises(SignerNotIssuer):  # a Vietnamese key signing an Indonesian certificate
-        aswbridge.translate(signed_by(test_pki, "VN", samples.form_ak_id_kr(), "asw"),
-                            source="asw", target="unipass", trust=trust)
+        aswbridge.translate(
+            signed_by(country_pki, "VN", samples.form_ak_id_kr(), "asw"),
+            source="asw",
+            target="unipass",
+            trust=trust,
+        )
 
 
-def test_cli_translate_with_trust_then_verify(test_pki: pki.Pki, tmp_path: Path) -> None:
+def test_cli_translate_with_trust_then_verify(country_pki: pki.Pki, tmp_path: Path) -> None:
     source = tmp_path / "signed.xml"
-    source.write_bytes(signed_by(test_pki, "ID", samples.form_ak_id_kr(), "asw"))
-    key, cert = test_pki.bridge
+    source.write_bytes(signed_by(country_pki, "ID", samples.form_ak_id_kr(), "asw"))
+    key, cert = country_pki.bridge
     out = tmp_path / "out.xml"
     run = [sys.executable, "-m", "aswbridge"]
-    done = subprocess.run([*run, "translate", "--from", "asw", "--to", "unipass", "--trust",
-                           str(test_pki.path), "--sign-key", str(key), "--sign-cert", str(cert),
-                           str(source), "-o", str(out)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [
+            *run,
+            "translate",
+            "--from",
+            "asw",
+            "--to",
+            "unipass",
+            "--trust",
+            str(country_pki.path),
+            "--sign-key",
+            str(key),
+            "--sign-cert",
+            str(cert),
+            str(source),
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
-    verify = subprocess.run([*run, "verify", "--trust", str(test_pki.path), "--bridge",
-                             fingerprint(cert), str(out)], capture_output=True, text=True,
-                            timeout=120)
+    verify = subprocess.run(
+        [*run, "verify", "--trust", str(country_pki.path), "--bridge", fingerprint(cert), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert verify.returncode == 0, verify.stderr
     assert f"fingerprint: {fingerprint(cert)}" in verify.stdout
-    assert f"original fingerprint: {fingerprint(test_pki.signer('ID')[1])}" in verify.stdout
-    refused = subprocess.run([*run, "verify", "--trust", str(test_pki.path), str(out)],
-                             capture_output=True, text=True, timeout=120)
+    assert f"original fingerprint: {fingerprint(country_pki.signer('ID')[1])}" in verify.stdout
+    refused = subprocess.run(
+        [*run, "verify", "--trust", str(country_pki.path), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refused.returncode == 1
     assert refused.stderr.startswith("SIGNER_NOT_ISSUER")
