@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -392,3 +393,26 @@ def test_a_ubl_certificate_signed_by_xmlsec1_verifies_with_ours(made: Pki, tmp_p
     trust = TrustStore.from_paths([made.country("VN")])
     assert Verifier().verify(data, trust=trust).country == "VN"
     assert aswbridge.read(data, trust=trust)[1].document == samples.one_item().document
+
+
+def _nth(data: bytes, pattern: bytes, n: int, new: bytes) -> bytes:
+    match = list(re.finditer(pattern, data))[n]
+    return data[:match.start()] + new + data[match.end():]
+
+
+SCHEMA_ERRORS = {
+    "item-quantity": (rb'<cbc:Quantity unitCode="\w+">[0-9.]+<', 3,
+                      b'<cbc:Quantity unitCode="KGM">many<', "items[3].quantity"),
+    "invoice-date": (rb"<cbc:IssueDate>[0-9-]+<", 2, b"<cbc:IssueDate>2026-13-45<",
+                     "items[1].invoices[0].date"),
+    "issue-date": (rb"<cbc:IssueDate>[0-9-]+<", 0, b"<cbc:IssueDate>x<", "issue_date"),
+}
+
+
+@pytest.mark.parametrize("case", list(SCHEMA_ERRORS))
+def test_official_schema_errors_name_the_canonical_field(case: str) -> None:
+    pattern, n, new, path = SCHEMA_ERRORS[case]
+    bad = _nth(aswbridge.write(samples.form_ak_id_kr(), profile="ubl"), pattern, n, new)
+    with pytest.raises(SchemaError) as refused:
+        profiles.get("ubl").validate(_xml.parse(bad))
+    assert refused.value.problems[0].path == path

@@ -10,7 +10,7 @@ placed where the standard puts them); the same engine reads and writes them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from aswbridge.errors import MappingError
 from aswbridge.model import KIND_OF, Message
 from aswbridge.profiles.base import Profile
 from aswbridge.profiles.engine import Plan, plan_for
-from aswbridge.profiles.tables import Table
+from aswbridge.profiles.tables import Group, Inline, Leaf, Node, Table, is_attribute, steps
 
 __all__ = ["Root", "StandardProfile"]
 
@@ -120,9 +120,42 @@ class StandardProfile(Profile):
         kinds = self._by_root.get(str(element.tag))
         return self.roots[kinds[0]].schema if kinds else self.schema
 
+    @cached_property
+    def _places(self) -> dict[str, tuple[dict[tuple[str, ...], str], dict[str, int]]]:
+        out = {}
+        for kind, table in self.documents.items():
+            places = dict(_places(table, "", ()))
+            depth = {where: len(there) for there, where in reversed(list(places.items()))}
+            out[kind] = places, depth
+        return out
+
     def canonical_path(self, root: etree._Element, xpath: str) -> str:
-        """Not mapped back for standard documents: the XSD's own path is reported."""
-        return ""
+        """The canonical path of the element at ``xpath`` (a schema error's place), best
+        effort: the deepest field whose XML place holds it ("" if none)."""
+        try:  # libxml2 writes the path with the document's prefixes: ours
+            found = root.getroottree().xpath(xpath, namespaces=dict(self.prefixes)) \
+                if xpath else []
+        except etree.XPathError:
+            return ""
+        if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
+            return ""
+        chain = [found[0], *found[0].iterancestors()][::-1][1:]  # below the root
+        try:
+            places, depth = self._places[self.kind_of(root)]
+        except MappingError:
+            return ""
+        prefix_of = {ns: p for p, ns in self.prefixes.items()}
+        names = tuple(f"{prefix_of.get(etree.QName(e).namespace or '', '?')}:"
+                      f"{etree.QName(e).localname}" for e in chain)
+        where = next((places[names[:n]] for n in range(len(names), 0, -1)
+                      if names[:n] in places), "")
+        parts = where.split("[]")
+        out = []
+        for k, part in enumerate(parts[:-1]):  # each repeated field: the element's position
+            element = chain[depth["[]".join(parts[:k + 1]) + "[]"] - 1]
+            position = sum(1 for _ in element.itersiblings(element.tag, preceding=True))
+            out.append(f"{part}[{position}]")
+        return "".join([*out, parts[-1]])
 
     def kind_of(self, element: etree._Element) -> str:
         """The message kind of a document of this profile.
@@ -161,3 +194,21 @@ class StandardProfile(Profile):
         plan.encode(message, out, "")
         out.append(f"</{root.tag}>")
         return "".join(out).encode("utf-8")
+
+
+def _places(table: Table, path: str, xml: tuple[str, ...]
+            ) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(XML tags below the root, canonical path) of every field ``table`` reads."""
+    info = table.fields()
+    for entry in table.entries:
+        if isinstance(entry, Group):
+            yield from _places(entry.table, path, (*xml, entry.tag))
+        elif isinstance(entry, Inline):
+            top = table.cls is Message and entry.field == "document"
+            yield from _places(entry.table, "" if top else f"{path}{entry.field}.", xml)
+        elif isinstance(entry, Leaf | Node) and not entry.derived and not is_attribute(entry):
+            where = f"{path}{entry.field}{'[]' if info[entry.field].many else ''}"
+            there = (*xml, *steps(entry.tag))
+            yield there, where
+            if isinstance(entry, Node):
+                yield from _places(entry.table, f"{where}.", there)
