@@ -93,7 +93,8 @@ def test_signed_certificate_verifies_and_prints_signer(
         status, out, err = run(capsys, "verify", "--trust", str(trust), str(signed))
         assert status == 0, err
         assert "subject: CN=TEST ONLY Ministry of Trade e-CO signer" in out
-        assert len(out.split("fingerprint: ")[1].strip()) == 64
+        assert len(out.split("fingerprint: ")[1].splitlines()[0]) == 64
+        assert "roles: authority\n" in out
 
 
 def test_both_signature_levels(

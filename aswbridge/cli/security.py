@@ -123,6 +123,7 @@ def _verify(args: argparse.Namespace) -> int:
         original = bind(verified, pins=options.pins, bridges=options.bridges).original_signer
     print(f"subject: {verified.subject}")
     print(f"fingerprint: {verified.fingerprint}")
+    print(f"roles: {', '.join(sorted(verified.authority.roles)) or '-'}")
     if original is not None:
         print(f"original signer: {original.subject}")
         print(f"original fingerprint: {original.fingerprint}")

@@ -68,6 +68,7 @@ _CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der", ".crl")
 _COUNTRY_DIR = re.compile(r"^[A-Z]{2}$")
 _SPEC = re.compile(r"^([A-Za-z]{2})(?::([a-z]+))?=(.+)$", re.DOTALL)
 _ANCHOR_ROLES = (AUTHORITY, EXPORTER)
+_DEFAULT_OIDS = role_oids()
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.+?\r?\n-----END \1-----", re.DOTALL)
 
 
@@ -313,7 +314,7 @@ class TrustStore:
         if granted is not None:
             return granted
         country = self.scopes.get(anchor)
-        return marked_roles(chain[0], self.oids.get(country or "") or role_oids())
+        return marked_roles(chain[0], self.oids.get(country or "") or _DEFAULT_OIDS)
 
     def validate(
         self,
