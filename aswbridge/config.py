@@ -16,6 +16,7 @@ An example ``bridge.toml``::
     ca_bundle = "unipass-ca.pem"    # server CAs; default: the requests bundle
     client_cert = "client.pem"      # mutual TLS, optional
     client_key = "client.key"
+    token_env = "UNIPASS_TOKEN"     # or auth_header_file: sent as the Authorization header
 
     [retry]
     max_attempts = 10
@@ -78,6 +79,7 @@ from typing import Any
 
 import attrs
 
+from aswbridge._settings import POLL_INTERVAL, Range, check_country, check_url
 from aswbridge.errors import ConfigurationError
 from aswbridge.transport.retry import RetryPolicy
 
@@ -98,6 +100,8 @@ class SideConfig:
     ca_bundle: Path | None = None
     client_cert: Path | None = None
     client_key: Path | None = None
+    token_env: str | None = None
+    auth_header_file: Path | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -272,34 +276,38 @@ class RelayConfig:
 
 # section -> key -> (type, kind): kind "path" resolves against the file's folder
 _NUM = (int, float)
-_SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
+_SECONDS = Range(0, 86_400, low_open=True)
+# kind: a Range for a number (retry's numbers are checked by RetryPolicy itself)
+_SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str | Range]]] = {
     "bridge": {
         "country": ((str,), "str"),
         "store": ((str,), "store"),
         "allow_unsigned": ((bool,), "bool"),
-        "poll_interval": (_NUM, "positive"),
-        "batch": ((int,), "positive"),
-        "lease_seconds": (_NUM, "positive"),
-        "workers": ((int,), "positive"),
+        "poll_interval": (_NUM, POLL_INTERVAL),
+        "batch": ((int,), Range(1, 100_000, integer=True)),
+        "lease_seconds": (_NUM, Range(0, 86_400, low_open=True)),
+        "workers": ((int,), Range(1, 1_024, integer=True)),
     },
     "nsw": {
         "url": ((str,), "url"),
         "mailbox": ((str,), "path"),
         "profile": ((str,), "profile"),
-        "connect_timeout": (_NUM, "positive"),
-        "read_timeout": (_NUM, "positive"),
-        "deadline": (_NUM, "positive"),
+        "connect_timeout": (_NUM, _SECONDS),
+        "read_timeout": (_NUM, _SECONDS),
+        "deadline": (_NUM, _SECONDS),
         "ca_bundle": ((str,), "path"),
         "client_cert": ((str,), "path"),
         "client_key": ((str,), "path"),
+        "token_env": ((str,), "env"),
+        "auth_header_file": ((str,), "path"),
     },
     "retry": {
-        "max_attempts": ((int,), "positive"),
-        "initial": (_NUM, "positive"),
-        "maximum": (_NUM, "positive"),
-        "jitter": (_NUM, "not_negative"),
-        "horizon": (_NUM, "positive"),
-        "retry_after_cap": (_NUM, "not_negative"),
+        "max_attempts": ((int,), "retry"),
+        "initial": (_NUM, "retry"),
+        "maximum": (_NUM, "retry"),
+        "jitter": (_NUM, "retry"),
+        "horizon": (_NUM, "retry"),
+        "retry_after_cap": (_NUM, "retry"),
     },
     "metrics": {"listen": ((str,), "str")},
     "trust": {
@@ -394,12 +402,12 @@ def _check(section: str, key: str, value: Any, base: Path, *, label: str = "") -
     if not _is(value, types):
         expected = "a number" if types == _NUM else _TYPE_NAMES.get(_SCHEMA[section][key][0][0])
         raise ConfigurationError(f"{name}: expected {expected}, got {value!r}")
-    if kind == "positive" and value <= 0:
-        raise ConfigurationError(f"{name}: must be positive, got {value!r}")
-    if kind == "not_negative" and value < 0:
-        raise ConfigurationError(f"{name}: must not be negative, got {value!r}")
-    if kind == "url" and not re.match(r"^https?://[^\s/]+", value):
-        raise ConfigurationError(f"{name}: expected an http:// or https:// URL, got {value!r}")
+    if isinstance(kind, Range):
+        return kind.check(name, value)
+    if kind == "url":
+        return check_url(name, value)
+    if kind == "env" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise ConfigurationError(f"{name}: expected an environment variable's name, got {value!r}")
     if kind == "profile":
         from aswbridge import profiles
 
@@ -470,11 +478,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Re
     for key in ("country", "store"):
         if key not in bridge:
             raise ConfigurationError(f"bridge.{key}: required")
-    country = bridge["country"].upper()
-    if not _COUNTRY.match(country):
-        raise ConfigurationError(
-            f"bridge.country: expected an ISO 3166 alpha-2 code, got {bridge['country']!r}"
-        )
+    country = check_country("bridge.country", bridge["country"])
     mesh = "local" in values or partners is not None
     if mesh and ("nsw" in values or "unipass" in values):
         raise ConfigurationError(
@@ -516,6 +520,12 @@ def _side(name: str, side: Mapping[str, Any], *, label: str = "") -> SideConfig:
         raise ConfigurationError(f"{label}.client_key: given without {label}.client_cert")
     if side.get("profile") == "unipass" and "mailbox" in side:
         raise ConfigurationError(f"{label}.mailbox: UNI-PASS is reached by url")
+    if "token_env" in side and "auth_header_file" in side:
+        raise ConfigurationError(f"{label}.token_env: not with {label}.auth_header_file")
+    if ("token_env" in side or "auth_header_file" in side) and "@" in side.get("url", ""):
+        raise ConfigurationError(
+            f"{label}.url: credentials in the URL and in a token setting; keep the token"
+        )
     return SideConfig(**side)
 
 
@@ -551,6 +561,10 @@ def load_config(path: str | Path) -> RelayConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigurationError(f"{path}: cannot read the configuration: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(
+            f"{path}: not UTF-8 (byte {exc.start}): TOML files are UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
     return parse_config(data, base_dir=path.resolve().parent)

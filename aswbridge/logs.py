@@ -28,29 +28,39 @@ def escape(text: str) -> str:
     return _UNPRINTABLE.sub(_escaped, text)
 
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the credentials of every URL's userinfo replaced by ``***``
+    (``https://user:secret@host/`` becomes ``https://***@host/``)."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def _escaped(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class PlainFormatter(logging.Formatter):
-    """One line per record: the message is escaped (see :func:`escape`); a traceback,
-    when there is one, follows on its own lines."""
+    """One line per record: the message is escaped (see :func:`escape`) and URL
+    credentials redacted (see :func:`redact`); a traceback follows on its own lines."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = escape(record.message)
+        record.message = escape(redact(record.message))
         return super().formatMessage(record)
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message and any extras."""
+    """One JSON object per line: time, level, logger, message (URL credentials redacted)
+    and any extras."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:

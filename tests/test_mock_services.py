@@ -247,7 +247,8 @@ def test_cli_refuses_bad_arguments(args: tuple[str, ...]) -> None:
         timeout=30,
     )
     assert done.returncode == 2
-    assert "CONFIGURATION" in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(("aswbridge: CONFIGURATION: ", "aswbridge: USAGE: ")), done.stderr
 
 
 def test_pulled_payload_is_the_queued_message(session: requests.Session) -> None:

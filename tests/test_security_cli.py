@@ -70,7 +70,7 @@ def refused_with(capsys: pytest.CaptureFixture[str], code: str, *argv: str) -> N
     status, out, err = run(capsys, "verify", *argv)
     assert status == 1, (out, err)
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"{code}: "), err
+    assert len(lines) == 1 and lines[0].startswith(f"aswbridge: {code}: "), err
     assert out == ""
 
 

@@ -130,4 +130,4 @@ def test_cli_translate_with_trust_then_verify(country_pki: pki.Pki, tmp_path: Pa
         timeout=120,
     )
     assert refused.returncode == 1
-    assert refused.stderr.startswith("SIGNER_NOT_ISSUER")
+    assert refused.stderr.startswith("aswbridge: SIGNER_NOT_ISSUER")

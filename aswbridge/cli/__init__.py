@@ -2,7 +2,8 @@
 
 Each sub-command lives in its own module with a ``register(subparsers)`` function
 that adds its parser and sets ``handler``. Exit status: 0 success, 1 the input was
-refused (or a check failed), 2 a usage or configuration error.
+refused (or a check failed), 2 a usage or configuration error. Every error ends with
+one line ``aswbridge: CODE: message`` on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from aswbridge.errors import AswBridgeError, ConfigurationError
 
@@ -21,9 +23,17 @@ COMMAND_MODULES = ("translate", "relay", "mesh", "security", "mock", "sample", "
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors end like every other error: ``aswbridge: USAGE: message``, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"aswbridge: USAGE: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="aswbridge",
         description="Exchange e-COs between an ASEAN NSW and Korea's UNI-PASS.",
     )
@@ -45,13 +55,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.handler(args)
     except ConfigurationError as exc:
-        print(f"aswbridge: {exc.code}: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(EXIT_USAGE, exc.code, exc.message)
     except AswBridgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_REFUSED
+        problems = exc.problems
+        if len(problems) > 1 or any(p.path or p.code != exc.code for p in problems):
+            for problem in problems:
+                print(problem, file=sys.stderr)
+        return _fail(EXIT_REFUSED, exc.code, exc.message)
     except KeyboardInterrupt:
         logging.getLogger("aswbridge").warning("interrupted")
         return 130
+    except OSError as exc:  # a place named on the command line: unwritable, missing, full
+        where = f" {exc.filename}" if exc.filename else ""
+        return _fail(EXIT_USAGE, "IO_ERROR", f"{exc.strerror or exc}:{where}".rstrip(":"))
+    except Exception as exc:  # a bug: say so in one line; -vv shows where
+        logging.getLogger("aswbridge").debug("unexpected error", exc_info=True)
+        return _fail(EXIT_REFUSED, "INTERNAL_ERROR",
+                     f"{type(exc).__name__}: {exc} (a bug; -vv shows the traceback)")
+    return status
+
+
+def _fail(status: int, code: str, message: str) -> int:
+    from aswbridge.logs import escape
+
+    print(f"aswbridge: {code}: {escape(message)}", file=sys.stderr)
     return status

@@ -9,6 +9,7 @@ import sys
 import threading
 from typing import Any
 
+from aswbridge._settings import Range, check_country
 from aswbridge.errors import ConfigurationError
 
 
@@ -37,23 +38,28 @@ def register(subparsers: Any) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument("--port", type=Range(0, 65_535, integer=True).flag("--port"), default=0,
+                        help="port (default: a free one)")
     parser.add_argument(
         "--fail-rate",
-        type=float,
+        type=Range(0, 1).flag("--fail-rate"),
         default=0.0,
         metavar="R",
         help="share of requests answered 503 (0..1)",
     )
     parser.add_argument(
         "--drop-rate",
-        type=float,
+        type=Range(0, 1).flag("--drop-rate"),
         default=0.0,
         metavar="R",
         help="share of requests processed, then dropped unanswered (0..1)",
     )
     parser.add_argument(
-        "--latency-ms", type=int, default=0, metavar="L", help="pause before each answer"
+        "--latency-ms",
+        type=Range(0, 600_000, integer=True).flag("--latency-ms"),
+        default=0,
+        metavar="L",
+        help="pause before each answer",
     )
     parser.add_argument("--seed", type=int, help="seed of the fault draws")
     parser.add_argument(
@@ -119,8 +125,7 @@ def mock_command(args: argparse.Namespace) -> int:
     if args.role == "unipass":
         server = MockUnipass(**common)
     else:
-        if len(args.country) != 2 or not args.country.isalpha():
-            raise ConfigurationError(f"--country must be ISO 3166 alpha-2, got {args.country!r}")
+        args.country = check_country("--country", args.country)
         from aswbridge import profiles
 
         if args.profile not in profiles.names():

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from aswbridge._settings import POLL_INTERVAL, Range
 from aswbridge.config import RelayConfig, load_config, parse_config
 from aswbridge.errors import AswBridgeError, ConfigurationError
+from aswbridge.logs import escape, redact
 from aswbridge.store import InboxEntry, OutboxEntry, Store, open_store
 
 if TYPE_CHECKING:
@@ -52,7 +54,8 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="without trust anchors, accept unsigned messages (tests only)",
     )
-    run.add_argument("--poll-interval", type=float, help="seconds between idle passes")
+    run.add_argument("--poll-interval", type=POLL_INTERVAL.flag("--poll-interval"),
+                     help=f"seconds between idle passes ({POLL_INTERVAL})")
     run.add_argument("--once", action="store_true", help="run one pass and exit")
     run.set_defaults(handler=run_command)
 
@@ -65,7 +68,8 @@ def register(subparsers: Any) -> None:
     status.add_argument("--format", choices=("text", "json"), default="text")
     status.add_argument("--journal", action="store_true", help="print the journal")
     status.add_argument("--message", help="only this message id's journal")
-    status.add_argument("--limit", type=int, help="the last N journal entries")
+    status.add_argument("--limit", type=Range(1, 10**9, integer=True).flag("--limit"),
+                        help="the last N journal entries")
     status.set_defaults(handler=status_command)
 
     purge = subparsers.add_parser(
@@ -76,7 +80,8 @@ def register(subparsers: Any) -> None:
         " is how repeats are recognised: N must cover every partner's retry horizon.",
     )
     _store_arguments(purge)
-    purge.add_argument("--older-than-days", type=float, required=True, metavar="N")
+    purge.add_argument("--older-than-days", type=Range(0, 36_500, low_open=True).flag(
+        "--older-than-days"), required=True, metavar="N")
     purge.add_argument("--journal", action="store_true", help="also purge the journal")
     purge.set_defaults(handler=purge_command)
 
@@ -270,7 +275,7 @@ def status_command(args: argparse.Namespace) -> int:
                     "message_id": e.message_id,
                     "event": e.event,
                     "state": e.state,
-                    "detail": e.detail,
+                    "detail": redact(e.detail),
                 }
                 for e in journal
             ]
@@ -278,8 +283,8 @@ def status_command(args: argparse.Namespace) -> int:
         return 0
     for key, value in counts.items():
         print(f"{key:>15}  {value}")
-    for entry in journal:
-        print(entry)
+    for entry in journal:  # written before URLs were redacted at the source, perhaps
+        print(escape(redact(str(entry))))
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
@@ -92,14 +92,23 @@ def _sign(args: argparse.Namespace) -> int:
     return 0
 
 
+_EARLIEST = datetime(1950, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 def _parse_at(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
         value = datetime.fromisoformat(text)
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError:
         raise ConfigurationError(f"--at {text!r} is not an ISO 8601 date-time") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the year 1 in UTC
+        value = _EARLIEST - timedelta(days=1)
+    if not _EARLIEST <= value < _LATEST:  # what an X.509 validity can say, with room
+        raise ConfigurationError(f"--at {text!r}: expected a time from 1950 to 9998")
+    return value
 
 
 def _check_role(cert: x509.Certificate, *, exporter: bool) -> None:
@@ -150,7 +159,12 @@ def _pki_fingerprint(args: argparse.Namespace) -> int:
 
 
 def _pki_init(args: argparse.Namespace) -> int:
-    created = pki.create(args.dir, countries=args.country or pki.COUNTRIES, key_type=args.key_type)
+    try:
+        created = pki.create(args.dir, countries=args.country or pki.COUNTRIES,
+                             key_type=args.key_type)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write the PKI into {args.dir}: {exc.strerror}"
+                                 f"{f' ({exc.filename})' if exc.filename else ''}") from None
     print(f"TEST-ONLY PKI for {', '.join(created.countries)} written to {created.path}")
     if args.pkcs11:
         from aswbridge.testing.softhsm import TEST_TOKEN, token_for_pki

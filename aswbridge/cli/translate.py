@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aswbridge._xml import DEFAULT_MAX_BYTES
 from aswbridge.cli._trust import add_trust_options, trust_options
-from aswbridge.errors import ConfigurationError
+from aswbridge.errors import ConfigurationError, InputTooLarge
 
 PROFILE_CHOICES = "asw, unipass, canonical (or a profile registered by entry point)"
 
@@ -41,25 +42,39 @@ def register(sub: Any) -> None:
     s.set_defaults(handler=run_schema)
 
 
-def read_input(name: str) -> bytes:
-    """Read a file or standard input, as bytes."""
-    if name == "-":
-        return sys.stdin.buffer.read()
+def read_input(name: str, *, cap: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a file or standard input, as bytes, up to ``cap`` (``/dev/zero`` is refused,
+    not read for ever)."""
     try:
-        return Path(name).read_bytes()
+        if name == "-":
+            data = sys.stdin.buffer.read(cap + 1)
+        else:
+            with open(name, "rb") as handle:
+                data = handle.read(cap + 1)
     except OSError as exc:
         raise ConfigurationError(f"cannot read {name}: {exc.strerror}") from None
+    if len(data) > cap:
+        raise InputTooLarge(f"{name}: input over the cap of {cap} bytes")
+    return data
 
 
-def write_output(name: str | None, data: bytes) -> None:
-    """Write to a file (atomically) or to standard output."""
+def write_output(name: str | None, data: bytes, *, source: str | None = None) -> None:
+    """Write to standard output, or to a file: a regular file (or a new one) atomically
+    through a temporary name, anything else (``/dev/null``, a FIFO) in place, never
+    replaced. ``source``, the input file, is never overwritten."""
     if name is None or name == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
     path = Path(name)
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
+        if source not in (None, "-") and path.exists() and path.samefile(source):
+            raise ConfigurationError(f"-o {name} is the input: it would be overwritten")
+        if path.exists() and not path.is_file():
+            with path.open("wb") as handle:  # a device or a FIFO: write into it
+                handle.write(data)
+            return
+        tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
     except OSError as exc:
@@ -91,9 +106,13 @@ def run_translate(args: argparse.Namespace) -> int:
 
         if not args.output:
             raise ConfigurationError("a folder input needs -o OUTPUT_FOLDER")
+        if Path(args.output).exists() and Path(args.output).samefile(args.input):
+            raise ConfigurationError(
+                f"-o {args.output} is the input folder: the originals would be overwritten"
+            )
         suffix = ".json" if args.target == "canonical" else ".xml"
         return translate_folder(Path(args.input), Path(args.output), one, suffix=suffix)
-    write_output(args.output, one(read_input(args.input)))
+    write_output(args.output, one(read_input(args.input)), source=args.input)
     return 0
 
 

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from aswbridge._settings import POLL_INTERVAL, Range
 from aswbridge.errors import (
     AswBridgeError,
     ConfigurationError,
@@ -129,8 +130,9 @@ class Bridge:
         links: Sequence[Link] = (),
         now: Callable[[], datetime] = utcnow,
     ) -> None:
-        if batch < 1 or workers < 1 or lease_s <= 0:
-            raise ConfigurationError("batch, workers and lease_s must be positive")
+        Range(1, 100_000, integer=True).check("batch", batch)
+        Range(1, 1_024, integer=True).check("workers", workers)
+        Range(0, 86_400, low_open=True).check("lease_s", lease_s)
         if links and (nsw is not None or unipass is not None or profiles):
             raise ConfigurationError("give links, or nsw and unipass (with profiles), not both")
         if not links:
@@ -399,6 +401,7 @@ class Bridge:
         self, stop: threading.Event | None = None, *, poll_interval: float = 1.0
     ) -> None:
         """Run passes until ``stop`` is set; in-flight work finishes before returning."""
+        POLL_INTERVAL.check("poll_interval", poll_interval)
         if stop is not None:
             self._stop = stop
         log.info("relay for %s started", self.country or "the NSW")

@@ -27,10 +27,35 @@ if TYPE_CHECKING:
 log = logging.getLogger("aswbridge.relay")
 
 
+def _authorization(side: SideConfig) -> dict[str, str]:
+    """The ``Authorization`` header of ``token_env`` (a bearer token) or ``auth_header_file``
+    (the header's whole value), read at start; none without either."""
+    if side.token_env is not None:
+        token = os.environ.get(side.token_env, "").strip()
+        if not token:
+            raise ConfigurationError(f"token_env: the environment variable {side.token_env}"
+                                     " is not set or empty")
+        value = f"Bearer {token}"
+    elif side.auth_header_file is not None:
+        try:
+            value = side.auth_header_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeError) as exc:
+            raise ConfigurationError(f"auth_header_file: cannot read {side.auth_header_file}:"
+                                     f" {exc}") from None
+        if not value:
+            raise ConfigurationError(f"auth_header_file: {side.auth_header_file} is empty")
+    else:
+        return {}
+    if not value.isascii() or not value.isprintable():
+        raise ConfigurationError("the Authorization header holds a control or non-ASCII character")
+    return {"Authorization": value}
+
+
 def _http_policy(side: SideConfig) -> Any:
     from aswbridge.transport._http import HttpPolicy
 
     return HttpPolicy(
+        headers=_authorization(side),
         connect_timeout=side.connect_timeout,
         read_timeout=side.read_timeout,
         deadline=side.deadline,

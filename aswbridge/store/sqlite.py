@@ -26,14 +26,26 @@ from aswbridge.store.base import lessee, utcnow
 
 
 def _hold_relay_lock(path: Path) -> IO[bytes]:
-    """Take ``<path>.lock`` for this process (released when the file is closed or we die)."""
-    handle = open(f"{path}.lock", "ab")  # noqa: SIM115 (held for the store's lifetime)
+    """Lock the database file itself for this process (released when closed or we die).
+
+    The lock is on the file, not on a name: a symbolic or hard link to the same store
+    meets the same lock. It is an ``flock``, which SQLite's own (``fcntl``) locks do not
+    see; the handle stays open until the connection is closed.
+    """
+    handle = open(path, "ab")  # noqa: SIM115 (held for the store's lifetime)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
         raise StoreError(f"{path}: another relay is running on this store") from None
     return handle
+
+
+def _unusable(path: Path, exc: BaseException) -> StoreError:
+    text = str(exc)
+    if "not a database" in text:
+        return StoreError(f"{path} is not an aswbridge store (not an SQLite database)")
+    return StoreError(f"{path}: the store cannot be used: {text}")
 
 
 class SqliteStore(SqlStore):
@@ -44,9 +56,10 @@ class SqliteStore(SqlStore):
         now: the clock, returning an aware datetime (injected by tests).
         busy_timeout_ms: how long to wait for another writer's lock.
         readonly: open for reading only (status, audits); no table is created.
-        exclusive: this process is the store's only relay: hold a lock file
-            (``<path>.lock``) while open, refuse to open if another relay holds it, and put
-            what a dead predecessor left in flight back in the queue at once.
+        exclusive: this process is the store's only relay: lock the database file while
+            open (whatever name or link it is opened by), refuse to open if another relay
+            holds it, and put what a dead predecessor left in flight back in the queue at
+            once.
         owner: who takes the leases, for the journal (default: host name and process id).
     """
 
@@ -71,7 +84,10 @@ class SqliteStore(SqlStore):
             except OSError as exc:
                 raise StoreError(f"cannot create the store's folder: {exc}") from None
         if exclusive:
-            self._relay_lock = _hold_relay_lock(self.path)
+            try:
+                self._relay_lock = _hold_relay_lock(self.path)
+            except OSError as exc:
+                raise _unusable(self.path, exc) from None
         try:
             if readonly:
                 if not self.path.exists():
@@ -83,32 +99,46 @@ class SqliteStore(SqlStore):
                 conn = sqlite3.connect(str(self.path), isolation_level=None,
                                        check_same_thread=False)
         except sqlite3.Error as exc:
+            self._close_lock()
             raise StoreError(f"cannot open the store {self.path}: {exc}") from None
         conn.row_factory = sqlite3.Row
         self._conn = conn
+        try:
+            self._start(readonly=readonly, busy_timeout_ms=busy_timeout_ms)
+        except (sqlite3.Error, OSError) as exc:  # not a database, read-only, disk full
+            self.close()
+            raise _unusable(self.path, exc) from None
+        except StoreError:
+            self.close()
+            raise
+        if exclusive:
+            self.requeue_in_flight()
+
+    def _start(self, *, readonly: bool, busy_timeout_ms: int) -> None:
+        """Check the store at open: an aswbridge store (or a new one), durable, and, unless
+        read-only, writable now (one write is committed), not first when a message fails."""
+        conn = self._conn
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        found = version(conn.execute, self._has_table)
+        if found == 0 and conn.execute("SELECT 1 FROM sqlite_master").fetchone():
+            raise StoreError(f"{self.path} is not an aswbridge store (it holds other tables)")
         if not readonly:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             conn.execute("PRAGMA synchronous = FULL")
             sync = conn.execute("PRAGMA synchronous").fetchone()[0]
             if str(mode).lower() != "wal" or sync != 2:
-                conn.close()
                 raise StoreError(
                     f"{self.path}: durability settings not applied (journal_mode={mode},"
                     f" synchronous={sync}); a file on a local disk is required"
                 )
-            try:
-                with self._write():
-                    self.schema_version = migrate(
-                        conn.execute, has_table=self._has_table, dialect=SQLITE, at=ts(now())
-                    )
-            except StoreError:
-                self.close()
-                raise
+            with self._write():
+                self.schema_version = migrate(
+                    conn.execute, has_table=self._has_table, dialect=SQLITE, at=ts(self._now())
+                )
+                conn.execute("CREATE TABLE write_probe (x)")  # a read-only or full store
+                conn.execute("DROP TABLE write_probe")  # fails here, at start
         else:
-            self.schema_version = version(conn.execute, self._has_table)
-        if exclusive:
-            self.requeue_in_flight()
+            self.schema_version = found
 
     def _has_table(self, name: str) -> bool:
         return (
@@ -121,6 +151,10 @@ class SqliteStore(SqlStore):
     def close(self) -> None:
         """Close the connection and give up the relay lock."""
         super().close()
+        self._close_lock()
+
+    def _close_lock(self) -> None:
+        """Give up the relay lock (after the connection is closed)."""
         if self._relay_lock is not None:
             self._relay_lock.close()
             self._relay_lock = None

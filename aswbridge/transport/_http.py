@@ -14,14 +14,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 
 import attrs
 import requests
 import urllib3.exceptions
 
+from aswbridge._settings import Range
 from aswbridge._xml import DEFAULT_MAX_BYTES
 from aswbridge.errors import ConfigurationError, clip
+from aswbridge.logs import redact
 from aswbridge.transport._deadline import DeadlineAdapter, deadline
 from aswbridge.transport.base import (
     OutcomeUnknown,
@@ -31,6 +34,8 @@ from aswbridge.transport.base import (
 )
 
 __all__ = ["HttpAnswer", "HttpClient", "HttpPolicy"]
+
+_SECONDS = Range(0, 86_400, low_open=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -56,12 +61,14 @@ class HttpPolicy:
     client_cert: str | None = None
     client_key: str | None = None
     max_answer_bytes: int = DEFAULT_MAX_BYTES
-    headers: Mapping[str, str] = attrs.field(factory=dict)
+    headers: Mapping[str, str] = attrs.field(
+        factory=dict, repr=lambda h: repr(dict.fromkeys(h, "***"))  # values may be secrets
+    )
 
     def __attrs_post_init__(self) -> None:
         for name in ("connect_timeout", "read_timeout", "deadline"):
-            if getattr(self, name) <= 0:
-                raise ConfigurationError(f"{name} must be positive")
+            _SECONDS.check(name, getattr(self, name))
+        Range(1, math.inf, integer=True).check("max_answer_bytes", self.max_answer_bytes)
         if self.client_key and not self.client_cert:
             raise ConfigurationError("client_key given without client_cert")
 
@@ -136,12 +143,13 @@ class HttpClient:
                 finally:
                     response.close()
             except requests.RequestException as exc:
-                raise _classify(exc, fired=watch.fired, url=url) from None
+                raise _classify(exc, fired=watch.fired, url=redact(url)) from None
             except OSError as exc:  # a socket shut down under a low-level read
-                raise _classify(exc, fired=watch.fired, url=url) from None
+                raise _classify(exc, fired=watch.fired, url=redact(url)) from None
         if watch.fired:
             raise OutcomeUnknown(
-                f"{url}: no complete answer within the deadline", code="DEADLINE_EXCEEDED"
+                f"{redact(url)}: no complete answer within the deadline",
+                code="DEADLINE_EXCEEDED",
             )
         return HttpAnswer(
             status=response.status_code,
@@ -252,9 +260,10 @@ def status_error(answer: HttpAnswer, *, url: str, code: str = "", text: str = ""
     the new URL. Other 4xx answers refuse this message: never retried.
     """
     status, text = answer.status, clip(text)
+    url = redact(url)
     retry_after = _retry_after(answer.headers.get("retry-after"))
     if 300 <= status < 400:
-        location = answer.headers.get("location", "")[:200]
+        location = redact(answer.headers.get("location", ""))[:200]
         return RetryableTransportError(
             f"{url}: HTTP {status} redirect to {location or '(no Location)'} not followed;"
             " configure the partner's new URL",

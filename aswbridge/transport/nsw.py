@@ -27,7 +27,9 @@ from typing import Any
 from urllib.parse import quote
 
 from aswbridge._lexical import load_json
-from aswbridge.errors import ConfigurationError, LimitExceeded, MessageError
+from aswbridge._settings import check_url
+from aswbridge.errors import LimitExceeded, MessageError
+from aswbridge.logs import redact
 from aswbridge.transport._http import HttpAnswer, HttpClient, HttpPolicy, status_error
 from aswbridge.transport.base import (
     Delivered,
@@ -61,10 +63,10 @@ class NswHttpSide:
         policy: HttpPolicy | None = None,
         name: str = "nsw",
     ) -> None:
-        if not url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"NSW mailbox url must be http(s): {url!r}")
+        check_url("NSW mailbox url", url)
         self.name = name
-        self.url = url.rstrip("/")
+        self._base = url.rstrip("/")
+        self.url = redact(self._base)  # for messages: never the credentials
         self.policy = policy or HttpPolicy()
         self._http = HttpClient(policy=self.policy)
 
@@ -75,7 +77,7 @@ class NswHttpSide:
             "X-Message-Id": item.message_id,
             "X-Message-Kind": item.kind,
         }
-        answer = self._http.request("POST", f"{self.url}/inbox", data=item.body, headers=headers)
+        answer = self._http.request("POST", f"{self._base}/inbox", data=item.body, headers=headers)
         data = self._json(answer)
         if data.get("message_id") != item.message_id:
             raise OutcomeUnknown(
@@ -91,7 +93,7 @@ class NswHttpSide:
     def pending(self, *, limit: int = 100) -> list[str]:
         """Refs of the messages queued in the NSW's outbox for the bridge, oldest first."""
         answer = self._http.request(
-            "GET", f"{self.url}/outbox", params={"limit": str(max(1, limit))}
+            "GET", f"{self._base}/outbox", params={"limit": str(max(1, limit))}
         )
         items = self._json(answer).get("items")
         if not isinstance(items, list):
@@ -101,7 +103,7 @@ class NswHttpSide:
     def fetch(self, ref: str) -> Inbound:
         """Fetch one queued message (it stays queued until acknowledged or rejected)."""
         answer = self._http.request(
-            "GET", f"{self.url}/outbox/{quote(ref, safe='')}", headers={"Accept": _XML}
+            "GET", f"{self._base}/outbox/{quote(ref, safe='')}", headers={"Accept": _XML}
         )
         if answer.status != 200:
             raise self._error(answer)
@@ -119,7 +121,7 @@ class NswHttpSide:
 
     def acknowledge(self, ref: str) -> None:
         """Acknowledge a fetched message."""
-        answer = self._http.request("POST", f"{self.url}/outbox/{quote(ref, safe='')}/ack")
+        answer = self._http.request("POST", f"{self._base}/outbox/{quote(ref, safe='')}/ack")
         self._json(answer)
 
     def reject(self, ref: str, *, code: str, reason: str) -> None:
@@ -127,7 +129,7 @@ class NswHttpSide:
         body = json.dumps({"code": code, "reason": reason[:2000]}).encode()
         answer = self._http.request(
             "POST",
-            f"{self.url}/outbox/{quote(ref, safe='')}/reject",
+            f"{self._base}/outbox/{quote(ref, safe='')}/reject",
             data=body,
             headers={"Content-Type": "application/json"},
         )
@@ -135,7 +137,7 @@ class NswHttpSide:
 
     def track(self, message_id: str) -> TrackState:
         """Whether the NSW has a message id: delivered, pending or unknown."""
-        answer = self._http.request("GET", f"{self.url}/inbox/{quote(message_id, safe='')}")
+        answer = self._http.request("GET", f"{self._base}/inbox/{quote(message_id, safe='')}")
         if answer.status == 404:
             return "unknown"
         state = self._json(answer).get("state")

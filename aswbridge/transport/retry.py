@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import attrs
 import tenacity
 
-from aswbridge.errors import ConfigurationError
+from aswbridge._settings import Range
 from aswbridge.transport.base import RemoteRejected, RetryableTransportError
 
 T = TypeVar("T")
@@ -33,14 +33,16 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, RetryableTransportError) and not isinstance(exc, RemoteRejected)
 
 
-def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value <= 0:
-        raise ConfigurationError(f"retry.{attribute.name} must be positive, got {value!r}")
+def _in(range_: Range) -> Callable[[object, attrs.Attribute[Any], float], None]:
+    def check(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+        range_.check(f"retry.{attribute.name}", value)
+
+    return check
 
 
-def _not_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
-        raise ConfigurationError(f"retry.{attribute.name} must not be negative, got {value!r}")
+_DAY = 86_400.0
+_positive = _in(Range(0, _DAY, low_open=True))
+_not_negative = _in(Range(0, _DAY))
 
 
 @attrs.frozen(kw_only=True)
@@ -59,11 +61,15 @@ class RetryPolicy:
         retry_after_cap: a server's ``Retry-After`` is honoured up to this many seconds.
     """
 
-    max_attempts: int = attrs.field(default=320, validator=_positive)
+    max_attempts: int = attrs.field(
+        default=320, validator=_in(Range(1, 1_000_000, integer=True))
+    )
     initial: float = attrs.field(default=1.0, validator=_positive)
     maximum: float = attrs.field(default=300.0, validator=_positive)
     jitter: float = attrs.field(default=1.0, validator=_not_negative)
-    horizon: float = attrs.field(default=86_400.0, validator=_positive)
+    horizon: float = attrs.field(
+        default=86_400.0, validator=_in(Range(0, 366 * _DAY, low_open=True))
+    )
     retry_after_cap: float = attrs.field(default=300.0, validator=_not_negative)
 
     @property

@@ -28,6 +28,7 @@ from typing import Any, cast
 from lxml import etree
 
 from aswbridge import _xml
+from aswbridge._settings import check_url
 from aswbridge.errors import (
     ConfigurationError,
     DtdForbidden,
@@ -36,6 +37,7 @@ from aswbridge.errors import (
     XmlLimitExceeded,
     clip,
 )
+from aswbridge.logs import redact
 from aswbridge.transport._http import HttpAnswer, HttpClient, HttpPolicy, status_error
 from aswbridge.transport.base import (
     Delivered,
@@ -146,10 +148,9 @@ class UnipassSide:
     ) -> None:
         import zeep
 
-        if not url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"UNI-PASS url must be http(s): {url!r}")
+        check_url("UNI-PASS url", url)
         self.name = name
-        self.url = url
+        self.url = redact(url)  # for messages: never the credentials
         self.recipient = recipient.upper() if recipient else None
         self.policy = policy or HttpPolicy()
         self._http = HttpClient(policy=self.policy)
