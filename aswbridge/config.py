@@ -415,9 +415,7 @@ def _check(section: str, key: str, value: Any, base: Path, *, label: str = "") -
             known = ", ".join(profiles.names())
             raise ConfigurationError(f"{name}: unknown profile {value!r} (known: {known})")
     if kind == "country":
-        if not _COUNTRY.match(value.upper()):
-            raise ConfigurationError(f"{name}: expected an ISO 3166 alpha-2 code, got {value!r}")
-        return value.upper()
+        return check_country(name, value)
     if kind == "path":
         return base / value
     if kind == "key":

@@ -53,8 +53,16 @@ NUMERIC = [
 def test_every_numeric_setting_refuses_what_is_not_a_number(
     section: str, key: str, value: float
 ) -> None:
+    if section == "partners":  # a mesh: [local] and [[partners]]
+        data = minimal()
+        del data["nsw"], data["unipass"]
+        data.update(local={"url": "http://127.0.0.1:1"},
+                    partners=[{"country": "KR", "url": "http://127.0.0.1:2", key: value}])
+        section = "partners.KR"
+    else:
+        data = minimal(**{section: {key: value}})
     with pytest.raises(ConfigurationError, match=f"{section}.{key}: expected"):
-        parse_config(minimal(**{section: {key: value}}))
+        parse_config(data)
 
 
 @pytest.mark.parametrize(
