@@ -184,7 +184,8 @@ class TrustConfig:
 
     Attributes:
         anchors: anchor files or folders (country folders scope their anchors; a file's
-            anchor is trusted for its subject's country).
+            anchor is trusted for its subject's country), or ``CC=path`` /
+            ``CC:ROLE=path`` to declare the country (and role) as ``--trust`` does.
         crls: CRL files.
         bridges: SHA-256 fingerprints of bridges whose signature stands for the original
             signer they name.
@@ -197,7 +198,7 @@ class TrustConfig:
             encrypted signing key is read from (a file's first line, or a variable).
     """
 
-    anchors: tuple[Path, ...] = ()
+    anchors: tuple[Path | str, ...] = ()
     crls: tuple[Path, ...] = ()
     bridges: tuple[str, ...] = ()
     revocation: str = "soft-fail"
@@ -311,7 +312,7 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str | Range]]] = {
     },
     "metrics": {"listen": ((str,), "str")},
     "trust": {
-        "anchors": ((list,), "paths"),
+        "anchors": ((list,), "anchors"),
         "crls": ((list,), "paths"),
         "bridges": ((list,), "fingerprints"),
         "revocation": ((str,), "revocation"),
@@ -336,6 +337,7 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str | Range]]] = {
         "pin_source": ((str,), "pin_source"),
     },
 }
+_ANCHOR_SPEC = re.compile(r"^([A-Za-z]{2}(?::[a-z]+)?)=(.+)$", re.DOTALL)
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 _OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 _SCHEMA["unipass"] = {k: v for k, v in _SCHEMA["nsw"].items() if k != "mailbox"}
@@ -356,6 +358,11 @@ def _is(value: object, types: tuple[type, ...]) -> bool:
     if isinstance(value, bool) and bool not in types:
         return False  # a bool is an int to Python, not to a configuration
     return isinstance(value, types)
+
+
+def _anchor(value: str, base: Path) -> Path | str:
+    match = _ANCHOR_SPEC.match(value)
+    return f"{match[1]}={base / match[2]}" if match else base / value
 
 
 def _fingerprint(name: str, value: object) -> str:
@@ -426,6 +433,8 @@ def _check(section: str, key: str, value: Any, base: Path, *, label: str = "") -
         return value if "://" in value else str(base / value)
     if kind == "paths":
         return tuple(base / v for v in _strings(name, value, "file names"))
+    if kind == "anchors":  # a path, or CC=path / CC:ROLE=path as TrustStore.from_paths reads
+        return tuple(_anchor(v, base) for v in _strings(name, value, "file names"))
     if kind in ("fingerprints", "pins", "oids", "curves", "revocation"):
         return _check_trust(kind, name, value)
     return value

@@ -166,13 +166,15 @@ def test_the_relay_refuses_an_exporter_certifying(made: pki.Pki, tmp_path: Path)
     assert signer is not None and signer.fingerprint == fingerprint(made.load("ID")[1])
 
 
-@pytest.mark.parametrize("declared", [False, True], ids=["files", "country-sections"])
-def test_relay_file_anchors_bind_a_country(
-    made: pki.Pki, tmp_path: Path, declared: bool
-) -> None:
+@pytest.mark.parametrize("form", ["files", "declared", "country-sections"])
+def test_relay_file_anchors_bind_a_country(made: pki.Pki, tmp_path: Path, form: str) -> None:
     rogue, minted = minted_for_id(tmp_path, "VN")
     genuine = made.country("ID") / "root-ca.pem"
-    trust = (f'[trust.VN]\nanchors = ["{rogue}"]\n[trust.ID]\nanchors = ["{genuine}"]'
-             if declared else f'anchors = ["{rogue}", "{genuine}"]')
+    trust = {
+        "files": f'anchors = ["{rogue}", "{genuine}"]',
+        "declared": f'anchors = ["VN={rogue}", "ID={genuine}"]',
+        "country-sections": (f'[trust.VN]\nanchors = ["{rogue}"]\n'
+                             f'[trust.ID]\nanchors = ["{genuine}"]'),
+    }[form]
     codes, received = run_relay(tmp_path, trust, [minted], made)
     assert codes == ["SIGNER_NOT_ISSUER"] and received == []

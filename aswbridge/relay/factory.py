@@ -198,7 +198,8 @@ def reload_keys(bridge: Bridge, config: RelayConfig) -> SigningKey | None:
     bridge.reconfigure(translate=translate, notify=_notifier(config, signing))
     log.info(
         "reloaded: %d trust anchor file(s), signing as %s",
-        len(config.trust.anchors),
+        len(config.trust.anchors) + sum(len(c.anchor_specs(cc))
+                                        for cc, c in config.trust.countries.items()),
         signing.cert.subject.rfc4514_string() if signing else "nobody (unsigned output)",
     )
     return signing
