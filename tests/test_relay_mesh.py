@@ -5,6 +5,7 @@ as its special case."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,15 @@ from aswbridge.errors import ConfigurationError
 from aswbridge.model import Message
 from aswbridge.pipeline import read, write
 from aswbridge.relay import Bridge, pipeline_translator
+from aswbridge.relay.breaker import Breaker
 from aswbridge.relay.factory import build_bridge
 from aswbridge.relay.routing import Link
 from aswbridge.samples.builder import certificate
 from aswbridge.store import SqliteStore
 from aswbridge.testing.mocks import MockUnipass
-from aswbridge.transport.base import Inbound
+from aswbridge.transport.base import Delivered, Inbound, Outbound, RetryableTransportError
 from aswbridge.transport.filebox import FileboxSide
+from aswbridge.transport.retry import RetryPolicy
 
 MESH = {
     "bridge": {"country": "KR", "store": "bridge.db"},
@@ -136,9 +139,13 @@ class Node:
                              translate=pipeline_translator(allow_unsigned=True))
 
     def put(self, side: FakeSide, message: Message, profile: str) -> str:
-        ref = f"ref-{message.envelope.message_id}"
-        side.waiting[ref] = Inbound(ref=ref, body=write(message, profile=profile))
-        return ref
+        return put(side, message, profile)
+
+
+def put(side: FakeSide, message: Message, profile: str) -> str:
+    ref = f"ref-{message.envelope.message_id}"
+    side.waiting[ref] = Inbound(ref=ref, body=write(message, profile=profile))
+    return ref
 
 
 def delivered(side: FakeSide) -> list[tuple[str, str]]:
@@ -218,3 +225,87 @@ def test_a_mesh_configuration_runs_end_to_end(tmp_path: Path) -> None:
         assert [r.sender for r in unipass.mailbox.received.values()] == ["TH"]
         (to_id,) = (tmp_path / "id-box" / "out").glob("*.xml")
         assert read(to_id.read_bytes())[1].envelope.receiver.country == "ID"
+
+
+# --- isolation ----------------------------------------------------------------------
+
+
+class Down(FakeSide):
+    """A partner answering every delivery with a 503 until it is back."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.down = True
+        self.calls = 0
+
+    def deliver(self, item: Outbound) -> Delivered:
+        self.calls += 1
+        if self.down:
+            raise RetryableTransportError("HTTP 503", code="HTTP_503", status=503)
+        return super().deliver(item)
+
+
+def test_the_breaker_opens_after_failures_probes_and_closes() -> None:
+    breaker = Breaker(threshold=3, cooldown=10.0)
+    assert breaker.allowance(normal=4, now=0.0) == 4
+    assert [breaker.record(ok=False, now=t) for t in (1.0, 2.0, 3.0)] == [None, None, "open"]
+    assert breaker.allowance(normal=4, now=12.9) == 0  # cooling down
+    assert breaker.allowance(normal=4, now=13.0) == 1 and breaker.state == "half_open"
+    assert breaker.allowance(normal=4, now=13.5) == 0  # one probe at a time
+    assert breaker.record(ok=False, now=14.0) == "open"  # the probe failed
+    assert breaker.allowance(normal=4, now=24.0) == 1
+    assert breaker.record(ok=True, now=24.5) == "closed"
+    assert breaker.allowance(normal=4, now=25.0) == 4
+
+
+def test_a_partner_that_is_down_holds_only_its_own_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local, up, down = FakeSide("local"), FakeSide("ID"), Down("VN")
+    links = [Link(name="local", side=local, country="KR", profile="unipass", local=True),
+             Link(name="ID", side=up, country="ID", profile="asw"),
+             Link(name="VN", side=down, country="VN", profile="asw")]
+    store = SqliteStore(tmp_path / "kr.db")
+    bridge = Bridge(links=links, store=store, country="KR", workers=4, batch=100,
+                    breaker_threshold=3, breaker_cooldown=0.2,
+                    policy=RetryPolicy(initial=0.05, maximum=0.1, jitter=0),
+                    translate=pipeline_translator(allow_unsigned=True))
+    for n in range(20):
+        for cc in ("ID", "VN"):
+            put(local, cert("KR", cc, f"kr-{cc}-{n}"), "unipass")
+    bridge.run_once()
+    bridge.run_once()
+    assert len(up.distinct) == 20  # Indonesia at full rate, whatever Viet Nam does
+    # three failures open the breaker (those already sent in the same chunk finish)
+    assert 3 <= down.calls < 3 + bridge.workers and down.received == []
+    sides = store.counts_by_side()
+    assert sides["VN"]["pending"] == 20 and sides["VN"]["dead"] == 0
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("relay",))
+    assert cli.main(["status", "--store", str(tmp_path / "kr.db"), "--format", "json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["partners"]["VN"]["breaker"] == "open"
+    assert (status["partners"]["VN"]["pending"], status["partners"]["ID"]["done"]) == (20, 20)
+    down.down = False  # Viet Nam is back: the probe goes through, then the rest
+    time.sleep(0.25)
+    for _ in range(5):
+        bridge.run_once()
+    assert len(down.distinct) == 20 and store.counts_by_side()["VN"]["done"] == 20
+    events = [(e.event, e.state) for e in store.journal(message_id="partner:VN")]
+    assert events == [("breaker", "open"), ("breaker", "closed")]
+    store.close()
+
+
+def test_a_disabled_partner_keeps_its_queue(tmp_path: Path) -> None:
+    local, paused = FakeSide("local"), FakeSide("TH")
+    links = [Link(name="local", side=local, country="KR", profile="unipass", local=True),
+             Link(name="TH", side=paused, country="TH", profile="asw", enabled=False)]
+    store = SqliteStore(tmp_path / "kr.db")
+    bridge = Bridge(links=links, store=store, country="KR",
+                    translate=pipeline_translator(allow_unsigned=True))
+    put(local, cert("KR", "TH", "kr-th-held"), "unipass")
+    put(paused, cert("TH", "KR", "th-kr-waits"), "asw")
+    report = bridge.run_once()
+    assert (report.pulled, report.delivered) == (1, 0)
+    assert paused.received == [] and len(paused.waiting) == 1
+    assert store.counts_by_side()["TH"]["pending"] == 1
+    store.close()

@@ -263,10 +263,11 @@ def status_command(args: argparse.Namespace) -> int:
             if args.journal or args.message
             else []
         )
+        sides = _sides(store, load_config(args.config) if args.config else None)
     finally:
         store.close()
     if args.format == "json":
-        out: dict[str, Any] = dict(counts)
+        out: dict[str, Any] = {**counts, "partners": sides}
         if journal:
             out["journal"] = [
                 {
@@ -283,9 +284,28 @@ def status_command(args: argparse.Namespace) -> int:
         return 0
     for key, value in counts.items():
         print(f"{key:>15}  {value}")
+    for name, side in sides.items():
+        states = ", ".join(f"{state} {n}" for state, n in side.items() if state != "breaker")
+        print(f"{name:>15}  {states}; breaker {side['breaker']}")
     for entry in journal:  # written before URLs were redacted at the source, perhaps
         print(escape(redact(str(entry))))
     return 0
+
+
+def _sides(store: Store, config: RelayConfig | None) -> dict[str, dict[str, Any]]:
+    """Each side's queue by state and its breaker (as the relay last journaled it): the
+    sides of ``config`` (when given) and every side the store has rows for."""
+    from aswbridge.store.states import STATES
+
+    by_side = store.counts_by_side()
+    names = [peer.name for peer in config.peers()] if config is not None else []
+    names += sorted(set(by_side) - set(names))
+    result: dict[str, dict[str, Any]] = {}
+    for name in names:
+        last = store.journal(message_id=f"partner:{name}", limit=1)
+        result[name] = {**by_side.get(name, dict.fromkeys(STATES, 0)),
+                        "breaker": last[-1].state if last else "closed"}
+    return result
 
 
 # --- retention --------------------------------------------------------------------

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -59,6 +60,7 @@ from aswbridge.errors import (
     StoreConflict,
 )
 from aswbridge.logs import escape
+from aswbridge.relay.breaker import Breaker
 from aswbridge.relay.checkpoints import checkpoint
 from aswbridge.relay.delivery import Delivery, PassReport
 from aswbridge.relay.notify import Notifier
@@ -106,6 +108,9 @@ class Bridge:
             ``unipass``.
         links: instead of ``nsw`` and ``unipass``, the sides of a mesh: the local side
             and any number of partners (see :mod:`aswbridge.relay.routing`).
+        breaker_threshold, breaker_cooldown: a side's breaker opens after that many
+            transport failures in a row and lets one probe through after that many
+            seconds (see :mod:`aswbridge.relay.breaker`).
         now: the clock.
 
     Every message goes where its verified receiver is (:func:`~aswbridge.relay.routing.route`):
@@ -128,6 +133,8 @@ class Bridge:
         notify: Notifier | None = None,
         profiles: Mapping[str, str] | None = None,
         links: Sequence[Link] = (),
+        breaker_threshold: int = 5,
+        breaker_cooldown: float = 30.0,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         Range(1, 100_000, integer=True).check("batch", batch)
@@ -148,6 +155,9 @@ class Bridge:
         if len(self.links) != len(links) or not any(link.local for link in links):
             raise ConfigurationError("links: one local side, and side names used once")
         self.sides: Mapping[str, Side] = {name: link.side for name, link in self.links.items()}
+        self.breakers = {name: Breaker(threshold=breaker_threshold, cooldown=breaker_cooldown)
+                         for name in self.links}
+        self._turn = 0
         self.store = store
         self.country = country
         self.policy = policy or RetryPolicy()
@@ -362,39 +372,84 @@ class Bridge:
     # --- outbound ---------------------------------------------------------------------
 
     def deliver_due(self, report: PassReport | None = None) -> PassReport:
-        """Deliver up to ``batch`` due outbox rows, ``workers`` at a time.
+        """Deliver up to ``batch`` due outbox rows, ``workers`` at a time, shared fairly
+        between the sides.
 
-        Rows are claimed ``workers`` at a time, so a lease only has to outlast one call's
-        deadline, however large the batch.
+        Rows are claimed side by side, at most ``workers`` in all at a time, so a lease
+        only has to outlast one call's deadline, however large the batch. A side whose
+        breaker is open gets none (its rows wait, pending); a disabled side gets none.
         """
         report = report or PassReport()
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             done = 0
             while done < self.batch and not self._stop.is_set():
-                limit = min(self.workers, self.batch - done)
-                rows = self.store.claim(limit=limit, lease_s=self.lease_s,
-                                        max_wait=self.policy.longest_wait)
+                rows = self._claim_fairly(min(self.workers, self.batch - done))
                 if not rows:
                     break
                 done += len(rows)
-                self._delivery.chunk(pool, rows, report)
+                outcomes = self._delivery.chunk(pool, rows, report)
+                for row, outcome in zip(rows, outcomes, strict=True):
+                    if outcome in ("delivered", "retry"):
+                        self._breaker_saw(row.dest, ok=outcome == "delivered")
         return report
+
+    def _claim_fairly(self, limit: int) -> list[OutboxEntry]:
+        """Up to ``limit`` due rows: each side its share in turn, what a side leaves
+        unused to the others."""
+        now = time.monotonic()
+        names = [name for name, link in self.links.items() if link.enabled]
+        self._turn = (self._turn + 1) % max(1, len(names))
+        hungry = names[self._turn:] + names[:self._turn]
+        rows: list[OutboxEntry] = []
+        while hungry and len(rows) < limit:
+            share = max(1, (limit - len(rows)) // len(hungry))
+            still = []
+            for name in hungry:
+                allowed = min(self.breakers[name].allowance(normal=share, now=now),
+                              limit - len(rows))
+                if allowed <= 0:
+                    continue
+                got = self.store.claim(limit=allowed, lease_s=self.lease_s, dest=name,
+                                       max_wait=self.policy.longest_wait)
+                rows += got
+                if len(got) == allowed:
+                    still.append(name)
+            hungry = still
+        return rows
+
+    def _breaker_saw(self, name: str, *, ok: bool) -> None:
+        changed = self.breakers[name].record(ok=ok, now=time.monotonic())
+        if changed is None:
+            return
+        cooldown = self.breakers[name].cooldown
+        detail = (f"deliveries fail: none sent for {cooldown:g} s, then one probe"
+                  if changed == "open" else "a delivery went through")
+        (log.warning if changed == "open" else log.info)(
+            "%s: breaker %s (%s)", name, changed, detail)
+        self.store.note(f"partner:{name}", event="breaker", state=changed, detail=detail)
 
     # --- loop -------------------------------------------------------------------------
 
     def run_once(self) -> PassReport:
-        """One pass: pull from every side this bridge pulls from, then deliver what is due."""
+        """One pass: pull from every side this bridge pulls from (the sides in parallel,
+        so a slow one delays only itself), then deliver what is due."""
         report = PassReport()
-        for name in [n for n, link in self.links.items() if link.pull and link.enabled]:
-            if self._stop.is_set():
-                break
-            try:
-                self.pull(name, report)
-            except Exception:  # e.g. the store refused one answer: the other side still runs
-                log.exception("%s: pull failed; the other sides are served as usual", name)
-                report.errors += 1
+        names = [n for n, link in self.links.items() if link.pull and link.enabled]
+        if names and not self._stop.is_set():
+            with ThreadPoolExecutor(max_workers=len(names)) as pool:
+                for pulled in pool.map(self._pull_safely, names):
+                    report.add(pulled)
         if not self._stop.is_set():
             self.deliver_due(report)
+        return report
+
+    def _pull_safely(self, name: str) -> PassReport:
+        report = PassReport()
+        try:
+            self.pull(name, report)
+        except Exception:  # e.g. the store refused one answer: the other sides still run
+            log.exception("%s: pull failed; the other sides are served as usual", name)
+            report.errors += 1
         return report
 
     def run_forever(

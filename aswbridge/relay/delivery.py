@@ -50,6 +50,11 @@ class PassReport:
     errors: int = 0
     skipped: int = 0
 
+    def add(self, other: PassReport) -> None:
+        """Add ``other``'s counts to these."""
+        for field in attrs.fields(PassReport):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+
     @property
     def busy(self) -> bool:
         """True if the pass moved anything (the relay polls again at once)."""
@@ -78,8 +83,11 @@ class Delivery:
         self._now = now
         self._stopping = stopping
 
-    def chunk(self, pool: ThreadPoolExecutor, rows: list[OutboxEntry], report: PassReport) -> None:
-        """Send ``rows`` in parallel, then record the successes in one commit."""
+    def chunk(
+        self, pool: ThreadPoolExecutor, rows: list[OutboxEntry], report: PassReport
+    ) -> list[Outcome]:
+        """Send ``rows`` in parallel, then record the successes in one commit; returns
+        each row's outcome."""
         outcomes = list(pool.map(self._one, rows))
         # one commit for the chunk: a crash before it only means resends the receiver knows
         delivered = [
@@ -94,6 +102,7 @@ class Delivery:
                 setattr(report, outcome, getattr(report, outcome) + 1)
             elif outcome == "retry":
                 report.retried += 1
+        return [outcome for outcome, _ in outcomes]
 
     def _one(self, row: OutboxEntry) -> tuple[Outcome, str | None]:
         """Send one claimed row; a success is recorded by the caller, with the batch."""

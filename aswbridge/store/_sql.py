@@ -312,6 +312,11 @@ class SqlCore:
 
     # --- inbox ---------------------------------------------------------------------------
 
+    def note(self, subject: str, *, event: str, state: str, detail: str = "") -> None:
+        """Write one journal line about ``subject`` (not a message: a side, say)."""
+        with self._write() as conn:
+            self._log(conn, ts(self._now()), subject, event, state, detail)
+
     def record_inbound(
         self,
         *,

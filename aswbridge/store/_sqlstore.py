@@ -87,6 +87,15 @@ class SqlStore(SqlCore):
         result["ack_unconfirmed"] = inbox["u"]
         return result
 
+    def counts_by_side(self) -> dict[str, dict[str, int]]:
+        """Outbox rows by destination side and state (every state, zeros included)."""
+        result: dict[str, dict[str, int]] = {}
+        for row in self._read(
+            "SELECT dest, state, COUNT(*) AS n FROM outbox GROUP BY dest, state"
+        ):
+            result.setdefault(row["dest"], dict.fromkeys(STATES, 0))[row["state"]] = row["n"]
+        return result
+
     def queue_report(self) -> list[dict[str, Any]]:
         """What is unsettled, for monitoring: the outbox by destination and state (``dest``,
         ``state``, ``n``, ``oldest``: when the oldest was queued), and the received messages

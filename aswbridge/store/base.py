@@ -188,6 +188,11 @@ class RelayStore(Protocol):
         When dead-lettering, ``notify`` is queued in the same transaction."""
         ...
 
+    def note(self, subject: str, *, event: str, state: str, detail: str = "") -> None:
+        """Write one journal line about something other than a message (a side's
+        breaker opening, say): ``subject`` stands where a message id would."""
+        ...
+
     def release(self, message_id: str) -> None:
         """Give a claimed row back (shutdown before sending); the attempt is not counted."""
         ...
@@ -236,6 +241,10 @@ class AdminStore(Protocol):
     def purge(self, *, before: datetime, journal: bool = False) -> dict[str, int]:
         """Delete delivered outbox rows and inbox rows older than ``before`` (and, with
         ``journal``, the journal up to then); returns how many of each."""
+        ...
+
+    def counts_by_side(self) -> dict[str, dict[str, int]]:
+        """Outbox rows by destination side and state (every state, zeros included)."""
         ...
 
     def counts(self) -> dict[str, int]:
