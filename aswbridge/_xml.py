@@ -11,11 +11,11 @@ Every byte that enters aswbridge as XML goes through :func:`parse`:
 * XInclude is never processed;
 * the shape is capped before any schema sees it: at most :data:`MAX_ELEMENTS`
   elements and :data:`MAX_DOCUMENT_ATTRIBUTES` attributes in a document, at most
-  :data:`MAX_CHILDREN` child elements, :data:`MAX_ATTRIBUTES` attributes and
-  :data:`MAX_NAMESPACES` namespaces in scope per element. Each misplaced element or
-  attribute is one schema error, and libxml2 computes each error's path by counting
-  the element's siblings: without these caps a 1 MB message of 100,000 sibling errors
-  costs minutes.
+  :data:`MAX_CHILDREN` child elements (in a document of over 10,000 elements),
+  :data:`MAX_ATTRIBUTES` attributes and :data:`MAX_NAMESPACES` namespaces in scope per
+  element. Each misplaced element or attribute is one schema error, and libxml2
+  computes each error's path by counting the element's siblings: without these caps a
+  1 MB message of 100,000 sibling errors costs minutes.
 
 Schemas are compiled from files shipped in the package, through a resolver that
 refuses anything that is not a package file, so an ``xs:import`` of a URL cannot be
@@ -59,8 +59,10 @@ DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
 #: Most elements in one document (a 200-item certificate has about 4,500).
 MAX_ELEMENTS = 100_000
-#: Most child elements of one element (a certificate's items are siblings).
+#: Most child elements of one element (a certificate's items are siblings), in a document
+#: of more than 10,000 elements: in a smaller one the sibling counting is bounded anyway.
 MAX_CHILDREN = 1_000
+_FEW_ELEMENTS = 10_000
 #: Most attributes on one element (a certificate's elements carry at most one).
 MAX_ATTRIBUTES = 64
 #: Most attributes in one document.
@@ -149,49 +151,54 @@ _WIDE = etree.XPath("(//*[$n + 1])[1]")  # the n+1-th child of some element
 _COUNT_ATTRIBUTES = etree.XPath("count(//@*)")
 _CROWDED = etree.XPath("(//*[count(@*) > $n])[1]")
 _NAMESPACED = etree.XPath("(//*[count(namespace::*) > $n])[1]")
-#: Encodings in which a namespace declaration contains the bytes ``xmlns``.
-_ASCII_BASED = ("UTF-8", "US-ASCII", "ASCII", "ISO-8859-")
+#: Encodings in which every ``=`` is a byte 0x3D.
+_COUNTABLE = ("UTF-8", "UTF-16", "US-ASCII", "ASCII", "ISO-8859-")
 
 
 def _within_limits(root: etree._Element, data: Any, encoding: str) -> None:
     """Refuse a document over the shape caps.
 
-    Counting elements, attributes and the n-th children is cheap (libxml2 XPath); the
-    per-element attribute and namespace checks run only when the totals could exceed them.
+    Cheap bounds first: an element takes at least 4 bytes and an attribute or a namespace
+    declaration one ``=`` (one byte 0x3D in ASCII-based encodings and in UTF-16), so a
+    short document, or one with few elements or few ``=``, skips the searches it cannot
+    fail; the counts themselves are libxml2 XPath. Below 10,000 elements, schema errors
+    cost at most about 0.1 s whatever the shape (libxml2 counts an erring element's
+    siblings to write its path), so the children are not searched.
     """
-    elements = int(_COUNT_ELEMENTS(root))  # type: ignore[arg-type]
-    if elements > MAX_ELEMENTS:
-        raise XmlLimitExceeded(f"{elements} elements, over the cap of {MAX_ELEMENTS}",
-                               code="TOO_MANY_ELEMENTS")
-    if elements > MAX_CHILDREN:
-        wide = _first(_WIDE, root, MAX_CHILDREN)
+    data = bytes(data)
+    if len(data) > 4 * _FEW_ELEMENTS:
+        elements = int(_COUNT_ELEMENTS(root))  # type: ignore[arg-type]
+        if elements > MAX_ELEMENTS:
+            raise XmlLimitExceeded(f"{elements} elements, over the cap of {MAX_ELEMENTS}",
+                                   code="TOO_MANY_ELEMENTS")
+        wide = _first(_WIDE, root, MAX_CHILDREN) if elements > _FEW_ELEMENTS else None
         parent = None if wide is None else wide.getparent()
         if parent is not None:
             raise XmlLimitExceeded(
                 f"element {_name(parent)} (line {parent.sourceline}) has "
                 f"{len(parent)} children, over the cap of {MAX_CHILDREN}",
                 code="TOO_MANY_CHILDREN")
-    total = int(_COUNT_ATTRIBUTES(root))  # type: ignore[arg-type]
-    if total > MAX_DOCUMENT_ATTRIBUTES:
-        raise XmlLimitExceeded(
-            f"{total} attributes, over the cap of {MAX_DOCUMENT_ATTRIBUTES} per document",
-            code="TOO_MANY_ATTRIBUTES")
-    if total > MAX_ATTRIBUTES:
-        element = _first(_CROWDED, root, MAX_ATTRIBUTES)
+    counted = encoding.upper().startswith(_COUNTABLE)
+    equals = data.count(b"=") if counted else len(data)
+    if equals > MAX_ATTRIBUTES:
+        total = int(_COUNT_ATTRIBUTES(root))  # type: ignore[arg-type]
+        if total > MAX_DOCUMENT_ATTRIBUTES:
+            raise XmlLimitExceeded(
+                f"{total} attributes, over the cap of {MAX_DOCUMENT_ATTRIBUTES} per document",
+                code="TOO_MANY_ATTRIBUTES")
+        element = _first(_CROWDED, root, MAX_ATTRIBUTES) if total > MAX_ATTRIBUTES else None
         if element is not None:
             raise XmlLimitExceeded(
                 f"element {_name(element)} (line {element.sourceline}) has "
                 f"{len(element.attrib)} attributes, over the cap of {MAX_ATTRIBUTES}",
                 code="TOO_MANY_ATTRIBUTES")
-    ascii_based = encoding.upper().startswith(_ASCII_BASED)
-    if ascii_based and bytes(data).count(b"xmlns") < MAX_NAMESPACES:
-        return
-    element = _first(_NAMESPACED, root, MAX_NAMESPACES)
-    if element is not None:
-        raise XmlLimitExceeded(
-            f"element {_name(element)} (line {element.sourceline}) has "
-            f"{len(element.nsmap) + 1} namespaces in scope, over the cap of {MAX_NAMESPACES}",
-            code="TOO_MANY_NAMESPACES")
+    if equals >= MAX_NAMESPACES:
+        element = _first(_NAMESPACED, root, MAX_NAMESPACES)
+        if element is not None:
+            raise XmlLimitExceeded(
+                f"element {_name(element)} (line {element.sourceline}) has "
+                f"{len(element.nsmap) + 1} namespaces in scope, over the cap of "
+                f"{MAX_NAMESPACES}", code="TOO_MANY_NAMESPACES")
 
 
 def _first(xpath: etree.XPath, root: etree._Element, n: int) -> etree._Element | None:

@@ -60,7 +60,8 @@ SHAPES: list[tuple[str, Callable[[], bytes], str]] = [
     ("attributes-in-the-document", lambda: b"<r>" + (b"<g>" + b'<e a="" b="" c="" d="" f=""/>'
      * 1000 + b"</g>") * (_xml.MAX_DOCUMENT_ATTRIBUTES // 5000 + 1) + b"</r>",
      "TOO_MANY_ATTRIBUTES"),
-    ("siblings", lambda: _with_siblings(_xml.MAX_CHILDREN + 1), "TOO_MANY_CHILDREN"),
+    ("siblings", lambda: b"<r><g>" + b"<e/>" * (_xml.MAX_CHILDREN + 1) + b"</g>"
+     + (b"<h>" + b"<e/>" * 999 + b"</h>") * 10 + b"</r>", "TOO_MANY_CHILDREN"),
     ("elements", lambda: b"<r>" + b"<e><e/><e/><e/><e/><e/><e/><e/><e/><e/></e>"
      * (_xml.MAX_ELEMENTS // 10 + 1) + b"</r>", "TOO_MANY_ELEMENTS"),
     ("namespaces", lambda: _with_namespaces(_xml.MAX_NAMESPACES), "TOO_MANY_NAMESPACES"),

@@ -95,3 +95,37 @@ def test_only_aswbridge_errors_come_out(found: dict[str, Any], name: str, data: 
     outcome = fuzz.check(target, fuzzed)
     if isinstance(outcome, BaseException):
         raise AssertionError(f"{name}: {type(outcome).__name__} on {fuzzed[:200]!r}") from outcome
+
+
+def _with_certificate_version(signed: bytes, version: int) -> bytes:
+    """The signed message with its first KeyInfo certificate's version field changed."""
+    import base64
+    import re
+
+    match = re.search(rb"<(?:ds:)?X509Certificate>([^<]+)<", signed)
+    assert match is not None
+    der = bytearray(base64.b64decode(b"".join(match.group(1).split())))
+    at = der.index(b"\xa0\x03\x02\x01\x02")  # [0] EXPLICIT INTEGER 2 (v3)
+    der[at + 4] = version
+    return signed.replace(match.group(1), base64.b64encode(bytes(der)), 1)
+
+
+# Crashes the long run found, kept as regressions: each must be a typed refusal.
+FOUND = [
+    # cryptography's InvalidVersion (not a ValueError) out of a KeyInfo certificate
+    ("signed:unipass", "certificate-version-7", lambda s: _with_certificate_version(s, 7),
+     "KEY_INFO_NOT_ALLOWED"),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "code"), [(f[0], f[2], f[3]) for f in FOUND],
+                         ids=[f[1] for f in FOUND])
+def test_crashes_found_by_the_fuzzer_are_refused(
+    found: dict[str, Any], name: str, change: Any, code: str
+) -> None:
+    from aswbridge.errors import AswBridgeError
+
+    target, seeds = found[name]
+    with pytest.raises(AswBridgeError) as refused:
+        target(change(seeds[0]))
+    assert refused.value.code == code

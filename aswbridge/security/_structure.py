@@ -252,7 +252,8 @@ def _certificates(key_info: etree._Element) -> tuple[x509.Certificate, ...]:
                 _ = (cert.not_valid_before_utc, cert.not_valid_after_utc, cert.serial_number)
                 certs.append(cert)
             except (binascii.Error, ValueError, TypeError, UnsupportedAlgorithm,
-                    x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+                    x509.DuplicateExtension, x509.UnsupportedGeneralNameType,
+                    x509.InvalidVersion) as exc:
                 raise KeyInfoNotAllowed(f"an X509Certificate cannot be read: {exc}") from None
     if not certs:
         raise KeyInfoNotAllowed("the signature carries no KeyInfo/X509Data certificate")
