@@ -6,6 +6,7 @@ An example ``bridge.toml``::
     country = "TH"                 # the local NSW (ISO 3166 alpha-2)
     store = "relay.db"             # SQLite file, relative to this file
     allow_unsigned = false         # only for tests without a trust configuration
+    pid_file = "relay.pid"         # the running relay's pid (partners --reload signals it)
 
     [nsw]
     url = "https://nsw.example/mailbox"   # or: mailbox = "/srv/nsw-box" (folders)
@@ -250,6 +251,7 @@ class RelayConfig:
     lease_seconds: float = 120.0
     workers: int = 4
     metrics_listen: str | None = None
+    pid_file: Path | None = None
 
     def peers(self) -> tuple[Peer, ...]:
         """The local side and the partners, whichever form the file used.
@@ -288,6 +290,7 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str | Range]]] = {
         "batch": ((int,), Range(1, 100_000, integer=True)),
         "lease_seconds": (_NUM, Range(0, 86_400, low_open=True)),
         "workers": ((int,), Range(1, 1_024, integer=True)),
+        "pid_file": ((str,), "path"),
     },
     "nsw": {
         "url": ((str,), "url"),

@@ -5,7 +5,10 @@ as its special case."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from aswbridge.model import Message
 from aswbridge.pipeline import read, write
 from aswbridge.relay import Bridge, pipeline_translator
 from aswbridge.relay.breaker import Breaker
-from aswbridge.relay.factory import build_bridge
+from aswbridge.relay.factory import build_bridge, reload_partners
 from aswbridge.relay.routing import Link
 from aswbridge.samples.builder import certificate
 from aswbridge.store import SqliteStore
@@ -309,3 +312,86 @@ def test_a_disabled_partner_keeps_its_queue(tmp_path: Path) -> None:
     assert paused.received == [] and len(paused.waiting) == 1
     assert store.counts_by_side()["TH"]["pending"] == 1
     store.close()
+
+
+# --- joining at run time ------------------------------------------------------------
+
+
+def mesh_file(path: Path, partners: str) -> Path:
+    path.write_text(
+        '[bridge]\ncountry = "TH"\nstore = "th.db"\nallow_unsigned = true\n'
+        'pid_file = "relay.pid"\npoll_interval = 0.05\n'
+        '[local]\nmailbox = "th-box"\n' + partners, encoding="utf-8")
+    return path
+
+
+def test_a_reload_adds_changes_and_disables_partners_keeping_queues(tmp_path: Path) -> None:
+    path = mesh_file(tmp_path / "bridge.toml", '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\n')
+    bridge = build_bridge(load_config(path))
+    box, id_side = bridge.sides["local"], bridge.sides["ID"]
+    assert isinstance(box, FileboxSide)
+    (box.inbox / "my.xml").write_bytes(write(cert("TH", "MY", "th-my-early"), profile="asw"))
+    assert bridge.run_once().rejected == 1  # no partner for Malaysia yet: NO_ROUTE
+    mesh_file(path, '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\nenabled = false\n'
+                    '[[partners]]\ncountry = "MY"\nprofile = "ubl"\nmailbox = "my-box"\n')
+    reload_partners(bridge, load_config(path))
+    assert bridge.sides["ID"] is id_side  # unchanged address: the same transport
+    (box.inbox / "my2.xml").write_bytes(write(cert("TH", "MY", "th-my-late"), profile="asw"))
+    (box.inbox / "id.xml").write_bytes(write(cert("TH", "ID", "th-id-held"), profile="asw"))
+    report = bridge.run_once()
+    assert (report.pulled, report.delivered) == (2, 1)
+    (joined,) = (tmp_path / "my-box" / "out").glob("*.xml")
+    profile, message = read(joined.read_bytes())
+    assert profile == "ubl" and message.envelope.receiver.country == "MY"
+    assert bridge.store.counts_by_side()["ID"]["pending"] == 1  # held, not dead
+    mesh_file(path, '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\n')
+    reload_partners(bridge, load_config(path))  # Malaysia leaves, Indonesia is back
+    assert bridge.run_once().delivered == 1
+    assert len(list((tmp_path / "id-box" / "out").glob("*.xml"))) == 1
+    with pytest.raises(ConfigurationError):  # a mesh cannot become a two-party relay
+        reload_partners(bridge, parse_config(
+            {"bridge": {"country": "TH", "store": "x.db"}, "nsw": {"mailbox": "b"},
+             "unipass": {"url": "https://unipass.example/eco"}}, base_dir=tmp_path))
+    bridge.store.close()
+
+
+def test_a_partner_joins_a_running_relay_on_reload(tmp_path: Path) -> None:
+    """`aswbridge partners --reload` signals the running relay (SIGHUP): Malaysia, joining
+    in UBL, is served without a restart."""
+    path = mesh_file(tmp_path / "bridge.toml",
+                     '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\n')
+    relay = subprocess.Popen(
+        [sys.executable, "-m", "aswbridge", "run", "--config", str(path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path,
+    )
+    try:
+        pid_file = tmp_path / "relay.pid"
+        wait_for(pid_file.exists, "the relay writes its pid")
+        inbox = tmp_path / "th-box" / "in"
+        wait_for(inbox.is_dir, "the relay creates its mailbox")
+        (inbox / "id.xml").write_bytes(write(cert("TH", "ID", "th-id-run"), profile="asw"))
+        wait_for(lambda: any((tmp_path / "id-box" / "out").glob("*.xml")), "ID is served")
+        mesh_file(path, '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\n'
+                        '[[partners]]\ncountry = "MY"\nprofile = "ubl"\nmailbox = "my-box"\n')
+        done = subprocess.run(
+            [sys.executable, "-m", "aswbridge", "partners", "--config", str(path), "--reload"],
+            capture_output=True, timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        wait_for(lambda: (tmp_path / "my-box" / "in").is_dir(), "MY's mailbox is set up")
+        (inbox / "my.xml").write_bytes(write(cert("TH", "MY", "th-my-run"), profile="asw"))
+        wait_for(lambda: any((tmp_path / "my-box" / "out").glob("*.xml")), "MY is served")
+        (joined,) = (tmp_path / "my-box" / "out").glob("*.xml")
+        assert read(joined.read_bytes())[0] == "ubl"
+    finally:
+        relay.terminate()
+        _, err = relay.communicate(timeout=60)
+    assert relay.returncode == 0, err.decode()[-2000:]
+    assert b"Traceback" not in err and not (tmp_path / "relay.pid").exists()
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting: {what}"
+        time.sleep(0.05)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from aswbridge.config import Peer, load_config
+from aswbridge.errors import ConfigurationError
 
 
 def register(subparsers: Any) -> None:
@@ -22,6 +26,9 @@ def register(subparsers: Any) -> None:
     )
     partners.add_argument("--config", type=Path, required=True, help="bridge.toml")
     partners.add_argument("--format", choices=("text", "json"), default="text")
+    partners.add_argument("--reload", action="store_true",
+                          help="signal the running relay (its [bridge] pid_file) to take the"
+                          " file's partners, trust and keys again (SIGHUP)")
     partners.set_defaults(handler=partners_command)
 
 
@@ -51,6 +58,8 @@ def partners_command(args: argparse.Namespace) -> int:
     """Print the routing table."""
     config = load_config(args.config)
     rows = [_row(peer) for peer in config.peers()]
+    if args.reload:
+        _signal_relay(config.pid_file)
     local = next(row["side"] for row in rows if row["role"] == "local")
     routes = {
         row["country"]: row["side"] for row in rows if row["role"] == "partner"
@@ -71,3 +80,17 @@ def partners_command(args: argparse.Namespace) -> int:
           f" ({', '.join(sorted(routes)) or 'none'}); from a partner, to {local} (for"
           f" {config.country}); anything else is refused at its source with NO_ROUTE")
     return 0
+
+
+def _signal_relay(pid_file: Path | None) -> None:
+    """Send SIGHUP to the relay whose pid ``pid_file`` holds."""
+    if pid_file is None:
+        raise ConfigurationError("bridge.pid_file: required for --reload (or send the relay"
+                                 " SIGHUP yourself)")
+    try:
+        pid = int(pid_file.read_text(encoding="ascii").strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"bridge.pid_file: no running relay found through {pid_file}:"
+                                 f" {exc}") from None
+    print(f"relay {pid} signalled to reload {pid_file.name}'s configuration", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from aswbridge.config import RelayConfig, load_config, parse_config
 from aswbridge.errors import AswBridgeError, ConfigurationError
 from aswbridge.logs import escape, redact
 from aswbridge.store import InboxEntry, OutboxEntry, Store, open_store
+from aswbridge.transport.base import Side
 
 if TYPE_CHECKING:
     from aswbridge.relay.bridge import Bridge
@@ -32,7 +34,8 @@ def register(subparsers: Any) -> None:
         help="run the relay between an NSW and UNI-PASS",
         description="Run the relay. Give --config, or the quick-start flags --side, "
         "--nsw-url, --unipass-url and --store. SIGTERM finishes in-flight work and exits; "
-        "SIGHUP takes the trust anchors and signing key of --config again (rotation).",
+        "SIGHUP takes the trust anchors, the signing key and the partners of --config "
+        "again (rotation, a partner joining or leaving).",
     )
     run.add_argument("--config", type=Path, help="bridge.toml")
     run.add_argument("--side", metavar="CC", help="the local NSW's country (ISO alpha-2)")
@@ -195,11 +198,16 @@ def run_command(args: argparse.Namespace) -> int:
         store.close()
         raise
     bridge = build_bridge(config, store=store, signing=signing, metrics=metrics)
+    retired: list[Side] = []
+    pid_file = None if args.once else config.pid_file
+    if pid_file is not None:
+        _write_pid(pid_file)
     if args.config is not None and not args.once and hasattr(signal, "SIGHUP"):
         path = args.config
 
         def on_hangup(_signum: int, _frame: object) -> None:  # the work runs off the handler
-            threading.Thread(target=_reload, args=(bridge, path, metrics), name="reload").start()
+            threading.Thread(target=_reload, args=(bridge, path, metrics, retired),
+                             name="reload").start()
 
         signal.signal(signal.SIGHUP, on_hangup)
     try:
@@ -211,10 +219,20 @@ def run_command(args: argparse.Namespace) -> int:
     finally:
         if server is not None:
             server.close()
-        for side in bridge.sides.values():
+        for side in [*bridge.sides.values(), *retired]:
             side.close()
         bridge.store.close()
+        if pid_file is not None:
+            pid_file.unlink(missing_ok=True)
     return 0
+
+
+def _write_pid(path: Path) -> None:
+    """``[bridge] pid_file``: where ``aswbridge partners --reload`` finds this relay."""
+    try:
+        path.write_text(f"{os.getpid()}\n", encoding="ascii")
+    except OSError as exc:
+        raise ConfigurationError(f"bridge.pid_file: cannot write {path}: {exc.strerror}") from None
 
 
 def _monitoring(
@@ -236,17 +254,20 @@ def _monitoring(
     return metrics, MetricsServer(metrics, listen=config.metrics_listen)
 
 
-def _reload(bridge: Bridge, path: Path, metrics: Any = None) -> None:
-    """SIGHUP: take the [trust] anchors and signing key (and [pkcs11]) from the file again."""
-    from aswbridge.relay.factory import configured_trust, reload_keys
+def _reload(bridge: Bridge, path: Path, metrics: Any, retired: list[Side]) -> None:
+    """SIGHUP: take the [trust] anchors and signing key (and [pkcs11]) from the file again,
+    and the partners (added, changed, disabled); the sides no longer used go to
+    ``retired``, closed when the relay stops."""
+    from aswbridge.relay.factory import configured_trust, reload_keys, reload_partners
 
     try:
         config = load_config(path)
         signing = reload_keys(bridge, config)
         if metrics is not None:  # readiness and expiry follow the new key and anchors
             metrics.signing, metrics.trust = signing, configured_trust(config)[0]
+        retired += reload_partners(bridge, config, metrics)
     except AswBridgeError as exc:
-        log.error("reload refused, keeping the current keys and anchors: %s: %s",
+        log.error("reload refused, keeping what the relay had: %s: %s",
                   exc.code, exc.message)
 
 

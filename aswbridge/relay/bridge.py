@@ -151,12 +151,11 @@ class Bridge:
                      profile=named["nsw"], local=True),
                 Link(name="unipass", side=unipass, country="KR", profile=named["unipass"]),
             )
-        self.links: Mapping[str, Link] = {link.name: link for link in links}
-        if len(self.links) != len(links) or not any(link.local for link in links):
-            raise ConfigurationError("links: one local side, and side names used once")
-        self.sides: Mapping[str, Side] = {name: link.side for name, link in self.links.items()}
-        self.breakers = {name: Breaker(threshold=breaker_threshold, cooldown=breaker_cooldown)
-                         for name in self.links}
+        self._breaker_settings = (breaker_threshold, breaker_cooldown)
+        self.breakers: dict[str, Breaker] = {}
+        self.links: Mapping[str, Link] = {}
+        self.sides: Mapping[str, Side] = {}
+        self._install(links)
         self._turn = 0
         self.store = store
         self.country = country
@@ -168,7 +167,6 @@ class Bridge:
         self.workers = workers
         self._translate = translate
         self._notify = notify
-        self.profiles = {name: link.profile for name, link in self.links.items()}
         self._now = now
         self._stop = threading.Event()
         self._delivery = Delivery(
@@ -179,6 +177,39 @@ class Bridge:
             now=now,
             stopping=lambda: self._stop.is_set(),
         )
+
+    def _install(self, links: Sequence[Link]) -> None:
+        named = {link.name: link for link in links}
+        if len(named) != len(links) or [link.local for link in links].count(True) != 1:
+            raise ConfigurationError("links: one local side, and side names used once")
+        threshold, cooldown = self._breaker_settings
+        self.breakers = {name: self.breakers.get(name) or Breaker(threshold=threshold,
+                                                                  cooldown=cooldown)
+                         for name in named}
+        self.profiles = {name: link.profile for name, link in named.items()}
+        self.sides = {name: link.side for name, link in named.items()}
+        self.links = named
+
+    def relink(self, links: Sequence[Link]) -> list[Side]:
+        """Serve these sides from the next pass on (partners added, changed, disabled).
+
+        The local side keeps its name. Work in flight finishes on the sides it started
+        with; the queue of a side that is gone is held (its rows stay pending, never
+        dead) until a side of that name is back. Returns the sides no longer used, for
+        the caller to close once the pass in flight is over.
+
+        Raises:
+            ConfigurationError: no single local side, a name twice, or the local side
+                renamed (a two-party store and a mesh store name their sides apart).
+        """
+        local = next((link.name for link in links if link.local), None)
+        if local is None or local not in self.links or not self.links[local].local:
+            raise ConfigurationError(f"links: the local side must keep its name ({local})")
+        before = dict(self.sides)
+        self._install(links)
+        self._delivery.sides = self.sides
+        kept = {id(side) for side in self.sides.values()}
+        return [side for side in before.values() if id(side) not in kept]
 
     def reconfigure(self, *, translate: Translator, notify: Notifier | None) -> None:
         """Translate (verify, sign) and build failed receipts with these from now on:

@@ -110,7 +110,10 @@ class Delivery:
             self.store.release(row.message_id)
             return "released", None
         checkpoint("after_claim_before_send")
-        side = self.sides[row.dest]
+        side = self.sides.get(row.dest)
+        if side is None:  # the side was removed by a reload: its queue is held
+            self.store.release(row.message_id)
+            return "released", None
         try:
             if row.last_code == OutcomeUnknown.code and self._arrived(side, row):
                 log.info("%s: %s found delivered on lookup", row.dest, row.message_id)

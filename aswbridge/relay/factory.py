@@ -5,10 +5,9 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import attrs
 
 from aswbridge.config import Peer, RelayConfig, SideConfig, TrustConfig
 from aswbridge.errors import ConfigurationError
@@ -85,13 +84,44 @@ def _side_of(peer: Peer, config: RelayConfig) -> Side:
     return NswHttpSide(url=side.url, policy=_http_policy(side), name=peer.name)
 
 
-def build_links(config: RelayConfig) -> tuple[Link, ...]:
-    """The local side and the partners, each with its transport, as the relay routes."""
-    return tuple(
-        Link(name=peer.name, side=_side_of(peer, config), country=peer.country,
-             profile=peer.profile, local=peer.local, pull=peer.pull, enabled=peer.enabled)
-        for peer in config.peers()
-    )
+def build_links(config: RelayConfig, *, keep: Mapping[str, Link] | None = None,
+                metrics: RelayMetrics | None = None) -> tuple[Link, ...]:
+    """The local side and the partners, each with its transport, as the relay routes.
+
+    A side in ``keep`` (the running bridge's) whose address and transport settings are
+    unchanged keeps its transport; the others get new ones (counted by ``metrics``).
+    """
+    links = []
+    for peer in config.peers():
+        old = (keep or {}).get(peer.name)
+        reach = (peer.side, peer.profile, peer.local)
+        if old is not None and old.built_from == reach:
+            side = old.side
+        else:
+            side = _side_of(peer, config)
+            if metrics is not None:
+                from aswbridge.monitor import metered_side
+
+                side = metered_side(side, peer.name, metrics)
+        links.append(Link(name=peer.name, side=side, country=peer.country,
+                          profile=peer.profile, local=peer.local, pull=peer.pull,
+                          enabled=peer.enabled, built_from=reach))
+    return tuple(links)
+
+
+def reload_partners(bridge: Bridge, config: RelayConfig,
+                    metrics: RelayMetrics | None = None) -> list[Side]:
+    """Take the partners of ``config`` into a running ``bridge``: added, changed (a new
+    transport), removed or disabled (their queues held). Returns the sides no longer used.
+
+    Raises:
+        ConfigurationError: the new sides cannot be built, or the local side is renamed.
+    """
+    links = build_links(config, keep=bridge.links, metrics=metrics)
+    retired = bridge.relink(links)
+    log.info("reloaded: serving %s", ", ".join(
+        f"{link.name}{'' if link.enabled else ' (disabled)'}" for link in links))
+    return retired
 
 
 def build_sides(config: RelayConfig) -> tuple[Side, Side]:
@@ -238,14 +268,12 @@ def build_bridge(
             longest,
         )
     signing = signing or configured_signing(config)
-    links = build_links(config)
+    links = build_links(config, metrics=metrics)
     store = store or open_store(config.store, relay=True)
     if metrics is not None:
-        from aswbridge.monitor import metered_side, metered_store
+        from aswbridge.monitor import metered_store
 
         store = metered_store(store, metrics)
-        links = tuple(attrs.evolve(link, side=metered_side(link.side, link.name, metrics))
-                      for link in links)
     return Bridge(
         links=links,
         store=store,

@@ -45,6 +45,8 @@ class Link:
         pull: whether this bridge pulls from it (False: it only delivers to it, another
             bridge carries that direction).
         enabled: False holds its deliveries in the queue and stops pulling from it.
+        built_from: what the side was built from (the factory compares it on a reload
+            to keep an unchanged side's transport).
     """
 
     name: str
@@ -54,6 +56,7 @@ class Link:
     local: bool = False
     pull: bool = True
     enabled: bool = True
+    built_from: object = attrs.field(default=None, eq=False, repr=False)
 
 
 def route(links: Mapping[str, Link], source: str, message: Message) -> Link:
