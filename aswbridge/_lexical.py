@@ -113,18 +113,19 @@ def load_json(data: bytes | str, *, numbers: Callable[[str], Any] | None = None,
     """Parse untrusted JSON text: no duplicate keys, no NaN, nesting within ``max_depth``.
 
     ``numbers`` reads every number's text (default: integers as ``int``, the rest as
-    ``Decimal``). Raises ``invalid(reason)`` for text that is not such JSON, and
-    :class:`LimitExceeded` (``JSON_TOO_DEEP``) for deeper nesting.
+    ``float``, which never raises: ``1e999`` is infinity). Raises ``invalid(reason)``
+    for text that is not such JSON, and :class:`LimitExceeded` (``JSON_TOO_DEEP``) for
+    deeper nesting.
     """
     try:
         parsed = json.loads(data, object_pairs_hook=_unique(invalid),
-                            parse_float=numbers or Decimal, parse_int=numbers or int,
+                            parse_float=numbers or float, parse_int=numbers or int,
                             parse_constant=_no_constant)
     except RecursionError:
         parsed = None
     except MessageError:
         raise
-    except ValueError as exc:
+    except (ValueError, ArithmeticError) as exc:
         raise invalid(f"not valid JSON: {exc}") from None
     else:
         if _depth_within(parsed, max_depth):

@@ -115,17 +115,24 @@ FOUND = [
     # cryptography's InvalidVersion (not a ValueError) out of a KeyInfo certificate
     ("signed:unipass", "certificate-version-7", lambda s: _with_certificate_version(s, 7),
      "KEY_INFO_NOT_ALLOWED"),
+    # decimal.InvalidOperation out of a mailbox answer's number with a huge exponent
+    ("nsw-answer", "number-exponent-overflow",
+     lambda s: b"9999991e9999999999999999999999999999999999y99999999{", None),
 ]
 
 
 @pytest.mark.parametrize(("name", "change", "code"), [(f[0], f[2], f[3]) for f in FOUND],
                          ids=[f[1] for f in FOUND])
 def test_crashes_found_by_the_fuzzer_are_refused(
-    found: dict[str, Any], name: str, change: Any, code: str
+    found: dict[str, Any], name: str, change: Any, code: str | None
 ) -> None:
     from aswbridge.errors import AswBridgeError
 
     target, seeds = found[name]
+    data = change(seeds[0])
+    if code is None:  # the target contains the refusals itself: nothing else may escape
+        assert not isinstance(fuzz.check(target, data), BaseException)
+        return
     with pytest.raises(AswBridgeError) as refused:
-        target(change(seeds[0]))
+        target(data)
     assert refused.value.code == code
