@@ -26,6 +26,7 @@ from aswbridge.relay.factory import build_bridge, reload_partners
 from aswbridge.relay.routing import Link
 from aswbridge.samples.builder import certificate
 from aswbridge.store import SqliteStore
+from aswbridge.testing.mesh import MockMesh
 from aswbridge.testing.mocks import MockUnipass
 from aswbridge.transport.base import Delivered, Inbound, Outbound, RetryableTransportError
 from aswbridge.transport.filebox import FileboxSide
@@ -395,3 +396,42 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> Non
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting: {what}"
         time.sleep(0.05)
+
+
+# --- one carrier per direction ------------------------------------------------------
+
+
+def test_two_bridges_on_one_link_carry_every_message_once(tmp_path: Path) -> None:
+    """Korea's bridge and Indonesia's, both configured for the ID-KR link: each pulls only
+    from its own country's system (the sending side's bridge carries), so every
+    certificate and every customs answer crosses once, each way."""
+    with MockMesh.start(["ID"]) as mesh:
+        korea = build_bridge(parse_config({
+            "bridge": {"country": "KR", "store": str(tmp_path / "kr.db"),
+                       "allow_unsigned": True},
+            "local": {"profile": "unipass", "url": mesh["KR"].url},
+            "partners": [{"country": "ID", "url": mesh["ID"].url, "pull": False}],
+        }))
+        indonesia = build_bridge(parse_config({
+            "bridge": {"country": "ID", "store": str(tmp_path / "id.db"),
+                       "allow_unsigned": True},
+            "local": {"url": mesh["ID"].url},
+            "partners": [{"country": "KR", "profile": "unipass", "url": mesh["KR"].url,
+                          "pull": False}],
+        }))
+        for n in range(4):
+            mesh["ID"].send(cert("ID", "KR", f"id-kr-link-{n}"))
+            mesh["KR"].send(cert("KR", "ID", f"kr-id-link-{n}"))
+        for _ in range(30):
+            busy = [bridge.run_once().busy for bridge in (korea, indonesia)]
+            if not any(busy) and all(mesh[c].stats()["pending"] == 0 for c in mesh):
+                break
+        for country in ("ID", "KR"):
+            stats = mesh[country].stats()
+            assert stats["by_kind"] == {"certificate": 4, "response": 4}, country
+            assert stats["received"] == stats["distinct"] == 8, country  # once each
+        for bridge in (korea, indonesia):  # each took only what its own system sent
+            received = [e.detail for e in bridge.store.journal() if e.event == "received"]
+            assert len(received) == 8 and all("via local" in d for d in received), received
+        korea.store.close()
+        indonesia.store.close()
