@@ -3,6 +3,7 @@ timeline lines, and the exit status when a step does not happen."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from lxml import etree
 from aswbridge import _xml, samples
 from aswbridge.cli import main
 from aswbridge.demo import story
-from aswbridge.demo.diagram import sequence_svg
+from aswbridge.demo.diagram import MAX_WIDTH, MIN_LANE, sequence_svg
 from aswbridge.demo.forms import certificate_html
 from aswbridge.demo.timeline import Event, Step, Timeline, format_event
 
@@ -94,6 +95,60 @@ def test_the_diagram_is_well_formed_svg_with_escaped_labels() -> None:
     assert HOSTILE in texts and "A <step>" in texts and "set-up" not in texts
     assert "<script>" not in svg
     assert len(root.findall(".//{http://www.w3.org/2000/svg}line")) == 5 + 2  # lifelines, arrows
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+LANES = ["NSW-ID", "Bridge-ID", "NSW-VN", "NSW-TH", "Bridge-KR", "UNI-PASS", "NSW-CN", "NSW-JP"]
+LANES += ["NSW-MY", "NSW-SG", "NSW-PH", "NSW-BN", "NSW-KH", "NSW-LA"]
+LONG = (
+    "signature of TEST ONLY Ministry of Industry and Trade e-CO signer (VN) verified; "
+    "asw-eform.xsd valid; 7 business rules passed; translated to unipass-eco.xsd"
+)
+
+
+def crowded(count: int) -> etree._Element:
+    """A diagram of ``count`` lanes with a long arrow, a short one and a note on each lane."""
+    lanes = LANES[:count]
+    events = []
+    for i, lane in enumerate(lanes):
+        far, near = lanes[(i + count // 2) % count], lanes[(i + 1) % count]
+        events += [
+            Event(at=i, step=1, actor=lane, target=far, text="delivered certificate " + LONG),
+            Event(at=i, step=1, actor=lane, target=None, text=LONG, status="refused"),
+            Event(at=i, step=1, actor=far, target=near, text="acknowledged X-1", status="info"),
+        ]
+    svg = sequence_svg(events, [Step(number=1, title="Lanes", started=0.0)], lifelines=lanes)
+    return _xml.parse(svg.encode())
+
+
+@pytest.mark.parametrize("count", [3, 5, 8, 9, 10], ids=lambda n: f"{n}-lanes")
+def test_the_diagram_fits_a_common_screen_with_its_lanes_sized_to_the_width(count: int) -> None:
+    root = crowded(count)
+    width = int(root.get("width", "0"))
+    assert root.get("viewBox", "").split()[2] == str(width)
+    assert width <= MAX_WIDTH  # a 1280-pixel screen less the page's margins
+    lifelines = sorted(
+        float(e.get("x1", "0")) for e in root.iter(f"{SVG}line") if e.get("class") == "life"
+    )
+    gaps = [b - a for a, b in itertools.pairwise(lifelines)]
+    assert len(lifelines) == count and max(gaps) - min(gaps) < 0.5  # lanes of one width
+    assert min(gaps) >= MIN_LANE and lifelines[-1] < width
+    # every label and note, wrapped, stays inside the drawing (about 7 px a character)
+    for text in root.iter(f"{SVG}text"):
+        if text.get("text-anchor") != "middle":
+            continue
+        half = max(len(t.text or "") for t in text) * 7 / 2
+        x = float(text.get("x", "0"))
+        assert x - half >= 0 and x + half <= width, (text.get("class"), x, half)
+    for rect in root.iter(f"{SVG}rect"):
+        assert float(rect.get("x", "0")) + float(rect.get("width", "0")) <= width
+
+
+def test_past_the_narrowest_lane_the_diagram_grows_instead_of_crushing_its_lanes() -> None:
+    root = crowded(14)
+    assert int(root.get("width", "0")) > MAX_WIDTH
+    heads = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "head"]
+    assert len(heads) == 14 and all(float(r.get("width", "0")) >= MIN_LANE - 8 for r in heads)
 
 
 def test_a_timeline_line_says_when_who_what_and_how_long() -> None:

@@ -4,33 +4,67 @@ Lifelines left to right, one row per event: an arrow for a message (dashed for a
 answer such as an acknowledgement, red for a failure or a refusal), a box on the
 lifeline for a note (what a bridge checked, what a partner did), a band per step.
 Every text is escaped; each arrow and note carries its full text as a tooltip.
+
+The drawing fits :data:`MAX_WIDTH` pixels (a 1280-pixel screen, less the page's
+margins): the lanes share that width, and a label or a note may spread over its
+neighbours' lanes (each event has its own row) and wraps to the room it has. Only
+past :data:`MIN_LANE` pixels a lane does the drawing grow wider than the bound.
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Sequence
 from html import escape
 
+import attrs
+
 from aswbridge.demo.timeline import Event, Step
 
-__all__ = ["LIFELINES", "sequence_svg"]
+__all__ = ["LIFELINES", "MAX_WIDTH", "MIN_LANE", "sequence_svg"]
 
 #: The parties of the demo, left to right.
 LIFELINES = ("NSW-ID", "Bridge-ID", "UNI-PASS", "Bridge-VN", "NSW-VN")
 
+#: The widest drawing (pixels) while each lane has at least :data:`MIN_LANE`.
+MAX_WIDTH = 1200
+#: The narrowest lane (pixels): a lifeline's head and its name still fit.
+MIN_LANE = 104
 _LEFT = 64  # the time column
-_GAP = 250  # between lifelines
+_LANE = 250  # the widest lane
 _TOP = 56  # below the lifeline heads
 _LINE = 13  # text line height
-_CHARS = 40  # characters per label line
-_NOTE_W = 236
+_CHAR_W = 7.0  # the width of a character of the 11 px labels, generously
+_LABEL_W = 250  # the least room a label or a note gets, lanes permitting
 _COLOURS = {"ok": "#1f3b57", "info": "#5b6770", "failed": "#b3261e", "refused": "#b3261e"}
 _FILL = {"ok": "#e8f3ea", "info": "#eef1f4", "failed": "#fbe9e7", "refused": "#fbe9e7"}
 
 
-def _x(name: str, lifelines: Sequence[str]) -> float:
-    return _LEFT + _GAP / 2 + lifelines.index(name) * _GAP
+@attrs.frozen(kw_only=True)
+class _Layout:
+    """Where the lanes are: ``lane`` pixels each, right of the time column."""
+
+    lifelines: tuple[str, ...]
+    lane: float
+
+    @classmethod
+    def of(cls, lifelines: Sequence[str]) -> _Layout:
+        room = (MAX_WIDTH - _LEFT) / max(len(lifelines), 1)
+        return cls(lifelines=tuple(lifelines), lane=max(MIN_LANE, min(_LANE, room)))
+
+    @property
+    def width(self) -> int:
+        return math.ceil(_LEFT + self.lane * len(self.lifelines))
+
+    def x(self, name: str) -> float:
+        return _LEFT + self.lane / 2 + self.lifelines.index(name) * self.lane
+
+    def box(self, centre: float, want: float) -> tuple[float, float]:
+        """A box about ``centre`` at most ``want`` wide, moved to stay in the drawing."""
+        width = min(want, self.width - _LEFT - 4)
+        left = min(max(centre - width / 2, _LEFT + 2), self.width - 2 - width)
+        return left, width
 
 
 def _lines(text: str, width: int, most: int) -> list[str]:
@@ -71,7 +105,8 @@ def sequence_svg(
     body: list[str] = []
     y = _TOP + 10
     current = 0
-    width = _LEFT + _GAP * len(lifelines)
+    layout = _Layout.of(lifelines)
+    width = layout.width
     for event in shown:
         if event.step != current:
             current = event.step
@@ -85,12 +120,13 @@ def sequence_svg(
             y += 32
         colour = _COLOURS[event.status]
         if event.target is None:
-            lines = _lines(event.text, 34, 6)
+            left, box = layout.box(layout.x(event.actor), _LABEL_W - 14)
+            lines = _lines(event.text, int((box - 12) / _CHAR_W), 8)
             height = 8 + _LINE * len(lines)
-            x = _x(event.actor, lifelines)
+            x = left + box / 2
             body.append(
                 f"<g>{_tooltip(event)}"
-                f'<rect x="{x - _NOTE_W / 2:.1f}" y="{y:.1f}" width="{_NOTE_W}" '
+                f'<rect x="{left:.1f}" y="{y:.1f}" width="{box:.1f}" '
                 f'height="{height}" rx="4" fill="{_FILL[event.status]}" stroke="{colour}"/>'
                 + _text(x, y + 13, lines, class_="note", text_anchor="middle", fill=colour)
                 + "</g>"
@@ -98,8 +134,9 @@ def sequence_svg(
             body.append(_text(6, y + 13, [f"{event.at:.2f}s"], class_="time"))
             y += height + 10
             continue
-        lines = _lines(event.text, _CHARS, 2)
-        x1, x2 = _x(event.actor, lifelines), _x(event.target, lifelines)
+        x1, x2 = layout.x(event.actor), layout.x(event.target)
+        left, room = layout.box((x1 + x2) / 2, max(abs(x2 - x1) - 8, _LABEL_W))
+        lines = _lines(event.text, int(room / _CHAR_W), 3)
         label_y = y + _LINE - 2
         arrow_y = y + _LINE * len(lines) + 4
         dash = ' stroke-dasharray="5 4"' if event.status == "info" else ""
@@ -107,7 +144,7 @@ def sequence_svg(
         body.append(
             f"<g>{_tooltip(event)}"
             + _text(
-                (x1 + x2) / 2, label_y, lines, class_="label", text_anchor="middle", fill=colour
+                left + room / 2, label_y, lines, class_="label", text_anchor="middle", fill=colour
             )
             + f'<line x1="{x1:.1f}" y1="{arrow_y:.1f}" x2="{x2:.1f}" y2="{arrow_y:.1f}" '
             f'stroke="{colour}" stroke-width="1.4"{dash} marker-end="url(#{marker})"/></g>'
@@ -116,12 +153,13 @@ def sequence_svg(
         y = arrow_y + 14
     height = y + 16
     heads = []
+    head = min(124.0, layout.lane - 8)
     for name in lifelines:
-        x = _x(name, lifelines)
+        x = layout.x(name)
         heads.append(
             f'<line x1="{x:.1f}" y1="40" x2="{x:.1f}" y2="{height - 6:.1f}" class="life"/>'
-            f'<rect x="{x - 62:.1f}" y="8" width="124" height="30" rx="5" class="head"/>'
-            + _text(x, 28, [name], class_="headtext", text_anchor="middle")
+            f'<rect x="{x - head / 2:.1f}" y="8" width="{head:.1f}" height="30" rx="5" '
+            'class="head"/>' + _text(x, 28, [name], class_="headtext", text_anchor="middle")
         )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" '

@@ -38,6 +38,7 @@ table.steps td,table.steps th{border:1px solid #d5dbe1;padding:5px 8px;text-alig
 td.t{white-space:nowrap}
 .ok{color:#1f7a35;font-weight:600}.bad{color:#b3261e;font-weight:600}
 .diagram{overflow-x:auto;background:#fff;border:1px solid #d5dbe1;padding:8px}
+.diagram svg{display:block;margin:0 auto;max-width:100%;min-width:900px;height:auto}
 .card{background:#fff;border:1px solid #d5dbe1;border-radius:4px;padding:8px 12px;margin:8px 0}
 code,.mono{font:12px ui-monospace,monospace}
 ul.files{columns:2;font:12px ui-monospace,monospace;padding-left:18px}
