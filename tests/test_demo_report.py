@@ -12,10 +12,10 @@ import attrs
 import pytest
 from lxml import etree
 
-from aswbridge import _xml, samples
+from aswbridge import _xml, profiles, samples
 from aswbridge.cli import main
-from aswbridge.demo import story
-from aswbridge.demo.diagram import MAX_WIDTH, MIN_LANE, sequence_svg
+from aswbridge.demo import cast, story
+from aswbridge.demo.diagram import LIFELINES, MAX_WIDTH, MIN_LANE, sequence_svg
 from aswbridge.demo.forms import certificate_html
 from aswbridge.demo.timeline import Event, Step, Timeline, format_event
 
@@ -94,7 +94,8 @@ def test_the_diagram_is_well_formed_svg_with_escaped_labels() -> None:
     texts = " ".join(root.itertext())
     assert HOSTILE in texts and "A <step>" in texts and "set-up" not in texts
     assert "<script>" not in svg
-    assert len(root.findall(".//{http://www.w3.org/2000/svg}line")) == 5 + 2  # lifelines, arrows
+    lines = root.findall(".//{http://www.w3.org/2000/svg}line")
+    assert len(lines) == len(LIFELINES) + 2  # lifelines, arrows
 
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -133,11 +134,11 @@ def test_the_diagram_fits_a_common_screen_with_its_lanes_sized_to_the_width(coun
     gaps = [b - a for a, b in itertools.pairwise(lifelines)]
     assert len(lifelines) == count and max(gaps) - min(gaps) < 0.5  # lanes of one width
     assert min(gaps) >= MIN_LANE and lifelines[-1] < width
-    # every label and note, wrapped, stays inside the drawing (about 7 px a character)
+    # every label and note, wrapped, stays inside the drawing (7.5 px a character)
     for text in root.iter(f"{SVG}text"):
         if text.get("text-anchor") != "middle":
             continue
-        half = max(len(t.text or "") for t in text) * 7 / 2
+        half = max(len(t.text or "") for t in text) * 7.5 / 2
         x = float(text.get("x", "0"))
         assert x - half >= 0 and x + half <= width, (text.get("class"), x, half)
     for rect in root.iter(f"{SVG}rect"):
@@ -164,11 +165,11 @@ def test_a_timeline_line_says_when_who_what_and_how_long() -> None:
 def test_a_step_that_does_not_happen_fails_the_demo_and_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(story.Story, "kr_to_vn", lambda self: None)
+    monkeypatch.setattr(story.Story, "kr_to_asean", lambda self: None)
     status = main(["--log-json", "demo", "--out", str(tmp_path), "--no-report"])
     captured = capsys.readouterr()
     assert status == 1
-    assert "step 3 A Korean Form AK certificate travels to Viet Nam" in captured.err
+    assert "step 3 Korea's bridge routes certificates to Viet Nam and Thailand" in captured.err
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert next(s["number"] for s in summary["steps"] if not s["ok"]) == 3
     assert not (tmp_path / "report.html").exists()
@@ -184,4 +185,31 @@ def test_a_second_run_into_the_same_folder_plays_the_story_again(
     monkeypatch.undo()
     assert main(["demo", "--out", str(tmp_path), "--no-report"]) == 0, capsys.readouterr().err
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["ok"] and summary["stats"]["UNI-PASS"]["distinct"] == 3
+    assert summary["ok"] and summary["stats"]["UNI-PASS"]["distinct"] == 4
+
+
+SHIPPED = ["asw", "ubl", "unipass"]
+
+
+def test_china_s_profile_package_is_found_in_the_checkout_and_registered_for_a_run_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cast.profiles, "names", lambda: SHIPPED)  # as if not installed
+    china = cast.china_profile()
+    assert china.name == "cn" and china.register is not None
+    assert china.register.name == "cn" and "examples/profile_cn" in china.how
+    monkeypatch.undo()
+    profiles.register(china.register)
+    assert profiles.get("cn") is china.register
+    profiles.unregister("cn")
+    assert "cn" not in profiles.names()
+
+
+def test_without_its_package_china_speaks_the_shipped_ubl_and_the_demo_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cast, "PACKAGE", tmp_path / "nowhere")
+    monkeypatch.setattr(cast.profiles, "names", lambda: SHIPPED)
+    china = cast.china_profile()
+    assert (china.name, china.register) == ("ubl", None)
+    assert "not at hand" in china.how and "ubl" in china.how

@@ -6,10 +6,11 @@
     result = run_demo(Path("demo-output"))
     assert result.ok, result.failed
 
-It creates a throwaway TEST-ONLY PKI, starts a mock NSW for Indonesia, a mock UNI-PASS
-and a mock NSW for Viet Nam on loopback, builds one bridge per NSW from a TOML
-configuration (SQLite store, HTTP transports, trust anchors, the bridge's signing key),
-and plays the story of :mod:`aswbridge.demo.story`. It prints a timeline, writes every
+It creates a throwaway TEST-ONLY PKI, starts a mock UNI-PASS and mock NSWs for
+Indonesia, Viet Nam, Thailand, China and Japan on loopback, builds Korea's bridge and
+Indonesia's from TOML configurations (SQLite stores, HTTP transports, per-country trust
+anchors, the bridge's signing key; see :mod:`aswbridge.demo.stage`), and plays the story
+of :mod:`aswbridge.demo.story`. It prints a timeline, writes every
 exchanged message to the output folder, the library's log to ``demo.log``, a summary to
 ``summary.json`` and an HTML report to ``report.html``.
 """

@@ -25,7 +25,9 @@ from aswbridge.demo.timeline import Event, Step
 __all__ = ["LIFELINES", "MAX_WIDTH", "MIN_LANE", "sequence_svg"]
 
 #: The parties of the demo, left to right.
-LIFELINES = ("NSW-ID", "Bridge-ID", "UNI-PASS", "Bridge-VN", "NSW-VN")
+LIFELINES = (
+    "NSW-ID", "Bridge-ID", "UNI-PASS", "Bridge-KR", "NSW-VN", "NSW-TH", "NSW-CN", "NSW-JP",
+)
 
 #: The widest drawing (pixels) while each lane has at least :data:`MIN_LANE`.
 MAX_WIDTH = 1200
@@ -35,7 +37,7 @@ _LEFT = 64  # the time column
 _LANE = 250  # the widest lane
 _TOP = 56  # below the lifeline heads
 _LINE = 13  # text line height
-_CHAR_W = 7.0  # the width of a character of the 11 px labels, generously
+_CHAR_W = 7.6  # the width of a character of the 11 px labels (digits are wide)
 _LABEL_W = 250  # the least room a label or a note gets, lanes permitting
 _COLOURS = {"ok": "#1f3b57", "info": "#5b6770", "failed": "#b3261e", "refused": "#b3261e"}
 _FILL = {"ok": "#e8f3ea", "info": "#eef1f4", "failed": "#fbe9e7", "refused": "#fbe9e7"}

@@ -128,6 +128,7 @@ class RecordingSide:
         self.partner = partner
         self._watch = watch
         self.failures: dict[str, list[str]] = {}
+        self.pulled: list[str] = []
 
     def _out(self, text: str, **kw: object) -> None:
         self._watch.event(actor=self.bridge, target=self.partner, text=text, **kw)
@@ -173,6 +174,7 @@ class RecordingSide:
         started = time.perf_counter()
         inbound = self.inner.fetch(ref)
         took = _ms(started)
+        self.pulled.append(inbound.message_id)
         file = self._watch.archive.write(
             sender=self.partner,
             receiver=self.bridge,
@@ -217,6 +219,12 @@ class RecordingSide:
         self.inner.close()
 
 
+def _schema(schema: str | Path) -> str:
+    """A profile's schema as the reader knows it: a shipped one by its place among the
+    shipped schemas, a package's own by its file name."""
+    return Path(schema).name if Path(schema).is_absolute() else str(schema)
+
+
 def rules_of(message: Message) -> int:
     """How many business rules apply to ``message`` (its document's and the envelope's)."""
     doc = message.document
@@ -257,9 +265,9 @@ def recording_translator(*, inner: Translator, bridge: str, watch: Watch) -> Tra
             actor=bridge,
             target=None,
             text=(
-                f"signature of {who} verified; {src.schema} valid; "
+                f"signature of {who} verified; {_schema(src.schema)} valid; "
                 f"{rules_of(message)} business rules passed; "
-                f"translated to {dst.schema}, signed by the bridge"
+                f"translated to {_schema(dst.schema)}, signed by the bridge"
             ),
             duration_ms=took,
         )

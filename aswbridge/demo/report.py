@@ -101,7 +101,7 @@ def render_report(*, timeline: Timeline, story: Story, seconds: float) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>aswbridge demo report</title>",
         f"<style>{_CSS}{FORM_CSS}</style></head><body><main>",
-        "<h1>aswbridge demo: e-CO exchange between ASEAN NSWs and UNI-PASS</h1>",
+        "<h1>aswbridge demo: a regional e-CO exchange, bridge to bridge</h1>",
         f"<div>Run {escape(when)} · {seconds:.1f} s · {verdict}</div>",
         '<div class="banner">The partners are mock services on loopback and every key and '
         "certificate comes from a throwaway <b>TEST ONLY</b> PKI made for this run. "

@@ -149,7 +149,7 @@ class Timeline:
                 file=file,
             )
             self.events.append(event)
-        self.say(format_event(event))
+            self.say(format_event(event))  # whole lines, though the sides work in parallel
         return event
 
 

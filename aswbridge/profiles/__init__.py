@@ -16,7 +16,7 @@ from lxml import etree
 from aswbridge.errors import ConfigurationError, SchemaError
 from aswbridge.profiles.base import Profile
 
-__all__ = ["Profile", "detect", "get", "names", "register"]
+__all__ = ["Profile", "detect", "get", "names", "register", "unregister"]
 
 _BUILTIN = {
     "asw": "aswbridge.profiles.asw",
@@ -29,6 +29,12 @@ _REGISTERED: dict[str, Profile] = {}
 def register(profile: Profile) -> None:
     """Register a profile object under its name (for tests and embedding hosts)."""
     _REGISTERED[profile.name] = profile
+
+
+def unregister(name: str) -> None:
+    """Forget a profile registered with :func:`register` (an installed or shipped one of
+    that name is found again by the next :func:`get`)."""
+    _REGISTERED.pop(name, None)
 
 
 @functools.cache
