@@ -74,7 +74,6 @@ class Range:
             except ConfigurationError as exc:
                 raise argparse.ArgumentTypeError(exc.message.removeprefix(f"{name}: ")) from None
 
-        convert.__name__ = str(self)  # argparse names the type in its message
         return convert
 
 

@@ -180,6 +180,18 @@ def test_hostile_entries_are_quarantined_with_an_escaped_reason(
     assert Path("/etc/passwd").exists()
 
 
+def test_an_entry_that_cannot_be_quarantined_is_skipped_not_fatal(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    box = FileboxSide(root=tmp_path / "box", durable=False)
+    box.quarantine.write_bytes(b"")  # a file where the folder should be: no move possible
+    os.mkfifo(box.inbox / "fifo.xml")
+    (box.inbox / "good.xml").write_bytes(body("c-1"))
+    with caplog.at_level(logging.WARNING, logger="aswbridge.transport.filebox"):
+        assert box.pending() == ["good.xml"]
+    assert (box.inbox / "fifo.xml").is_fifo() and "cannot be quarantined" in caplog.text
+
+
 def test_fifty_undecodable_names_do_not_block_a_valid_file(tmp_path: Path) -> None:
     box = FileboxSide(root=tmp_path / "box", durable=False)
     for n in range(50):

@@ -394,16 +394,16 @@ def dead_list_command(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([_entry(r) for r in rows] + [_refused(e) for e in refused], indent=2))
         return 0
-    for row in rows:
-        print(
+    for row in rows:  # a partner's text, escaped: one dead letter, one line
+        print(escape(redact(
             f"{row.message_id}  {row.kind} to {row.dest}  after {row.attempts} attempt(s)"
             f"  {row.last_code}: {row.last_error}"
-        )
+        )))
     for entry in refused:
-        print(
+        print(escape(
             f"{entry.message_id}  {entry.kind} from {entry.sender} via {entry.source}"
             f"  refused on receipt  {entry.code}: {entry.reason}"
-        )
+        ))
     if not rows and not refused:
         print("no dead letters")
     return 0

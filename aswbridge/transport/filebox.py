@@ -147,13 +147,18 @@ class FileboxSide:
             for entry in scan:
                 if not _visible(entry.name):
                     continue
-                with contextlib.suppress(FileNotFoundError):
+                try:
                     reason = _not_a_message(entry)
                     if reason is None:
                         entries.append((entry.stat(follow_symlinks=False).st_mtime_ns,
                                         entry.name))
                     else:
                         self._quarantine(entry.name, reason)
+                except FileNotFoundError:  # taken away since the listing
+                    continue
+                except OSError as exc:  # cannot move it aside: skip it, serve the others
+                    log.warning("%s mailbox: in/%s skipped, cannot be quarantined: %s",
+                                self.name, escape(entry.name), exc.strerror)
         entries.sort()
         return [name for _, name in entries[: max(1, limit)]]
 
