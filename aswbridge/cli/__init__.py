@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from aswbridge.errors import AswBridgeError, ConfigurationError
+from aswbridge.logs import escape
 
 #: Modules under aswbridge.cli that contribute sub-commands, in help order.
 COMMAND_MODULES = ("translate", "relay", "mesh", "security", "mock", "sample", "demo")
@@ -60,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = exc.problems
         if len(problems) > 1 or any(p.path or p.code != exc.code for p in problems):
             for problem in problems:
-                print(problem, file=sys.stderr)
+                print(escape(str(problem)), file=sys.stderr)
         return _fail(EXIT_REFUSED, exc.code, exc.message)
     except KeyboardInterrupt:
         logging.getLogger("aswbridge").warning("interrupted")
@@ -76,7 +77,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(status: int, code: str, message: str) -> int:
-    from aswbridge.logs import escape
-
     print(f"aswbridge: {code}: {escape(message)}", file=sys.stderr)
     return status
