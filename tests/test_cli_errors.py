@@ -118,6 +118,10 @@ CASES = {
     "run-poll-interval-nan": Case(
         lambda t: [*quick_run(str(t / "r.db")), "--poll-interval", "nan"],
         "USAGE", 2, "--poll-interval"),
+    "run-bad-url-with-credentials": Case(
+        lambda t: ["run", "--once", "--side", "TH", "--nsw-url", "http://bob:hunter2@h:0/x",
+                   "--unipass-url", "http://h/y", "--store", str(t / "r.db")],
+        "CONFIGURATION", 2, "http://***@h:0/x"),
     "run-side-unknown-country": Case(
         lambda t: ["run", "--once", "--side", "QQ", "--nsw-url", "http://h/x",
                    "--unipass-url", "http://h/y", "--store", str(t / "r.db")],

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from aswbridge.errors import AswBridgeError, ConfigurationError
-from aswbridge.logs import escape
+from aswbridge.logs import escape, redact
 
 #: Modules under aswbridge.cli that contribute sub-commands, in help order.
 COMMAND_MODULES = ("translate", "relay", "mesh", "security", "mock", "sample", "demo")
@@ -77,5 +77,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(status: int, code: str, message: str) -> int:
-    print(f"aswbridge: {code}: {escape(message)}", file=sys.stderr)
+    print(f"aswbridge: {code}: {escape(redact(message))}", file=sys.stderr)
     return status
