@@ -62,15 +62,16 @@ def extension(cls: type[Any], entries: list[Entry]) -> Group:
     ]))]))
 
 
-def message(cls: type[Any], convention: list[Entry], entries: list[Entry]) -> Table:
+def message(cls: type[Any], convention: list[Entry], body: list[Entry]) -> Table:
     """The table of a whole message: the envelope and the document's ``convention``
-    fields in the document's extension, then the document's ``entries``."""
+    fields (of ``cls``) in the document's extension, then the ``body`` (entries of
+    :class:`~aswbridge.model.Message`)."""
     return Table(m.Message, [
         extension(m.Message, [
             Group("asx:Envelope", Table(m.Message, [Inline("envelope", ENVELOPE)])),
             Inline("document", Table(cls, convention)),
         ]),
-        Inline("document", Table(cls, entries)),
+        *body,
     ])
 
 
@@ -203,7 +204,7 @@ CERTIFICATE = message(m.Certificate, [
     Inline("certification", Table(m.Certification, [
         Leaf("date", "asx:CertificationDate", "Date"),
     ])),
-], [
+], [Inline("document", Table(m.Certificate, [
     Fixed("cbc:UBLVersionID", "2.4"),
     Fixed("cbc:CustomizationID", CUSTOMIZATION + "certificate"),
     Leaf("id", "cbc:ID", "Identifier"),
@@ -246,16 +247,12 @@ CERTIFICATE = message(m.Certificate, [
                 m.Certification, [Leaf("officer", "cbc:Name", "Name")]))])),
         ])),
     ])),
-])
+]))])
 
 
 # --- answers: ApplicationResponse ---------------------------------------------------------
 
-RECEIPT_STATUS = asw.RECEIPT_STATUS  # UNTDID 4343, as UBL application responses use it
-PREFERENCE = asw.PREFERENCE
-VERIFICATION_RESULT = asw.VERIFICATION_RESULT
-FINDING_RESULT = asw.FINDING_RESULT
-
+# Status codes are UNTDID 4343, as UBL application responses use them (the asw spellings).
 ENDPOINT_PARTY = Table(m.Endpoint, [
     Leaf("system", "cbc:EndpointID", "Identifier"),
     Group("cac:PostalAddress", Table(m.Endpoint, [_country()])),
@@ -271,11 +268,7 @@ def _answer(kind: str, cls: type[Any], convention: list[Entry], issue_date: Leaf
     header: list[Entry] = [] if envelope_date else [issue_date]
     if note:
         header.append(Leaf(note, "cbc:Note", "Remarks"))
-    return Table(m.Message, [
-        extension(m.Message, [
-            Group("asx:Envelope", Table(m.Message, [Inline("envelope", ENVELOPE)])),
-            Inline("document", Table(cls, convention)),
-        ]),
+    return message(cls, convention, [
         Fixed("cbc:UBLVersionID", "2.4"),
         Fixed("cbc:CustomizationID", CUSTOMIZATION + kind),
         Inline("envelope", Table(m.Envelope, [
@@ -306,7 +299,7 @@ RECEIPT = _answer("receipt", m.Receipt, [
     Leaf("certificate_id", "asx:CertificateID", "Identifier"),
 ], Leaf("created_at", "cbc:IssueDate", "Date", derived=True), [
     Group("cac:Response", Table(m.Receipt, [
-        Leaf("status", "cbc:ResponseCode", "ReceiptStatus", RECEIPT_STATUS, doc="UNTDID 4343"),
+        Leaf("status", "cbc:ResponseCode", "ReceiptStatus", asw.RECEIPT_STATUS, doc="UNTDID 4343"),
         Leaf("reason", "cbc:Description", "Remarks"),
         Leaf("reason_code", "cac:Status/cbc:StatusReasonCode", "Identifier"),
     ])),
@@ -322,7 +315,7 @@ RESPONSE = _answer("response", m.Response, [], Leaf("decision_date", "cbc:IssueD
     Node("decisions", "cac:LineResponse", Table(m.ItemDecision, [
         Leaf("number", "cac:LineReference/cbc:LineID", "ItemNumber"),
         Group("cac:Response", Table(m.ItemDecision, [
-            Leaf("preference", "cbc:ResponseCode", "PreferenceCode", PREFERENCE,
+            Leaf("preference", "cbc:ResponseCode", "PreferenceCode", asw.PREFERENCE,
                  doc="UNTDID 4343"),
             Leaf("reason", "cbc:Description", "Remarks"),
         ])),
@@ -342,14 +335,14 @@ VERIFICATION_REQUEST = _answer("verification_request", m.VerificationRequest, [
 VERIFICATION_REPLY = _answer("verification_reply", m.VerificationReply, [],
                              Leaf("reply_date", "cbc:IssueDate", "Date"), [
     Group("cac:Response", Table(m.VerificationReply, [
-        Leaf("result", "cbc:ResponseCode", "VerificationResult", VERIFICATION_RESULT),
+        Leaf("result", "cbc:ResponseCode", "VerificationResult", asw.VERIFICATION_RESULT),
     ])),
     _reference(m.VerificationReply),
     Node("replying_authority", "cac:IssuerParty", AUTHORITY),
     Node("findings", "cac:LineResponse", Table(m.ItemFinding, [
         Leaf("number", "cac:LineReference/cbc:LineID", "ItemNumber"),
         Group("cac:Response", Table(m.ItemFinding, [
-            Leaf("result", "cbc:ResponseCode", "FindingResult", FINDING_RESULT),
+            Leaf("result", "cbc:ResponseCode", "FindingResult", asw.FINDING_RESULT),
             Leaf("remarks", "cbc:Description", "Remarks"),
         ])),
     ])),

@@ -209,8 +209,12 @@ def generate(profile: Profile) -> str:
 def main() -> None:
     """Print the XSD of the profile named on the command line."""
     from aswbridge.profiles import get
+    from aswbridge.profiles.standard import StandardProfile
 
-    sys.stdout.write(generate(get(sys.argv[1])))
+    profile = get(sys.argv[1])
+    if isinstance(profile, StandardProfile):
+        sys.exit(f"profile {profile.name} is checked by its official schemas; none is generated")
+    sys.stdout.write(generate(profile))
 
 
 if __name__ == "__main__":
