@@ -234,12 +234,13 @@ def test_a_reload_with_an_unusable_key_keeps_the_running_one(
     try:
         running = bridge._translate
         pin_file.write_text(WRONG_PIN)  # SIGHUP runs this in a thread
-        _reload(bridge, path)
+        retired: list[object] = []
+        _reload(bridge, path, None, retired)  # type: ignore[arg-type]
         assert bridge._translate is running
-        assert "reload refused, keeping the current keys and anchors: PKCS11_PIN" in caplog.text
+        assert "reload refused, keeping what the relay had: PKCS11_PIN" in caplog.text
         assert WRONG_PIN not in caplog.text and PIN not in caplog.text
         pin_file.write_text(PIN)
-        _reload(bridge, path)
+        _reload(bridge, path, None, retired)  # type: ignore[arg-type]
         assert bridge._translate is not running
     finally:
         bridge.store.close()
