@@ -1,9 +1,10 @@
-"""The Bridge: pull from both sides, verify, dedup, translate, queue, deliver, durably.
+"""The Bridge: pull from every side, verify, dedup, route, translate, queue, deliver, durably.
 
 One pass (:meth:`Bridge.run_once`):
 
-1. **pull** each side's pending messages. Each one is read once, through the pipeline:
-   verified, decoded and translated to the other side's profile. Identity (sender,
+1. **pull** each side's pending messages (the sides in parallel). Each one is read once,
+   through the pipeline: verified, decoded, routed by its verified receiver
+   (:mod:`aswbridge.relay.routing`) and translated to that side's profile. Identity (sender,
    message id), routing and the dedup digest come from that verified message, never from
    the wire; a transport's own metadata (a header naming a message id or sender) must
    agree with it or the message is refused (``MESSAGE_ID_MISMATCH``, ``SENDER_MISMATCH``).
@@ -23,10 +24,12 @@ One pass (:meth:`Bridge.run_once`):
    schedules the next attempt in the row, from the retry policy; a rejection, or the end of
    the retry horizon, dead-letters it. After an unknown outcome the next attempt first asks
    the receiver (``track``) and resends the same bytes only if it does not have them.
+   The rows are shared between the sides in turn, and a side whose circuit breaker is
+   open (:mod:`aswbridge.relay.breaker`) gets none: its messages wait, pending.
 
 A hostile partner hurts only itself: whatever one side's listing raises (a transport
 error, an answer nested too deep to read, a bug) costs that side this pass, and whatever
-fetching or reading one message raises leaves that message waiting; the other side, and
+fetching or reading one message raises leaves that message waiting; the other sides, and
 the other messages, are served as usual.
 
 A crash at any point loses nothing: an un-recorded message is still pending at its source;
@@ -80,12 +83,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aswbridge.relay")
 
-#: The code of a verified message whose id its sender already used for other content.
-ID_REUSED = IdReused.code
-
 
 class Bridge:
-    """Composes the NSW side, the UNI-PASS side, the pipeline and the store.
+    """Composes the local side and its partners (two-party: the NSW and UNI-PASS), the
+    pipeline and the store.
 
     Args:
         nsw: the NSW side (speaks the ``asw`` profile unless ``profiles`` says otherwise).
@@ -315,7 +316,7 @@ class Bridge:
                 checkpoint("after_record_before_ack")
         if outcome == "duplicates" and seen.digest not in (content, digest(inbound.body)):
             return self._refuse(
-                side_name, side, inbound, code=ID_REUSED, content=content,
+                side_name, side, inbound, code=IdReused.code, content=content,
                 translation=translation,
                 reason=f"message id {message_id} from {sender} was already used for other"
                 f" content (sha256 {seen.digest[:16]}); this content (sha256 {content[:16]})"

@@ -18,7 +18,6 @@ log = logging.getLogger("aswbridge.relay")
 
 #: The profile each side speaks.
 PROFILE_OF = {"nsw": "asw", "unipass": "unipass"}
-OTHER_SIDE = {"nsw": "unipass", "unipass": "nsw"}
 _DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 
 
