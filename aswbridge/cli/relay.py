@@ -254,7 +254,8 @@ def _monitoring(
     return metrics, MetricsServer(metrics, listen=config.metrics_listen)
 
 
-def _reload(bridge: Bridge, path: Path, metrics: Any, retired: list[Side]) -> None:
+def _reload(bridge: Bridge, path: Path, metrics: Any = None,
+            retired: list[Side] | None = None) -> None:
     """SIGHUP: take the [trust] anchors and signing key (and [pkcs11]) from the file again,
     and the partners (added, changed, disabled); the sides no longer used go to
     ``retired``, closed when the relay stops."""
@@ -265,10 +266,18 @@ def _reload(bridge: Bridge, path: Path, metrics: Any, retired: list[Side]) -> No
         signing = reload_keys(bridge, config)
         if metrics is not None:  # readiness and expiry follow the new key and anchors
             metrics.signing, metrics.trust = signing, configured_trust(config)[0]
-        retired += reload_partners(bridge, config, metrics)
     except AswBridgeError as exc:
-        log.error("reload refused, keeping what the relay had: %s: %s",
+        log.error("reload refused, keeping the current keys and anchors: %s: %s",
                   exc.code, exc.message)
+        return
+    try:
+        gone = reload_partners(bridge, config, metrics)
+    except AswBridgeError as exc:
+        log.error("reload of the partners refused, keeping the current ones: %s: %s",
+                  exc.code, exc.message)
+        return
+    if retired is not None:
+        retired += gone
 
 
 # --- status -------------------------------------------------------------------------
