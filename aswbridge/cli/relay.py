@@ -267,7 +267,7 @@ def _reload(bridge: Bridge, path: Path, metrics: Any = None,
         if metrics is not None:  # readiness and expiry follow the new key and anchors
             metrics.signing, metrics.trust = signing, configured_trust(config)[0]
     except AswBridgeError as exc:
-        log.error("reload refused, keeping the current keys and anchors: %s: %s",
+        log.error("reload refused, keeping what the relay had: %s: %s",
                   exc.code, exc.message)
         return
     try:
