@@ -55,6 +55,13 @@ def _sibling_errors_at_the_caps() -> bytes:
     return data[:start] + item * 97 + data[end:]
 
 
+def _siblings_in_a_small_document() -> bytes:
+    """9,900 empty items side by side: under 10,000 elements, children are not capped."""
+    data = _asw(1)
+    at = data.index(b"<GoodsItem>")
+    return data[:at] + b"<GoodsItem/>" * 9_900 + data[at:]
+
+
 def _every_value_wrong() -> bytes:
     data = _asw(980)
     return data[:40] + re.sub(rb">[^<]+</", b">#</", data[40:])
@@ -72,6 +79,7 @@ MESSAGES: dict[str, tuple[Callable[[], bytes], str]] = {
     "8 MB: 600k attributes on one element": (_attributes_on_one_element, "asw"),
     "8 bad attributes on every element": (_attributes_everywhere, "asw"),
     "96k sibling schema errors (at the caps)": (_sibling_errors_at_the_caps, "asw"),
+    "9.9k sibling errors, small document": (_siblings_in_a_small_document, "asw"),
     "every value wrong, 980 items": (_every_value_wrong, "asw"),
     'canonical amount "1e999999999"': (lambda: _canonical("1e999999999"), "canonical"),
     "canonical amount of 8M digits": (lambda: _canonical("9" * 8_000_000), "canonical"),
