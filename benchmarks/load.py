@@ -13,11 +13,17 @@ checked is what the mock partners saw, by message id.
   the relay's ``workers``).
 * ``--growth N``: bytes per certificate (with its customs response, both inbox rows and
   the journal) in each PostgreSQL table and in a SQLite file.
+* ``--hostile N``: N valid signed certificates from the NSW alone, then mixed with 2N
+  attacks (entity bombs, external entities, deep nesting, oversized bodies, bytes that are
+  not XML, forgeries, unsigned certificates): the valid ones' rate in both runs (the target:
+  at least half the clean rate under the flood), every attack refused at its source but
+  those over the size cap, which the relay will not read and so leaves waiting there.
 * ``--soak S``: S seconds of steady traffic through one relay: file descriptors, sockets
   and store size at the start and the end.
 
 Usage: ``python benchmarks/load.py [--quick] [--chaos N] [--memory N] [--backlog N]
-[--growth N] [--soak S] [--only NAME ...]``. Without ``--only``, everything but the soak.
+[--growth N] [--hostile N] [--soak S] [--only NAME ...]``. Without ``--only``, everything
+but the soak.
 """
 
 from __future__ import annotations
@@ -224,6 +230,87 @@ def growth(folder: Path, pg: Postgres, size: int) -> dict[str, Any]:
     return result
 
 
+def _hostile_bodies(signed: list[bytes], count: int) -> list[bytes]:
+    """``count`` attacks, cycling through entity bombs, external entities, deep nesting,
+    a body past the size limit, bytes that are not XML, forgeries (a signed certificate
+    changed after signing) and unsigned certificates."""
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+            + b"".join(b'<!ENTITY %s "&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;">'
+                       % ((chr(98 + i).encode(),) + (chr(97 + i).encode(),) * 10)
+                       for i in range(8))
+            + b"]><l>&i;</l>")
+    attacks = [
+        bomb,
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+        b"<a>" * 5000 + b"</a>" * 5000,
+        b"<x>" + b" " * (9 * 1024 * 1024) + b"</x>",
+        b"\x00\xff not xml at all",
+    ]
+    out = []
+    for i in range(count):
+        kind = i % 7
+        if kind < len(attacks):
+            out.append(attacks[kind])
+        elif kind == 5:  # a forgery: the signed bytes changed after signing
+            out.append(signed[i % len(signed)].replace(b"<", b"<!-- x --><", 1)
+                       .replace(b"KR", b"KP", 1))
+        else:
+            out.append(asw_certificates(1, f"unsigned-{i}")[0])
+    return out
+
+
+def hostile(folder: Path, valid: int, attacks: int) -> dict[str, Any]:
+    """Valid signed certificates alone, then mixed with ``attacks`` hostile messages from the
+    same NSW: the valid certificates' rate both ways, and every attack refused at its source.
+    The mocks run in this process (the attacks are put straight into the NSW's mailbox)."""
+    from aswbridge.pipeline import SigningKey, write
+    from aswbridge.samples.builder import certificate
+    from aswbridge.security import pki
+    from aswbridge.testing.mocks import MockNsw, MockUnipass
+
+    test_pki = pki.create(folder / "pki", countries=("TH", "KR"), bridge_country="TH")
+    key, cert, chain = test_pki.signer("TH")
+    th = SigningKey.from_files(key=str(key), cert=str(cert), chain=str(chain))
+    key, cert, chain = test_pki.signer("KR")
+    kr = SigningKey.from_files(key=str(key), cert=str(cert), chain=str(chain))
+    bridge_key, bridge_cert = test_pki.bridge
+    trust = (f'\n[trust]\nanchors = ["{test_pki.path}/TH", "{test_pki.path}/KR"]\n'
+             f'sign_key = "{bridge_key}"\nsign_cert = "{bridge_cert}"\n')
+    result: dict[str, Any] = {"valid": valid, "attacks": attacks}
+    for run, count in (("clean", 0), ("flood", attacks)):
+        signed = [write(certificate(exporter_country="TH", importing_country="KR",
+                                    name=f"hostile-{run}-{i}"), profile="asw", signing=th)
+                  for i in range(valid)]
+        with MockNsw(country="TH") as nsw, MockUnipass(signing=kr) as unipass:
+            config = write_config(folder, f"hostile-{run}", store=str(folder / f"{run}.db"),
+                                  nsw=nsw.url, unipass=unipass.url, extra=trust)
+            relay = Relay(config, folder / f"hostile-{run}.log")
+            relay.start()
+            wait(lambda n=nsw: n.stats()["requests"] > 0, timeout=120)
+            bodies = _hostile_bodies(signed, count)
+            for i, body in enumerate(signed):  # one attack between valid certificates, or more
+                nsw.outbound(body)
+                for attack in bodies[i * count // valid:(i + 1) * count // valid]:
+                    nsw.mailbox.queue(message_id=f"attack-{run}-{id(attack)}-{i}",
+                                      kind="certificate", sender="TH", receiver="KR",
+                                      body=attack)
+            seconds = wait(lambda n=nsw, u=unipass: n.stats()["by_kind"].get("response", 0)
+                           >= valid and u.stats()["by_kind"].get("certificate", 0) >= valid,
+                           timeout=120 + valid * 2, every=0.02)
+            oversized = sum(1 for body in bodies if len(body) > 8 * 1024 * 1024)
+            wait(lambda n=nsw, o=oversized: n.stats()["pending"] <= o, timeout=120)
+            status = relay.stop()
+            stats = nsw.stats()
+            result[run] = {
+                "certificates_per_s": valid / seconds,
+                "delivered": unipass.stats()["by_kind"], "refused_at_source": stats["rejected"],
+                "left_waiting_over_the_size_cap": stats["pending"],
+                "exit_status": status, "peak_rss_mb": relay.peak_rss_mb,
+            }
+    result["ratio"] = result["flood"]["certificates_per_s"] / result["clean"]["certificates_per_s"]
+    return result
+
+
 def soak(folder: Path, seconds: float, *, rate: float = 5.0) -> dict[str, Any]:
     """``rate`` certificates/s for ``seconds`` through one relay: its descriptors, sockets
     and store size at the start and the end."""
@@ -265,12 +352,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", type=int, help="certificates through one relay (10000)")
     parser.add_argument("--backlog", type=int, help="certificates queued while down (5000)")
     parser.add_argument("--growth", type=int, help="certificates for the store's growth (500)")
+    parser.add_argument("--hostile", type=int, help="valid certificates in the flood (100)")
     parser.add_argument("--soak", type=float, help="seconds of steady traffic (off)")
     parser.add_argument("--only", nargs="+", default=[],
-                        choices=["chaos", "memory", "backlog", "growth", "soak"])
+                        choices=["chaos", "memory", "backlog", "growth", "hostile", "soak"])
     args = parser.parse_args(argv)
-    sizes = {"chaos": 50, "memory": 200, "backlog": 100, "growth": 100} if args.quick else {
-        "chaos": 1000, "memory": 10_000, "backlog": 5000, "growth": 500}
+    sizes = {"chaos": 50, "memory": 200, "backlog": 100, "growth": 100, "hostile": 20}
+    if not args.quick:
+        sizes = {"chaos": 1000, "memory": 10_000, "backlog": 5000, "growth": 500,
+                 "hostile": 100}
     for name in sizes:
         if getattr(args, name) is not None:
             sizes[name] = getattr(args, name)
@@ -287,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
                 report = backlog(folder, sizes["backlog"])
             elif name == "growth":
                 report = growth(folder, pg, sizes["growth"])
+            elif name == "hostile":
+                report = hostile(folder, sizes["hostile"], 2 * sizes["hostile"])
             else:
                 report = soak(folder, args.soak or 60.0)
             print(f"{name}: {report}", flush=True)
