@@ -330,7 +330,7 @@ def soak(folder: Path, seconds: float, *, rate: float = 5.0) -> dict[str, Any]:
             while sent < (now - start) * rate:
                 nsw.outbound(next(bodies))
                 sent += 1
-            if not samples or now - samples[-1][0] >= max(5.0, seconds / 20):
+            if not samples or now - start - samples[-1][0] >= max(5.0, seconds / 20):
                 fds = len(os.listdir(f"/proc/{pid}/fd"))
                 sockets = sum(1 for fd in os.listdir(f"/proc/{pid}/fd")
                               if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"))
@@ -342,7 +342,10 @@ def soak(folder: Path, seconds: float, *, rate: float = 5.0) -> dict[str, Any]:
     finally:
         nsw.close()
         unipass.close()
-    return {"seconds": seconds, "certificates": sent, "samples": samples}
+    return {"seconds": seconds, "certificates": sent,
+            "samples (seconds, descriptors, sockets, store bytes)": samples,
+            "descriptors": (samples[0][1], max(s[1] for s in samples), samples[-1][1]),
+            "sockets": (samples[0][2], max(s[2] for s in samples), samples[-1][2])}
 
 
 def main(argv: list[str] | None = None) -> int:
