@@ -352,3 +352,14 @@ def test_cli_pki_fingerprint(made: pki.Pki, capsys: pytest.CaptureFixture[str]) 
     assert status == 0
     assert f"SHA256 {fingerprint(cert)}" in out and "roles: bridge" in out
     assert cert.subject.rfc4514_string() in out
+
+
+@pytest.mark.usefixtures("only_security")
+def test_cli_translate_trust_options_without_trust_are_a_usage_error(
+    made: pki.Pki, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "co.xml"
+    source.write_bytes(sign_with(made, "ID", "authority"))
+    status, out, err = run(capsys, "translate", "--from", "asw", "--to", "unipass",
+                           "--pin", "KEMENDAG=" + "ab" * 32, str(source))
+    assert status == 2 and out == "" and "--pin, --bridge and --crl need --trust" in err

@@ -51,6 +51,8 @@ def trust_options(args: argparse.Namespace, **policy: Any) -> TrustOptions:
     """Build the store and policy the options name (no store without ``--trust``)."""
     from aswbridge.security import TrustStore, VerificationPolicy
 
+    if not args.trust and (args.pin or args.bridge or args.crl):
+        raise ConfigurationError("--pin, --bridge and --crl need --trust (nothing is verified)")
     pins: dict[str, str] = {}
     for item in args.pin:
         authority, sep, pin = item.partition("=")
