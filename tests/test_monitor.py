@@ -151,6 +151,8 @@ def test_metrics_count_per_partner_and_readyz_follows_the_store(
     assert (value(scrape, "aswbridge_partner_last_contact_timestamp_seconds",
                   partner="nsw") or 0) > time.time() - 60
     assert value(scrape, "aswbridge_store_up") == 1
+    assert value(scrape, "aswbridge_breaker_state", partner="unipass", state="closed") == 1
+    assert value(scrape, "aswbridge_breaker_state", partner="unipass", state="open") == 0
     assert unipass.stats()["by_kind"] == {"certificate": 6, "response": 3}  # as counted
     status, body = get(f"{base}/readyz")
     assert status == 200, body
@@ -300,6 +302,20 @@ def test_the_metrics_section_is_read_from_the_configuration() -> None:
         parse_config(data)
 
 
+def test_breaker_states_are_reported_one_hot(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / "relay.db") as store:
+        metrics = RelayMetrics(store=store)
+        assert not any(k[0] == "aswbridge_breaker_state"
+                       for k in samples(generate_latest(metrics.registry)))  # not wired
+        metrics.breakers = lambda: {"nsw": "closed", "unipass": "half_open"}
+        scrape = samples(generate_latest(metrics.registry))
+        states = {(dict(k[1])["partner"], dict(k[1])["state"]): v for k, v in scrape.items()
+                  if k[0] == "aswbridge_breaker_state"}
+        assert states == {("nsw", "closed"): 1, ("nsw", "open"): 0, ("nsw", "half_open"): 0,
+                          ("unipass", "closed"): 0, ("unipass", "open"): 0,
+                          ("unipass", "half_open"): 1}
+
+
 def test_a_closed_store_is_down_and_not_ready(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "relay.db")
     metrics = RelayMetrics(store=store)
@@ -320,7 +336,9 @@ def test_the_grafana_dashboard_uses_only_series_the_relay_serves(tmp_path: Path)
     )
     with SqliteStore(tmp_path / "relay.db") as store:
         served: set[str] = set()
-        for family in RelayMetrics(store=store).registry.collect():
+        metrics = RelayMetrics(store=store)
+        metrics.breakers = lambda: {"nsw": "closed"}
+        for family in metrics.registry.collect():
             suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"]}
             served.update(family.name + s for s in suffixes.get(family.type, [""]))
     used = {

@@ -198,6 +198,8 @@ def run_command(args: argparse.Namespace) -> int:
         store.close()
         raise
     bridge = build_bridge(config, store=store, signing=signing, metrics=metrics)
+    if metrics is not None:
+        metrics.breakers = lambda: {name: b.state for name, b in bridge.breakers.items()}
     retired: list[Side] = []
     pid_file = None if args.once else config.pid_file
     if pid_file is not None:

@@ -16,6 +16,7 @@ metric                                                    labels
 ``aswbridge_queue_depth``                                 partner, state
 ``aswbridge_queue_oldest_age_seconds``                    partner, state
 ``aswbridge_partner_up`` (last call answered)             partner
+``aswbridge_breaker_state`` (1 for the current state)      partner, state
 ``aswbridge_partner_last_contact_timestamp_seconds``      partner
 ``aswbridge_store_up``
 ``aswbridge_certificate_expiry_days``                     role (signing, anchor), subject
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,9 @@ class RelayMetrics:
         self.store = store
         self.signing = signing
         self.trust = trust
+        #: Each partner's circuit-breaker state (``closed``, ``open``, ``half_open``), read
+        #: at scrape time; set by whoever runs the relay (None: not reported).
+        self.breakers: Callable[[], Mapping[str, str]] | None = None
         self._now = now
         self.registry = CollectorRegistry()
         r = self.registry
@@ -197,6 +201,16 @@ class _Scraped(Collector):
                 depth.add_metric([row["dest"], row["state"]], row["n"])
                 age.add_metric([row["dest"], row["state"]], (now - row["oldest"]).total_seconds())
         yield from (store_up, depth, age)
+        if self.m.breakers is not None:
+            breakers = GaugeMetricFamily(
+                "aswbridge_breaker_state",
+                "Each partner's circuit breaker: 1 for its current state.",
+                labels=["partner", "state"],
+            )
+            for partner, current in sorted(self.m.breakers().items()):
+                for state in ("closed", "open", "half_open"):
+                    breakers.add_metric([partner, state], 1 if state == current else 0)
+            yield breakers
         yield from self._expiry(now)
 
     def _expiry(self, now: datetime) -> Iterator[GaugeMetricFamily]:
