@@ -25,6 +25,9 @@ The last line printed is::
 
     ratio vs pipeline: sqlite X.XX, postgresql 1 relay X.XX, 2 relays X.XX, 3 relays X.XX
 
+One bridge serving 1 and 5 partners, and 5 with one of them down, is ``benchmarks/mesh.py``
+(with its own pipeline baseline: those hops translate unsigned).
+
 Usage: ``python benchmarks/relay.py [--quick] [--count N]``
 """
 
