@@ -176,6 +176,18 @@ class MockProcess:
         self.process.wait(timeout=30)
 
 
+#: Every relay started, so that a run that fails leaves none running (:func:`kill_all`).
+_STARTED: list[Relay] = []
+
+
+def kill_all() -> None:
+    """Kill every relay still running (after a failed run; a good run stops them itself)."""
+    for relay in _STARTED:
+        if relay.alive:
+            relay.kill()
+    _STARTED.clear()
+
+
 class Relay:
     """One ``aswbridge run`` process on a configuration file, started and killed at will."""
 
@@ -188,6 +200,7 @@ class Relay:
         self.started_at = 0.0
 
     def start(self) -> None:
+        _STARTED.append(self)
         self.started_at = time.monotonic()
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(

@@ -29,12 +29,14 @@ but the soak.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,7 @@ from _cluster import (
     Postgres,
     Relay,
     asw_certificates,
+    kill_all,
     settled,
     unipass_certificates,
     wait,
@@ -52,6 +55,14 @@ from _cluster import (
 )
 
 from aswbridge.store import open_store
+
+
+@contextlib.contextmanager
+def _cleanup() -> Iterator[None]:
+    try:
+        yield
+    finally:
+        kill_all()
 
 
 def _mocks(seed: int = 1) -> tuple[MockProcess, MockProcess]:
@@ -111,6 +122,7 @@ def chaos(folder: Path, pg: Postgres, size: int, *, relays: int = 3,
         at_nsw, at_unipass = nsw.stats(), unipass.stats()
         counts = _counts(store)
     finally:
+        kill_all()
         nsw.close()
         unipass.close()
     return {
@@ -148,6 +160,7 @@ def memory(folder: Path, size: int) -> dict[str, Any]:
         status = relay.stop()
         delivered = unipass.stats()["by_kind"].get("certificate", 0)
     finally:
+        kill_all()
         nsw.close()
         unipass.close()
     return {"size": size, "seconds": elapsed, "delivered": delivered, "exit_status": status,
@@ -173,6 +186,7 @@ def backlog(folder: Path, size: int, *, workers: int = 4) -> dict[str, Any]:
         status = relay.stop()
         stats = unipass.stats()
     finally:
+        kill_all()
         nsw.close()
         unipass.close()
     return {"size": size, "queued_while_down": queued["pending"] + queued["in_flight"],
@@ -200,6 +214,7 @@ def growth(folder: Path, pg: Postgres, size: int) -> dict[str, Any]:
                  timeout=60 + size * 0.5, every=0.2)
             relay.stop()
         finally:
+            kill_all()
             nsw.close()
             unipass.close()
         if name == "postgres":
@@ -281,7 +296,7 @@ def hostile(folder: Path, valid: int, attacks: int) -> dict[str, Any]:
         signed = [write(certificate(exporter_country="TH", importing_country="KR",
                                     name=f"hostile-{run}-{i}"), profile="asw", signing=th)
                   for i in range(valid)]
-        with MockNsw(country="TH") as nsw, MockUnipass(signing=kr) as unipass:
+        with MockNsw(country="TH") as nsw, MockUnipass(signing=kr) as unipass, _cleanup():
             config = write_config(folder, f"hostile-{run}", store=str(folder / f"{run}.db"),
                                   nsw=nsw.url, unipass=unipass.url, extra=trust)
             relay = Relay(config, folder / f"hostile-{run}.log")
@@ -340,6 +355,7 @@ def soak(folder: Path, seconds: float, *, rate: float = 5.0) -> dict[str, Any]:
         wait(lambda: settled(nsw, unipass, from_nsw=sent, from_unipass=0), timeout=120)
         relay.stop()
     finally:
+        kill_all()
         nsw.close()
         unipass.close()
     return {"seconds": seconds, "certificates": sent,
