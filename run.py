@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
+#: What ruff checks and formats.
+LINTED = ("aswbridge", "tests", "benchmarks", "examples", "run.py")
+
 SYSTEM_TOOLS = {
     "xmllint": "libxml2-utils",
     "xmlsec1": "xmlsec1",
@@ -44,8 +47,9 @@ def ensure_venv() -> None:
         print("creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / ".aswbridge-installed"
-    digest = hashlib.sha256(b"".join(
-        (ROOT / f).read_bytes() for f in ("pyproject.toml", "setup.py"))).hexdigest()
+    digest = hashlib.sha256(
+        b"".join((ROOT / f).read_bytes() for f in ("pyproject.toml", "setup.py"))
+    ).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:
         print("installing aswbridge and its test dependencies into .venv ...", flush=True)
         sh(PY, "-m", "pip", "install", "-q", "--upgrade", "pip")
@@ -73,8 +77,11 @@ def ensure_system_tools() -> None:
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
         postgres_bin()
     else:
-        print(f"note: {', '.join(missing)} not found; the interoperability, store and"
-              " PKCS#11 tests need them", file=sys.stderr)
+        print(
+            f"note: {', '.join(missing)} not found; the interoperability, store and"
+            " PKCS#11 tests need them",
+            file=sys.stderr,
+        )
 
 
 def main(argv: list[str]) -> int:
@@ -89,7 +96,8 @@ def main(argv: list[str]) -> int:
         ensure_venv()
         ensure_system_tools()
         for step in (
-            [BIN / "ruff", "check", "aswbridge", "tests", "benchmarks", "examples", "run.py"],
+            [BIN / "ruff", "check", *LINTED],
+            [BIN / "ruff", "format", "--check", *LINTED],
             [BIN / "mypy"],
         ):
             if sh(*step, check=False) != 0:

@@ -50,6 +50,7 @@ def __getattr__(name: str) -> Any:
         return Bridge
     raise AttributeError(f"module 'aswbridge' has no attribute {name!r}")
 
+
 __all__ = [
     "AswBridgeError",
     "Bridge",

@@ -34,12 +34,13 @@ MAX_DECIMAL_DIGITS = 32
 #: The canonical JSON form of an amount: ASCII digits, an optional sign and fraction.
 _CANONICAL_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 #: ``xs:decimal``'s lexical space (no exponent), with the spaces it collapses.
-_XML_DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*",
-                          re.ASCII)
+_XML_DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*", re.ASCII)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
-    r"(?:Z|[+-][0-9]{2}:[0-9]{2})", re.ASCII)
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})",
+    re.ASCII,
+)
 #: Longer text cannot be a decimal within the caps (digits, sign, point).
 _MAX_TEXT = 2 * MAX_DECIMAL_DIGITS + 2
 
@@ -53,11 +54,16 @@ def bounded_decimal(value: Decimal, path: str = "") -> Decimal:
         return value
     _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
-    if (len(digits) > MAX_DECIMAL_DIGITS or exponent < -MAX_DECIMAL_DIGITS
-            or exponent + len(digits) > MAX_DECIMAL_DIGITS):
+    if (
+        len(digits) > MAX_DECIMAL_DIGITS
+        or exponent < -MAX_DECIMAL_DIGITS
+        or exponent + len(digits) > MAX_DECIMAL_DIGITS
+    ):
         raise LimitExceeded(
-            f"a number may hold at most {MAX_DECIMAL_DIGITS} digits before and after "
-            "its point", code="NUMBER_TOO_LONG", path=path)
+            f"a number may hold at most {MAX_DECIMAL_DIGITS} digits before and after its point",
+            code="NUMBER_TOO_LONG",
+            path=path,
+        )
     return value
 
 
@@ -66,8 +72,11 @@ def _read(text: str, form: re.Pattern[str], what: str, path: str) -> Decimal:
         raise ValueError(f"{text[:40]!r} is not {what}")
     text = text.strip(" \t\r\n")
     if len(text) > _MAX_TEXT:
-        raise LimitExceeded(f"a number may hold at most {MAX_DECIMAL_DIGITS} digits",
-                            code="NUMBER_TOO_LONG", path=path)
+        raise LimitExceeded(
+            f"a number may hold at most {MAX_DECIMAL_DIGITS} digits",
+            code="NUMBER_TOO_LONG",
+            path=path,
+        )
     try:
         return bounded_decimal(Decimal(text), path)
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
@@ -94,8 +103,9 @@ def canonical_date(text: str) -> date:
 def canonical_datetime(text: str) -> datetime:
     """A date-time written ``YYYY-MM-DDThh:mm:ss[.ffffff]`` then ``Z`` or ``±hh:mm``."""
     if _DATETIME.fullmatch(text) is None:
-        raise ValueError(f"{text[:40]!r} is not a date-time written "
-                         "YYYY-MM-DDThh:mm:ss[.ffffff](Z|±hh:mm)")
+        raise ValueError(
+            f"{text[:40]!r} is not a date-time written YYYY-MM-DDThh:mm:ss[.ffffff](Z|±hh:mm)"
+        )
     return datetime.fromisoformat(text)
 
 
@@ -107,9 +117,13 @@ def _invalid_json(reason: str) -> MessageError:
     return MessageError(reason, code="JSON_INVALID")
 
 
-def load_json(data: bytes | str, *, numbers: Callable[[str], Any] | None = None,
-              max_depth: int = MAX_JSON_DEPTH,
-              invalid: Callable[[str], MessageError] = _invalid_json) -> Any:
+def load_json(
+    data: bytes | str,
+    *,
+    numbers: Callable[[str], Any] | None = None,
+    max_depth: int = MAX_JSON_DEPTH,
+    invalid: Callable[[str], MessageError] = _invalid_json,
+) -> Any:
     """Parse untrusted JSON text: no duplicate keys, no NaN, nesting within ``max_depth``.
 
     ``numbers`` reads every number's text (default: integers as ``int``, the rest as
@@ -118,9 +132,13 @@ def load_json(data: bytes | str, *, numbers: Callable[[str], Any] | None = None,
     deeper nesting.
     """
     try:
-        parsed = json.loads(data, object_pairs_hook=_unique(invalid),
-                            parse_float=numbers or float, parse_int=numbers or int,
-                            parse_constant=_no_constant)
+        parsed = json.loads(
+            data,
+            object_pairs_hook=_unique(invalid),
+            parse_float=numbers or float,
+            parse_int=numbers or int,
+            parse_constant=_no_constant,
+        )
     except RecursionError:
         parsed = None
     except MessageError:
@@ -136,8 +154,12 @@ def load_json(data: bytes | str, *, numbers: Callable[[str], Any] | None = None,
 def _depth_within(value: Any, limit: int) -> bool:
     level: list[Any] = [value]
     for _ in range(limit):
-        level = [v for c in level if isinstance(c, dict | list)
-                 for v in (c.values() if isinstance(c, dict) else c)]
+        level = [
+            v
+            for c in level
+            if isinstance(c, dict | list)
+            for v in (c.values() if isinstance(c, dict) else c)
+        ]
         if not level:
             return True
     return False
@@ -151,6 +173,7 @@ def _unique(invalid: Callable[[str], MessageError]) -> Callable[[Any], dict[str,
                 raise invalid(f"the key {key[:80]!r} appears twice in one object")
             out[key] = value
         return out
+
     return hook
 
 

@@ -169,15 +169,17 @@ def _within_limits(root: etree._Element, data: Any, encoding: str) -> None:
     if len(data) > 4 * _FEW_ELEMENTS:
         elements = int(_COUNT_ELEMENTS(root))  # type: ignore[arg-type]
         if elements > MAX_ELEMENTS:
-            raise XmlLimitExceeded(f"{elements} elements, over the cap of {MAX_ELEMENTS}",
-                                   code="TOO_MANY_ELEMENTS")
+            raise XmlLimitExceeded(
+                f"{elements} elements, over the cap of {MAX_ELEMENTS}", code="TOO_MANY_ELEMENTS"
+            )
         wide = _first(_WIDE, root, MAX_CHILDREN) if elements > _FEW_ELEMENTS else None
         parent = None if wide is None else wide.getparent()
         if parent is not None:
             raise XmlLimitExceeded(
                 f"element {_name(parent)} (line {parent.sourceline}) has "
                 f"{len(parent)} children, over the cap of {MAX_CHILDREN}",
-                code="TOO_MANY_CHILDREN")
+                code="TOO_MANY_CHILDREN",
+            )
     counted = encoding.upper().startswith(_COUNTABLE)
     equals = data.count(b"=") if counted else len(data)
     if equals > MAX_ATTRIBUTES:
@@ -185,20 +187,24 @@ def _within_limits(root: etree._Element, data: Any, encoding: str) -> None:
         if total > MAX_DOCUMENT_ATTRIBUTES:
             raise XmlLimitExceeded(
                 f"{total} attributes, over the cap of {MAX_DOCUMENT_ATTRIBUTES} per document",
-                code="TOO_MANY_ATTRIBUTES")
+                code="TOO_MANY_ATTRIBUTES",
+            )
         element = _first(_CROWDED, root, MAX_ATTRIBUTES) if total > MAX_ATTRIBUTES else None
         if element is not None:
             raise XmlLimitExceeded(
                 f"element {_name(element)} (line {element.sourceline}) has "
                 f"{len(element.attrib)} attributes, over the cap of {MAX_ATTRIBUTES}",
-                code="TOO_MANY_ATTRIBUTES")
+                code="TOO_MANY_ATTRIBUTES",
+            )
     if equals >= MAX_NAMESPACES:
         element = _first(_NAMESPACED, root, MAX_NAMESPACES)
         if element is not None:
             raise XmlLimitExceeded(
                 f"element {_name(element)} (line {element.sourceline}) has "
                 f"{len(element.nsmap) + 1} namespaces in scope, over the cap of "
-                f"{MAX_NAMESPACES}", code="TOO_MANY_NAMESPACES")
+                f"{MAX_NAMESPACES}",
+                code="TOO_MANY_NAMESPACES",
+            )
 
 
 def _first(xpath: etree.XPath, root: etree._Element, n: int) -> etree._Element | None:

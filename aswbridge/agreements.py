@@ -176,9 +176,7 @@ FORM_RULES: Mapping[str, FormRules] = {
         pc_range=None,
         qualifiers={},
         tariff_differentials=frozenset(),
-        flags=_set(
-            "third_country_invoicing", "exhibition", "back_to_back", "issued_retroactively"
-        ),
+        flags=_set("third_country_invoicing", "exhibition", "back_to_back", "issued_retroactively"),
         flag_criteria={},
         fob_countries=None,
         validity_months=12,

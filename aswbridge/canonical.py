@@ -45,6 +45,7 @@ __all__ = ["CanonicalError", "dumps", "from_dict", "loads", "to_dict"]
 
 # --- model -> JSON ------------------------------------------------------------------
 
+
 def _plain(value: Any) -> Any:
     if isinstance(value, str | int | bool):
         return value
@@ -61,6 +62,7 @@ def _plain(value: Any) -> Any:
         return _object(value)
     raise TypeError(f"cannot write {type(value).__name__} as canonical JSON")
 
+
 def _object(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in attrs.fields(type(obj)):
@@ -70,16 +72,23 @@ def _object(obj: Any) -> dict[str, Any]:
         out[field.name] = _plain(value)
     return out
 
+
 def to_dict(message: Message) -> dict[str, Any]:
     """The canonical JSON object of ``message``."""
-    return {"kind": message.kind, "envelope": _object(message.envelope),
-            **_object(message.document)}
+    return {
+        "kind": message.kind,
+        "envelope": _object(message.envelope),
+        **_object(message.document),
+    }
+
 
 def dumps(message: Message) -> bytes:
     """The canonical JSON text of ``message`` (UTF-8, indented, stable key order)."""
     return json.dumps(to_dict(message), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
+
 # --- JSON -> model ------------------------------------------------------------------
+
 
 class _Number:
     """A JSON number as written, so that an amount is read exactly or refused with a reason."""
@@ -118,8 +127,11 @@ def _scalar(tp: type[Any], value: Any, path: str) -> Any:
                 return canonical_decimal(value, path)
             if isinstance(value, _Number):
                 if "e" in value.text or "E" in value.text:
-                    raise CanonicalError(f"{value.text[:40]} has an exponent: write the amount "
-                                         "as a string, -?[0-9]+(.[0-9]+)?", path=path)
+                    raise CanonicalError(
+                        f"{value.text[:40]} has an exponent: write the amount "
+                        "as a string, -?[0-9]+(.[0-9]+)?",
+                        path=path,
+                    )
                 return canonical_decimal(value.text, path)
             if isinstance(value, Decimal) and value.is_finite():  # from_dict with model values
                 return bounded_decimal(value, path)
@@ -149,6 +161,7 @@ _EXPECTED = {
     date: 'a date string such as "2026-10-05"',
 }
 
+
 def _build(cls: type[Any], data: Any, path: str) -> Any:
     if not isinstance(data, dict):
         raise CanonicalError("expected an object", path=path)
@@ -175,8 +188,10 @@ def _build(cls: type[Any], data: Any, path: str) -> Any:
     except (TypeError, ValueError, ArithmeticError) as exc:
         raise CanonicalError(str(exc), path=path) from None
 
+
 def _value(tp: type[Any], value: Any, path: str) -> Any:
     return _scalar(tp, value, path) if tp in SCALARS else _build(tp, value, path)
+
 
 def from_dict(data: Any) -> Message:
     """Build a :class:`Message` from its canonical JSON object."""
@@ -186,10 +201,12 @@ def from_dict(data: Any) -> Message:
     kind = body.pop("kind", None)
     cls = DOCUMENT_OF.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise CanonicalError(f"unknown kind {kind!r}; expected one of {sorted(DOCUMENT_OF)}",
-                             path="kind")
+        raise CanonicalError(
+            f"unknown kind {kind!r}; expected one of {sorted(DOCUMENT_OF)}", path="kind"
+        )
     envelope = _build(Envelope, body.pop("envelope", None), "envelope")
     return Message(envelope=envelope, document=_build(cls, body, ""))
+
 
 def loads(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
     """Read a message from canonical JSON text.

@@ -169,14 +169,19 @@ class CountryTrust:
 
     def anchor_specs(self, country: str) -> list[str]:
         """The anchors as :meth:`aswbridge.security.TrustStore.from_paths` reads them."""
-        return [*(f"{country}={p}" for p in self.anchors),
-                *(f"{country}:authority={p}" for p in self.authority),
-                *(f"{country}:exporter={p}" for p in self.exporter)]
+        return [
+            *(f"{country}={p}" for p in self.anchors),
+            *(f"{country}:authority={p}" for p in self.authority),
+            *(f"{country}:exporter={p}" for p in self.exporter),
+        ]
 
     def oids(self) -> dict[str, tuple[str, ...]]:
         """Role -> OIDs configured for this country."""
-        return {role: oids for role, oids in (("authority", self.authority_oids),
-                                              ("exporter", self.exporter_oids)) if oids}
+        return {
+            role: oids
+            for role, oids in (("authority", self.authority_oids), ("exporter", self.exporter_oids))
+            if oids
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -216,7 +221,8 @@ class TrustConfig:
     def configured(self) -> bool:
         """True when incoming signatures can be verified against configured anchors."""
         return bool(self.anchors) or any(
-            c.anchors or c.authority or c.exporter for c in self.countries.values())
+            c.anchors or c.authority or c.exporter for c in self.countries.values()
+        )
 
     @property
     def pins(self) -> dict[str, str]:
@@ -260,20 +266,43 @@ class RelayConfig:
             ConfigurationError: neither form is complete.
         """
         if self.local is not None:
-            local = Peer(name="local", country=self.country, side=self.local,
-                         profile=self.local.profile or "asw", local=True)
-            return (local, *(
-                Peer(name=p.country, country=p.country, side=p.side,
-                     profile=p.side.profile or "asw", pull=p.pull, enabled=p.enabled)
-                for p in self.partners
-            ))
+            local = Peer(
+                name="local",
+                country=self.country,
+                side=self.local,
+                profile=self.local.profile or "asw",
+                local=True,
+            )
+            return (
+                local,
+                *(
+                    Peer(
+                        name=p.country,
+                        country=p.country,
+                        side=p.side,
+                        profile=p.side.profile or "asw",
+                        pull=p.pull,
+                        enabled=p.enabled,
+                    )
+                    for p in self.partners
+                ),
+            )
         if self.nsw is None or self.unipass is None:
             raise ConfigurationError("[local] and [[partners]], or [nsw] and [unipass]: required")
         return (
-            Peer(name="nsw", country=self.country, side=self.nsw,
-                 profile=self.nsw.profile or "asw", local=True),
-            Peer(name="unipass", country="KR", side=self.unipass,
-                 profile=self.unipass.profile or "unipass"),
+            Peer(
+                name="nsw",
+                country=self.country,
+                side=self.nsw,
+                profile=self.nsw.profile or "asw",
+                local=True,
+            ),
+            Peer(
+                name="unipass",
+                country="KR",
+                side=self.unipass,
+                profile=self.unipass.profile or "unipass",
+            ),
         )
 
 
@@ -353,8 +382,13 @@ _SCHEMA["partners"] = {
 }
 _SECTIONS = frozenset(_SCHEMA) - {"trust.CC"}
 
-_TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", list: "a list",
-               dict: "a table"}
+_TYPE_NAMES = {
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    list: "a list",
+    dict: "a table",
+}
 
 
 def _is(value: object, types: tuple[type, ...]) -> bool:
@@ -373,7 +407,8 @@ def _fingerprint(name: str, value: object) -> str:
     if not _FINGERPRINT.match(text):
         raise ConfigurationError(
             f"{name}: expected a SHA-256 fingerprint (64 hex digits, colons allowed; "
-            f"aswbridge pki fingerprint CERT prints it), got {value!r}")
+            f"aswbridge pki fingerprint CERT prints it), got {value!r}"
+        )
     return text
 
 
@@ -399,7 +434,8 @@ def _check_trust(kind: str, name: str, value: Any) -> Any:
 
         if not value or not all(v in CURVE_NAMES for v in _strings(name, value, "curves")):
             raise ConfigurationError(
-                f"{name}: expected curves among {', '.join(CURVE_NAMES)}, got {value!r}")
+                f"{name}: expected curves among {', '.join(CURVE_NAMES)}, got {value!r}"
+            )
         return tuple(value)
     if value not in ("soft-fail", "hard-fail"):
         raise ConfigurationError(f"{name}: expected soft-fail or hard-fail, got {value!r}")
@@ -492,20 +528,23 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Re
     mesh = "local" in values or partners is not None
     if mesh and ("nsw" in values or "unipass" in values):
         raise ConfigurationError(
-            "local: [local] and [[partners]] replace [nsw] and [unipass]; give one form")
+            "local: [local] and [[partners]] replace [nsw] and [unipass]; give one form"
+        )
     sides: dict[str, SideConfig | None] = {"nsw": None, "unipass": None, "local": None}
     for name in ("local",) if mesh else ("nsw", "unipass"):
         sides[name] = _side(name, values.get(name, {}))
     for partner in partners or ():
         if partner.country == country:
             raise ConfigurationError(
-                f"partners.{partner.country}: the bridge's own country is [local]")
+                f"partners.{partner.country}: the bridge's own country is [local]"
+            )
     trust = TrustConfig(**values.get("trust", {}))
     if (trust.sign_key is None) != (trust.sign_cert is None):
         raise ConfigurationError("trust.sign_cert: sign_key and sign_cert go together")
     if trust.sign_key_password_file and trust.sign_key_password_env:
         raise ConfigurationError(
-            "trust.sign_key_password_env: give sign_key_password_file or _env, not both")
+            "trust.sign_key_password_env: give sign_key_password_file or _env, not both"
+        )
     return RelayConfig(
         country=country,
         store=bridge["store"],
@@ -559,8 +598,9 @@ def _partners(content: Any, base: Path) -> tuple[PartnerConfig, ...] | None:
         if country in found:
             raise ConfigurationError(f"{label}: the country is given twice")
         options = {k: values.pop(k) for k in ("pull", "enabled") if k in values}
-        found[country] = PartnerConfig(country=country, side=_side("partner", values,
-                                                                    label=label), **options)
+        found[country] = PartnerConfig(
+            country=country, side=_side("partner", values, label=label), **options
+        )
     return tuple(found.values())
 
 

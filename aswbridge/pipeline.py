@@ -78,8 +78,11 @@ class SigningKey:
         if not certs:
             raise ConfigurationError(f"{cert} holds no certificate")
         extra = load_certificates(chain) if chain else []
-        loaded = (open_key(key, cert=certs[0], module=module, pin_source=pin_source)
-                  if is_pkcs11_uri(key) else load_private_key(key, password=password))
+        loaded = (
+            open_key(key, cert=certs[0], module=module, pin_source=pin_source)
+            if is_pkcs11_uri(key)
+            else load_private_key(key, password=password)
+        )
         return cls(key=loaded, cert=certs[0], chain=(*certs[1:], *extra))
 
     @classmethod
@@ -208,12 +211,14 @@ class Pipeline:
         Raises:
             MessageError, SecurityError: the input is refused (the subclass says why).
         """
-        if profile == CANONICAL or (profile is None and data[:1] in (b"{", b" ", b"\n")
-                                    and data.lstrip()[:1] == b"{"):
+        if profile == CANONICAL or (
+            profile is None and data[:1] in (b"{", b" ", b"\n") and data.lstrip()[:1] == b"{"
+        ):
             if self.trust is not None:
                 raise ConfigurationError("canonical JSON carries no signature to verify")
-            return Reading(profile=CANONICAL,
-                           message=canonical.loads(data, max_bytes=self.max_bytes))
+            return Reading(
+                profile=CANONICAL, message=canonical.loads(data, max_bytes=self.max_bytes)
+            )
         element = _xml.parse(data, max_bytes=self.max_bytes)
         prof = profiles.detect(element) if profile is None else profiles.get(profile)
         if not prof.detect(element):
@@ -239,8 +244,7 @@ class Pipeline:
             message=_named_signer(message, signer),
             signer=signer,
             warnings=tuple(
-                Problem(code="VERIFICATION_WARNING", path="", message=text,
-                        severity="warning")
+                Problem(code="VERIFICATION_WARNING", path="", message=text, severity="warning")
                 for text in verified.warnings
             ),
         )
@@ -350,8 +354,9 @@ def read(
     Returns:
         The profile name and the canonical message.
     """
-    pipeline = Pipeline(trust=trust, verification=verification, pins=pins, bridges=bridges,
-                        max_bytes=max_bytes)
+    pipeline = Pipeline(
+        trust=trust, verification=verification, pins=pins, bridges=bridges, max_bytes=max_bytes
+    )
     reading = pipeline.read(data, profile=profile)
     return reading.profile, reading.message
 
@@ -360,8 +365,7 @@ def _named_signer(message: Message, signer: SignerRef | None) -> Message:
     """``message`` naming ``signer`` as its original signer (never the sender's claim)."""
     if message.envelope.original_signer == signer:
         return message
-    return attrs.evolve(message, envelope=attrs.evolve(message.envelope,
-                                                       original_signer=signer))
+    return attrs.evolve(message, envelope=attrs.evolve(message.envelope, original_signer=signer))
 
 
 def write(message: Message, *, profile: str, signing: SigningKey | None = None) -> bytes:
@@ -398,8 +402,14 @@ def translate(
         SecurityError: the signature or its certificate is refused.
         ConfigurationError: an unknown profile or unusable options.
     """
-    pipeline = Pipeline(trust=trust, verification=verification, signing=signing, pins=pins,
-                        bridges=bridges, max_bytes=max_bytes)
+    pipeline = Pipeline(
+        trust=trust,
+        verification=verification,
+        signing=signing,
+        pins=pins,
+        bridges=bridges,
+        max_bytes=max_bytes,
+    )
     return pipeline._translate(data, source=source, target=target, today=today).output
 
 

@@ -60,8 +60,10 @@ max_attempts = 10000
 def asw_certificates(count: int, prefix: str) -> list[bytes]:
     """``count`` distinct ASW certificates, Thailand to Korea."""
     return [
-        write(certificate(exporter_country="TH", importing_country="KR", name=f"{prefix}-{i}"),
-              profile="asw")
+        write(
+            certificate(exporter_country="TH", importing_country="KR", name=f"{prefix}-{i}"),
+            profile="asw",
+        )
         for i in range(count)
     ]
 
@@ -69,8 +71,10 @@ def asw_certificates(count: int, prefix: str) -> list[bytes]:
 def unipass_certificates(count: int, prefix: str) -> list[bytes]:
     """``count`` distinct UNI-PASS certificates, Korea to Thailand."""
     return [
-        write(certificate(exporter_country="KR", importing_country="TH", name=f"{prefix}-{i}"),
-              profile="unipass")
+        write(
+            certificate(exporter_country="KR", importing_country="TH", name=f"{prefix}-{i}"),
+            profile="unipass",
+        )
         for i in range(count)
     ]
 
@@ -102,15 +106,31 @@ class Postgres:
             self.port = probe.getsockname()[1]
         self.data = self.folder / "data"
         subprocess.run(
-            _as_postgres_user([initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                               "--no-sync"]),
-            check=True, capture_output=True, timeout=120,
+            _as_postgres_user(
+                [initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync"]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
         options = f"-k {self.folder} -p {self.port} -c listen_addresses='' -c max_connections=200"
         subprocess.run(
-            _as_postgres_user([self.pg_ctl, "-D", str(self.data), "-o", options, "-w", "-l",
-                               str(self.folder / "log"), "start"]),
-            check=True, capture_output=True, timeout=120,
+            _as_postgres_user(
+                [
+                    self.pg_ctl,
+                    "-D",
+                    str(self.data),
+                    "-o",
+                    options,
+                    "-w",
+                    "-l",
+                    str(self.folder / "log"),
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
         self.dsn = f"host={self.folder} port={self.port} user=postgres dbname=postgres"
 
@@ -124,9 +144,12 @@ class Postgres:
         return f"postgresql://postgres@/{name}?host={self.folder}&port={self.port}"
 
     def close(self) -> None:
-        subprocess.run(_as_postgres_user([str(self.pg_ctl), "-D", str(self.data), "-m",
-                                          "immediate", "stop"]),
-                       check=False, capture_output=True, timeout=60)
+        subprocess.run(
+            _as_postgres_user([str(self.pg_ctl), "-D", str(self.data), "-m", "immediate", "stop"]),
+            check=False,
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> Postgres:
@@ -142,7 +165,9 @@ class MockProcess:
     def __init__(self, role: str, *args: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "aswbridge", "mock", role, *args],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -153,8 +178,9 @@ class MockProcess:
         self.root = f"{scheme}://{rest.split('/', 1)[0]}"
 
     def _call(self, path: str, body: bytes | None = None) -> Any:
-        request = urllib.request.Request(self.root + path, data=body, method="POST" if body
-                                         is not None else "GET")
+        request = urllib.request.Request(
+            self.root + path, data=body, method="POST" if body is not None else "GET"
+        )
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.loads(answer.read())
 
@@ -205,7 +231,8 @@ class Relay:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "aswbridge", "run", "--config", str(self.config)],
-                stdout=out, stderr=out,
+                stdout=out,
+                stderr=out,
             )
 
     @property
@@ -239,12 +266,21 @@ class Relay:
         return self.process.wait(timeout=120)
 
 
-def write_config(folder: Path, name: str, *, store: str, nsw: str, unipass: str,
-                 extra: str = "", **options: Any) -> Path:
+def write_config(
+    folder: Path, name: str, *, store: str, nsw: str, unipass: str, extra: str = "", **options: Any
+) -> Path:
     """A relay configuration file; ``options`` override the defaults below, ``extra`` is
     appended (a ``[trust]`` section, say)."""
-    values = {"poll": 0.02, "batch": 100, "workers": 4, "lease": 10, "read_timeout": 5,
-              "deadline": 8, "max_backoff": 0.5, **options}
+    values = {
+        "poll": 0.02,
+        "batch": 100,
+        "workers": 4,
+        "lease": 10,
+        "read_timeout": 5,
+        "deadline": 8,
+        "max_backoff": 0.5,
+        **options,
+    }
     path = folder / f"{name}.toml"
     path.write_text(RELAY_CONFIG.format(store=store, nsw=nsw, unipass=unipass, **values) + extra)
     return path
@@ -263,8 +299,13 @@ def settled(nsw: MockProcess, unipass: MockProcess, *, from_nsw: int, from_unipa
     )
 
 
-def wait(check: Callable[[], bool], *, timeout: float, every: float = 0.05,
-         during: Iterable[Callable[[], None]] = ()) -> float:
+def wait(
+    check: Callable[[], bool],
+    *,
+    timeout: float,
+    every: float = 0.05,
+    during: Iterable[Callable[[], None]] = (),
+) -> float:
     """Seconds until ``check()`` holds (calling each of ``during`` between checks)."""
     start = time.perf_counter()
     while not check():

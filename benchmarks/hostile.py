@@ -87,17 +87,26 @@ MESSAGES: dict[str, tuple[Callable[[], bytes], str]] = {
 
 ANSWERS: dict[str, tuple[str, str, bytes]] = {
     "NSW listing nested 1M deep": (
-        "nsw", "application/json", b'{"items": ' + b"[" * 1_000_000 + b"]" * 1_000_000 + b"}"),
+        "nsw",
+        "application/json",
+        b'{"items": ' + b"[" * 1_000_000 + b"]" * 1_000_000 + b"}",
+    ),
     "UNI-PASS answer with 600k attributes": (
-        "unipass", "text/xml",
+        "unipass",
+        "text/xml",
         b'<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body>'
-        b"<PendingHeaders" + b"".join(b' a%d=""' % i for i in range(600_000))
-        + b"/></e:Body></e:Envelope>"),
+        b"<PendingHeaders"
+        + b"".join(b' a%d=""' % i for i in range(600_000))
+        + b"/></e:Body></e:Envelope>",
+    ),
     "UNI-PASS fault of 7 MB text": (
-        "unipass", "text/xml",
+        "unipass",
+        "text/xml",
         b'<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><e:Fault>'
-        b"<faultcode>e:Client</faultcode><faultstring>" + b"x" * 7_000_000
-        + b"</faultstring></e:Fault></e:Body></e:Envelope>"),
+        b"<faultcode>e:Client</faultcode><faultstring>"
+        + b"x" * 7_000_000
+        + b"</faultstring></e:Fault></e:Body></e:Envelope>",
+    ),
 }
 
 
@@ -157,7 +166,8 @@ def _run_answer(name: str) -> str:
 def _child(kind: str, name: str) -> tuple[list[str], float]:
     """Run one case in a fresh interpreter: its output fields and its peak RSS (MB)."""
     process = subprocess.Popen(
-        [sys.executable, __file__, "--case", kind, name], stdout=subprocess.PIPE, text=True)
+        [sys.executable, __file__, "--case", kind, name], stdout=subprocess.PIPE, text=True
+    )
     assert process.stdout is not None
     out = process.stdout.read()
     _pid, status, usage = os.wait4(process.pid, 0)
@@ -176,8 +186,10 @@ def main() -> None:
             rows.append([name, f"{int(size) / 1e6:.2f}", seconds, f"{peak:.0f}", outcome])
     print(table(["case", "MB in", "CPU s", "peak RSS MB", "outcome"], rows))
     worst = max(rows[1:], key=lambda r: float(r[3]))
-    print(f"\nworst peak: {worst[3]} MB ({worst[0]}); the baseline's: {rows[0][3]} MB; "
-          f"ratio {float(worst[3]) / float(rows[0][3]):.1f}x")
+    print(
+        f"\nworst peak: {worst[3]} MB ({worst[0]}); the baseline's: {rows[0][3]} MB; "
+        f"ratio {float(worst[3]) / float(rows[0][3]):.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -66,8 +66,10 @@ def _cleanup() -> Iterator[None]:
 
 
 def _mocks(seed: int = 1) -> tuple[MockProcess, MockProcess]:
-    return (MockProcess("nsw", "--country", "TH", "--seed", str(seed)),
-            MockProcess("unipass", "--seed", str(seed + 1)))
+    return (
+        MockProcess("nsw", "--country", "TH", "--seed", str(seed)),
+        MockProcess("unipass", "--seed", str(seed + 1)),
+    )
 
 
 def _counts(store_url: str) -> dict[str, int]:
@@ -78,9 +80,16 @@ def _counts(store_url: str) -> dict[str, int]:
         store.close()
 
 
-def chaos(folder: Path, pg: Postgres, size: int, *, relays: int = 3,
-          kill_every: tuple[float, float] = (2.0, 6.0), max_kills: int | None = None,
-          seed: int = 7) -> dict[str, Any]:
+def chaos(
+    folder: Path,
+    pg: Postgres,
+    size: int,
+    *,
+    relays: int = 3,
+    kill_every: tuple[float, float] = (2.0, 6.0),
+    max_kills: int | None = None,
+    seed: int = 7,
+) -> dict[str, Any]:
     """``size`` certificates each way through ``relays`` relays under faults and SIGKILLs:
     every ``kill_every`` seconds (drawn), once every relay has run that long since its
     start, one relay chosen at random is killed and started again (``max_kills`` in all)."""
@@ -94,8 +103,9 @@ def chaos(folder: Path, pg: Postgres, size: int, *, relays: int = 3,
             nsw.outbound(body)
         for body in unipass_certificates(size, f"chaos-kr-{seed}"):
             unipass.outbound(body)
-        config = write_config(folder, "chaos", store=store, nsw=nsw.url, unipass=unipass.url,
-                              lease=10)
+        config = write_config(
+            folder, "chaos", store=store, nsw=nsw.url, unipass=unipass.url, lease=10
+        )
         fleet = [Relay(config, folder / f"chaos-{i}.log") for i in range(relays)]
         for relay in fleet:
             relay.start()
@@ -115,8 +125,12 @@ def chaos(folder: Path, pg: Postgres, size: int, *, relays: int = 3,
                 victim.start()
                 next_kill = now + chance.uniform(*kill_every)
 
-        elapsed = wait(lambda: settled(nsw, unipass, from_nsw=size, from_unipass=size),
-                       timeout=60 + size * 0.6, every=0.1, during=[strike])
+        elapsed = wait(
+            lambda: settled(nsw, unipass, from_nsw=size, from_unipass=size),
+            timeout=60 + size * 0.6,
+            every=0.1,
+            during=[strike],
+        )
         wait(lambda: not (c := _counts(store))["pending"] + c["in_flight"], timeout=60)
         statuses = [relay.stop() for relay in fleet]
         at_nsw, at_unipass = nsw.stats(), unipass.stats()
@@ -134,8 +148,10 @@ def chaos(folder: Path, pg: Postgres, size: int, *, relays: int = 3,
         "at_unipass": at_unipass["by_kind"],
         "at_nsw": at_nsw["by_kind"],
         "distinct": at_unipass["distinct"] + at_nsw["distinct"],
-        "resends_recognised": at_unipass["received"] + at_nsw["received"]
-        - at_unipass["distinct"] - at_nsw["distinct"],
+        "resends_recognised": at_unipass["received"]
+        + at_nsw["received"]
+        - at_unipass["distinct"]
+        - at_nsw["distinct"],
         "faults": {k: at_unipass[k] + at_nsw[k] for k in ("failed", "dropped", "slow")},
         "store": counts,
         "peak_rss_mb": max(relay.peak_rss_mb for relay in fleet),
@@ -146,8 +162,9 @@ def memory(folder: Path, size: int) -> dict[str, Any]:
     """``size`` certificates through one relay on SQLite; its peak RSS, sampled."""
     nsw, unipass = _mocks(3)
     try:
-        config = write_config(folder, "memory", store=str(folder / "memory.db"), nsw=nsw.url,
-                              unipass=unipass.url)
+        config = write_config(
+            folder, "memory", store=str(folder / "memory.db"), nsw=nsw.url, unipass=unipass.url
+        )
         relay = Relay(config, folder / "memory.log")
         relay.start()
         wait(lambda: nsw.stats()["requests"] > 0, timeout=60)
@@ -155,16 +172,26 @@ def memory(folder: Path, size: int) -> dict[str, Any]:
         idle = relay.peak_rss_mb
         for body in asw_certificates(size, "memory"):
             nsw.outbound(body)
-        elapsed = wait(lambda: settled(nsw, unipass, from_nsw=size, from_unipass=0),
-                       timeout=60 + size * 0.5, every=0.2, during=[relay.sample_rss])
+        elapsed = wait(
+            lambda: settled(nsw, unipass, from_nsw=size, from_unipass=0),
+            timeout=60 + size * 0.5,
+            every=0.2,
+            during=[relay.sample_rss],
+        )
         status = relay.stop()
         delivered = unipass.stats()["by_kind"].get("certificate", 0)
     finally:
         kill_all()
         nsw.close()
         unipass.close()
-    return {"size": size, "seconds": elapsed, "delivered": delivered, "exit_status": status,
-            "idle_rss_mb": idle, "peak_rss_mb": relay.peak_rss_mb}
+    return {
+        "size": size,
+        "seconds": elapsed,
+        "delivered": delivered,
+        "exit_status": status,
+        "idle_rss_mb": idle,
+        "peak_rss_mb": relay.peak_rss_mb,
+    }
 
 
 def backlog(folder: Path, size: int, *, workers: int = 4) -> dict[str, Any]:
@@ -172,8 +199,15 @@ def backlog(folder: Path, size: int, *, workers: int = 4) -> dict[str, Any]:
     nsw, unipass = _mocks(5)
     try:
         unipass.faults(fail_rate=1.0)
-        config = write_config(folder, "backlog", store=str(folder / "backlog.db"), nsw=nsw.url,
-                              unipass=unipass.url, workers=workers, max_backoff=2.0)
+        config = write_config(
+            folder,
+            "backlog",
+            store=str(folder / "backlog.db"),
+            nsw=nsw.url,
+            unipass=unipass.url,
+            workers=workers,
+            max_backoff=2.0,
+        )
         relay = Relay(config, folder / "backlog.log")
         relay.start()
         for body in asw_certificates(size, "backlog"):
@@ -181,18 +215,27 @@ def backlog(folder: Path, size: int, *, workers: int = 4) -> dict[str, Any]:
         wait(lambda: nsw.stats()["pending"] == 0, timeout=60 + size * 0.2)  # all taken
         queued = _counts(str(folder / "backlog.db"))
         unipass.faults(fail_rate=0.0)
-        elapsed = wait(lambda: settled(nsw, unipass, from_nsw=size, from_unipass=0),
-                       timeout=60 + size * 0.5, every=0.2)
+        elapsed = wait(
+            lambda: settled(nsw, unipass, from_nsw=size, from_unipass=0),
+            timeout=60 + size * 0.5,
+            every=0.2,
+        )
         status = relay.stop()
         stats = unipass.stats()
     finally:
         kill_all()
         nsw.close()
         unipass.close()
-    return {"size": size, "queued_while_down": queued["pending"] + queued["in_flight"],
-            "drain_seconds": elapsed, "drained_per_s": size / elapsed,
-            "max_concurrent_at_unipass": stats["max_concurrent"], "workers": workers,
-            "delivered": stats["by_kind"], "exit_status": status}
+    return {
+        "size": size,
+        "queued_while_down": queued["pending"] + queued["in_flight"],
+        "drain_seconds": elapsed,
+        "drained_per_s": size / elapsed,
+        "max_concurrent_at_unipass": stats["max_concurrent"],
+        "workers": workers,
+        "delivered": stats["by_kind"],
+        "exit_status": status,
+    }
 
 
 def growth(folder: Path, pg: Postgres, size: int) -> dict[str, Any]:
@@ -204,14 +247,18 @@ def growth(folder: Path, pg: Postgres, size: int) -> dict[str, Any]:
         store = pg.database() if name == "postgres" else str(folder / "growth.db")
         nsw, unipass = _mocks(9)
         try:
-            config = write_config(folder, f"growth-{name}", store=store, nsw=nsw.url,
-                                  unipass=unipass.url)
+            config = write_config(
+                folder, f"growth-{name}", store=store, nsw=nsw.url, unipass=unipass.url
+            )
             relay = Relay(config, folder / f"growth-{name}.log")
             relay.start()
             for body in asw_certificates(size, f"growth-{name}"):
                 nsw.outbound(body)
-            wait(lambda n=nsw, u=unipass: settled(n, u, from_nsw=size, from_unipass=0),
-                 timeout=60 + size * 0.5, every=0.2)
+            wait(
+                lambda n=nsw, u=unipass: settled(n, u, from_nsw=size, from_unipass=0),
+                timeout=60 + size * 0.5,
+                every=0.2,
+            )
             relay.stop()
         finally:
             kill_all()
@@ -224,14 +271,14 @@ def growth(folder: Path, pg: Postgres, size: int) -> dict[str, Any]:
                     " JOIN pg_namespace n ON n.oid = c.relnamespace"
                     " WHERE n.nspname = 'aswbridge' AND c.relkind = 'r'"
                 ).fetchall()
-            result[name] = {table: size_ / size for table, size_ in rows
-                            if table != "schema_version"}
+            result[name] = {
+                table: size_ / size for table, size_ in rows if table != "schema_version"
+            }
         else:
             conn = sqlite3.connect(store)
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             try:
-                rows = conn.execute(
-                    "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
+                rows = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
                 tables = {"outbox", "inbox", "journal"}
                 per = {t: 0.0 for t in tables}
                 for obj, size_ in rows:  # indexes counted with their table
@@ -249,11 +296,15 @@ def _hostile_bodies(signed: list[bytes], count: int) -> list[bytes]:
     """``count`` attacks, cycling through entity bombs, external entities, deep nesting,
     a body past the size limit, bytes that are not XML, forgeries (a signed certificate
     changed after signing) and unsigned certificates."""
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
-            + b"".join(b'<!ENTITY %s "&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;">'
-                       % ((chr(98 + i).encode(),) + (chr(97 + i).encode(),) * 10)
-                       for i in range(8))
-            + b"]><l>&i;</l>")
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+        + b"".join(
+            b'<!ENTITY %s "&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;&%s;">'
+            % ((chr(98 + i).encode(),) + (chr(97 + i).encode(),) * 10)
+            for i in range(8)
+        )
+        + b"]><l>&i;</l>"
+    )
     attacks = [
         bomb,
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
@@ -267,8 +318,9 @@ def _hostile_bodies(signed: list[bytes], count: int) -> list[bytes]:
         if kind < len(attacks):
             out.append(attacks[kind])
         elif kind == 5:  # a forgery: the signed bytes changed after signing
-            out.append(signed[i % len(signed)].replace(b"<", b"<!-- x --><", 1)
-                       .replace(b"KR", b"KP", 1))
+            out.append(
+                signed[i % len(signed)].replace(b"<", b"<!-- x --><", 1).replace(b"KR", b"KP", 1)
+            )
         else:
             out.append(asw_certificates(1, f"unsigned-{i}")[0])
     return out
@@ -289,38 +341,64 @@ def hostile(folder: Path, valid: int, attacks: int) -> dict[str, Any]:
     key, cert, chain = test_pki.signer("KR")
     kr = SigningKey.from_files(key=str(key), cert=str(cert), chain=str(chain))
     bridge_key, bridge_cert = test_pki.bridge
-    trust = (f'\n[trust]\nanchors = ["{test_pki.path}/TH", "{test_pki.path}/KR"]\n'
-             f'sign_key = "{bridge_key}"\nsign_cert = "{bridge_cert}"\n')
+    trust = (
+        f'\n[trust]\nanchors = ["{test_pki.path}/TH", "{test_pki.path}/KR"]\n'
+        f'sign_key = "{bridge_key}"\nsign_cert = "{bridge_cert}"\n'
+    )
     result: dict[str, Any] = {"valid": valid, "attacks": attacks}
     for run, count in (("clean", 0), ("flood", attacks)):
-        signed = [write(certificate(exporter_country="TH", importing_country="KR",
-                                    name=f"hostile-{run}-{i}"), profile="asw", signing=th)
-                  for i in range(valid)]
+        signed = [
+            write(
+                certificate(
+                    exporter_country="TH", importing_country="KR", name=f"hostile-{run}-{i}"
+                ),
+                profile="asw",
+                signing=th,
+            )
+            for i in range(valid)
+        ]
         with MockNsw(country="TH") as nsw, MockUnipass(signing=kr) as unipass, _cleanup():
-            config = write_config(folder, f"hostile-{run}", store=str(folder / f"{run}.db"),
-                                  nsw=nsw.url, unipass=unipass.url, extra=trust)
+            config = write_config(
+                folder,
+                f"hostile-{run}",
+                store=str(folder / f"{run}.db"),
+                nsw=nsw.url,
+                unipass=unipass.url,
+                extra=trust,
+            )
             relay = Relay(config, folder / f"hostile-{run}.log")
             relay.start()
             wait(lambda n=nsw: n.stats()["requests"] > 0, timeout=120)
             bodies = _hostile_bodies(signed, count)
             for i, body in enumerate(signed):  # one attack between valid certificates, or more
                 nsw.outbound(body)
-                for attack in bodies[i * count // valid:(i + 1) * count // valid]:
-                    nsw.mailbox.queue(message_id=f"attack-{run}-{id(attack)}-{i}",
-                                      kind="certificate", sender="TH", receiver="KR",
-                                      body=attack)
-            seconds = wait(lambda n=nsw, u=unipass: n.stats()["by_kind"].get("response", 0)
-                           >= valid and u.stats()["by_kind"].get("certificate", 0) >= valid,
-                           timeout=120 + valid * 2, every=0.02)
+                for attack in bodies[i * count // valid : (i + 1) * count // valid]:
+                    nsw.mailbox.queue(
+                        message_id=f"attack-{run}-{id(attack)}-{i}",
+                        kind="certificate",
+                        sender="TH",
+                        receiver="KR",
+                        body=attack,
+                    )
+            seconds = wait(
+                lambda n=nsw, u=unipass: (
+                    n.stats()["by_kind"].get("response", 0) >= valid
+                    and u.stats()["by_kind"].get("certificate", 0) >= valid
+                ),
+                timeout=120 + valid * 2,
+                every=0.02,
+            )
             oversized = sum(1 for body in bodies if len(body) > 8 * 1024 * 1024)
             wait(lambda n=nsw, o=oversized: n.stats()["pending"] <= o, timeout=120)
             status = relay.stop()
             stats = nsw.stats()
             result[run] = {
                 "certificates_per_s": valid / seconds,
-                "delivered": unipass.stats()["by_kind"], "refused_at_source": stats["rejected"],
+                "delivered": unipass.stats()["by_kind"],
+                "refused_at_source": stats["rejected"],
                 "left_waiting_over_the_size_cap": stats["pending"],
-                "exit_status": status, "peak_rss_mb": relay.peak_rss_mb,
+                "exit_status": status,
+                "peak_rss_mb": relay.peak_rss_mb,
             }
     result["ratio"] = result["flood"]["certificates_per_s"] / result["clean"]["certificates_per_s"]
     return result
@@ -347,8 +425,11 @@ def soak(folder: Path, seconds: float, *, rate: float = 5.0) -> dict[str, Any]:
                 sent += 1
             if not samples or now - start - samples[-1][0] >= max(5.0, seconds / 20):
                 fds = len(os.listdir(f"/proc/{pid}/fd"))
-                sockets = sum(1 for fd in os.listdir(f"/proc/{pid}/fd")
-                              if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"))
+                sockets = sum(
+                    1
+                    for fd in os.listdir(f"/proc/{pid}/fd")
+                    if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+                )
                 size = sum(p.stat().st_size for p in folder.glob("soak.db*"))
                 samples.append((now - start, fds, sockets, size))
             time.sleep(0.05)
@@ -358,10 +439,13 @@ def soak(folder: Path, seconds: float, *, rate: float = 5.0) -> dict[str, Any]:
         kill_all()
         nsw.close()
         unipass.close()
-    return {"seconds": seconds, "certificates": sent,
-            "samples (seconds, descriptors, sockets, store bytes)": samples,
-            "descriptors": (samples[0][1], max(s[1] for s in samples), samples[-1][1]),
-            "sockets": (samples[0][2], max(s[2] for s in samples), samples[-1][2])}
+    return {
+        "seconds": seconds,
+        "certificates": sent,
+        "samples (seconds, descriptors, sockets, store bytes)": samples,
+        "descriptors": (samples[0][1], max(s[1] for s in samples), samples[-1][1]),
+        "sockets": (samples[0][2], max(s[2] for s in samples), samples[-1][2]),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -373,13 +457,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--growth", type=int, help="certificates for the store's growth (500)")
     parser.add_argument("--hostile", type=int, help="valid certificates in the flood (100)")
     parser.add_argument("--soak", type=float, help="seconds of steady traffic (off)")
-    parser.add_argument("--only", nargs="+", default=[],
-                        choices=["chaos", "memory", "backlog", "growth", "hostile", "soak"])
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        choices=["chaos", "memory", "backlog", "growth", "hostile", "soak"],
+    )
     args = parser.parse_args(argv)
     sizes = {"chaos": 50, "memory": 200, "backlog": 100, "growth": 100, "hostile": 20}
     if not args.quick:
-        sizes = {"chaos": 1000, "memory": 10_000, "backlog": 5000, "growth": 500,
-                 "hostile": 100}
+        sizes = {"chaos": 1000, "memory": 10_000, "backlog": 5000, "growth": 500, "hostile": 100}
     for name in sizes:
         if getattr(args, name) is not None:
             sizes[name] = getattr(args, name)

@@ -49,19 +49,31 @@ def mesh_rate(
     with MockMesh.start(countries, answer=False) as mesh:
         for country in countries[:down]:
             mesh[country].change_faults(b'{"fail_rate": 1.0}')
-        config = parse_config({
-            "bridge": {"country": "KR", "store": str(folder / f"kr-{partners}-{down}.db"),
-                       "allow_unsigned": True, "workers": 4, "batch": 100},
-            "local": {"profile": "unipass", "url": mesh["KR"].url},
-            "partners": [{"country": c, "url": mesh[c].url} for c in countries],
-            "retry": {"initial": 5.0, "jitter": 0.0},
-        })
+        config = parse_config(
+            {
+                "bridge": {
+                    "country": "KR",
+                    "store": str(folder / f"kr-{partners}-{down}.db"),
+                    "allow_unsigned": True,
+                    "workers": 4,
+                    "batch": 100,
+                },
+                "local": {"profile": "unipass", "url": mesh["KR"].url},
+                "partners": [{"country": c, "url": mesh[c].url} for c in countries],
+                "retry": {"initial": 5.0, "jitter": 0.0},
+            }
+        )
         bridge = build_bridge(config)
         expected = {c: 0 for c in countries[down:]}
         for n in range(count):
             country = countries[n % partners]
-            mesh["KR"].send(certificate(exporter_country="KR", importing_country=country,
-                                        name=f"mesh-{partners}-{down}-{n}"))
+            mesh["KR"].send(
+                certificate(
+                    exporter_country="KR",
+                    importing_country=country,
+                    name=f"mesh-{partners}-{down}-{n}",
+                )
+            )
             if country in expected:
                 expected[country] += 1
         start = time.perf_counter()
@@ -76,8 +88,14 @@ def mesh_rate(
 def pipeline_rate(count: int) -> float:
     """Certificates/s of the bridge's translation alone: unipass to asw, unsigned."""
     bodies = [
-        write(certificate(exporter_country="KR", importing_country=PARTNERS[n % len(PARTNERS)],
-                          name=f"pipe-{n}"), profile="unipass")
+        write(
+            certificate(
+                exporter_country="KR",
+                importing_country=PARTNERS[n % len(PARTNERS)],
+                name=f"pipe-{n}",
+            ),
+            profile="unipass",
+        )
         for n in range(count)
     ]
     for body in bodies[:5]:
@@ -104,13 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pipeline:               {pipeline:8.1f} certificates/s")
     print(f"1 partner:              {one:8.1f} certificates/s")
     print(f"5 partners:             {five:8.1f} certificates/s")
-    print(f"5 partners, one down:   {degraded:8.1f} certificates/s to the 4 up"
-          f" ({held['pending'] + held['in_flight']} waiting for the one down,"
-          f" {held['dead']} dead)")
-    print(f"ratio: 5 partners vs 1 {five / one:.2f}, one of 5 down vs all up"
-          f" {degraded / five:.2f}")
-    print(f"ratio vs pipeline: 1 partner {one / pipeline:.2f}, 5 partners {five / pipeline:.2f},"
-          f" one of 5 down {degraded / pipeline:.2f}")
+    print(
+        f"5 partners, one down:   {degraded:8.1f} certificates/s to the 4 up"
+        f" ({held['pending'] + held['in_flight']} waiting for the one down,"
+        f" {held['dead']} dead)"
+    )
+    print(f"ratio: 5 partners vs 1 {five / one:.2f}, one of 5 down vs all up {degraded / five:.2f}")
+    print(
+        f"ratio vs pipeline: 1 partner {one / pipeline:.2f}, 5 partners {five / pipeline:.2f},"
+        f" one of 5 down {degraded / pipeline:.2f}"
+    )
     return 0
 
 

@@ -85,8 +85,9 @@ def pipeline_rate(test_pki: pki.Pki, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def relay_rate(folder: Path, test_pki: pki.Pki, *, store: str, relays: int, count: int,
-               run: str) -> float:
+def relay_rate(
+    folder: Path, test_pki: pki.Pki, *, store: str, relays: int, count: int, run: str
+) -> float:
     """Certificates/s through ``relays`` relay processes sharing ``store``, answers back."""
     bodies = asw_certificates(count, run)
     key, cert = test_pki.bridge
@@ -94,8 +95,14 @@ def relay_rate(folder: Path, test_pki: pki.Pki, *, store: str, relays: int, coun
     unipass = MockProcess("unipass")
     fleet: list[Relay] = []
     try:
-        config = write_config(folder, run, store=store, nsw=nsw.url, unipass=unipass.url,
-                              extra=TRUST.format(key=key, cert=cert))
+        config = write_config(
+            folder,
+            run,
+            store=store,
+            nsw=nsw.url,
+            unipass=unipass.url,
+            extra=TRUST.format(key=key, cert=cert),
+        )
         fleet = [Relay(config, folder / f"{run}-{i}.log") for i in range(relays)]
         for relay in fleet:
             relay.start()
@@ -103,8 +110,11 @@ def relay_rate(folder: Path, test_pki: pki.Pki, *, store: str, relays: int, coun
         start = time.perf_counter()
         for body in bodies:
             nsw.outbound(body)
-        wait(lambda: settled(nsw, unipass, from_nsw=count, from_unipass=0),
-             timeout=60 + count, every=0.01)
+        wait(
+            lambda: settled(nsw, unipass, from_nsw=count, from_unipass=0),
+            timeout=60 + count,
+            every=0.01,
+        )
         elapsed = time.perf_counter() - start
         if [relay.stop() for relay in fleet] != [0] * relays:
             raise SystemExit(f"a relay of {run} did not stop cleanly")
@@ -135,14 +145,19 @@ def main(argv: list[str] | None = None) -> int:
         runs += [("postgresql", n, pg.database()) for n in (1, 2, 3)]
         ratios = []
         for name, relays, store in runs:
-            rate = relay_rate(folder, test_pki, store=store, relays=relays, count=count,
-                              run=f"{name}-{relays}")
+            rate = relay_rate(
+                folder, test_pki, store=store, relays=relays, count=count, run=f"{name}-{relays}"
+            )
             ratios.append(rate / pipeline)
-            print(f"relay, {name:10} {relays} relay{'s' if relays > 1 else ' '}:"
-                  f"           {rate:7.1f} certificates/s, {rate / pipeline:.2f}x the pipeline",
-                  flush=True)
-    print(f"ratio vs pipeline: sqlite {ratios[0]:.2f}, postgresql 1 relay {ratios[1]:.2f},"
-          f" 2 relays {ratios[2]:.2f}, 3 relays {ratios[3]:.2f}")
+            print(
+                f"relay, {name:10} {relays} relay{'s' if relays > 1 else ' '}:"
+                f"           {rate:7.1f} certificates/s, {rate / pipeline:.2f}x the pipeline",
+                flush=True,
+            )
+    print(
+        f"ratio vs pipeline: sqlite {ratios[0]:.2f}, postgresql 1 relay {ratios[1]:.2f},"
+        f" 2 relays {ratios[2]:.2f}, 3 relays {ratios[3]:.2f}"
+    )
     return 0
 
 

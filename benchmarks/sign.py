@@ -199,9 +199,17 @@ def main(argv: list[str] | None = None) -> int:
                 verifier.verify(token_sign(), trust=trust)  # correctness gate
                 t = median_seconds(token_sign, repeats=repeats, min_time=min_time)
                 v = times[("aswbridge", "verify")]
-                rows.append((label, "aswbridge, key in SoftHSM2", f"{t * 1e6:,.0f}",
-                             f"{1 / t:,.0f}", f"{v * 1e6:,.0f}", f"{1 / v:,.0f}",
-                             f"{(t + v) * 1e6:,.0f}"))
+                rows.append(
+                    (
+                        label,
+                        "aswbridge, key in SoftHSM2",
+                        f"{t * 1e6:,.0f}",
+                        f"{1 / t:,.0f}",
+                        f"{v * 1e6:,.0f}",
+                        f"{1 / v:,.0f}",
+                        f"{(t + v) * 1e6:,.0f}",
+                    )
+                )
                 token_ratios.append((label, t / times[("aswbridge", "sign")]))
     header = ("key", "library", "sign µs", "sign/s", "verify µs", "verify/s", "sign+verify µs")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]

@@ -171,11 +171,13 @@ def issue(
     )
     # the key identifiers a conforming CA writes (RFC 5280 4.2.1.1, 4.2.1.2)
     builder = builder.add_extension(
-        x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+    )
     if issuer_name != subject or issuer_key is not key:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-            critical=False)
+            critical=False,
+        )
     for extension in extensions:
         builder = builder.add_extension(extension, critical=False)
     return builder.sign(issuer_key, hash_algorithm or hashes.SHA256())

@@ -19,15 +19,32 @@ def test_folder_translation_reports_refusals(tmp_path: Path) -> None:
     shutil.copytree(MESSAGES / "asw", source)
     (source / "broken.xml").write_bytes(b"<bad")
     (source / "bomb.xml").write_bytes(b'<!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>')
-    done = subprocess.run([sys.executable, "-m", "aswbridge", "translate", "--from", "asw",
-                           "--to", "canonical", str(source), "-o", str(target)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aswbridge",
+            "translate",
+            "--from",
+            "asw",
+            "--to",
+            "canonical",
+            str(source),
+            "-o",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1
     stems = {p.stem for p in (MESSAGES / "asw").glob("*.xml")}
     assert {p.stem for p in target.glob("*.json")} == stems
     report = [json.loads(line) for line in (target / "refused.jsonl").read_text().splitlines()]
     assert {r["file"]: r["problems"][0]["code"] for r in report} == {
-        "broken.xml": "XML_MALFORMED", "bomb.xml": "DTD_FORBIDDEN"}
+        "broken.xml": "XML_MALFORMED",
+        "bomb.xml": "DTD_FORBIDDEN",
+    }
     assert f"{len(stems)} of {len(stems) + 2} translated" in done.stderr
     assert "broken.xml: XML_MALFORMED: not well-formed XML" in done.stderr
     assert "Traceback" not in done.stderr
@@ -35,9 +52,24 @@ def test_folder_translation_reports_refusals(tmp_path: Path) -> None:
 
 def test_clean_folder_exits_0_and_leaves_no_report(tmp_path: Path) -> None:
     target = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "aswbridge", "translate", "--from", "unipass",
-                           "--to", "asw", str(MESSAGES / "unipass"), "-o", str(target)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aswbridge",
+            "translate",
+            "--from",
+            "unipass",
+            "--to",
+            "asw",
+            str(MESSAGES / "unipass"),
+            "-o",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert not (target / "refused.jsonl").exists()
     assert len(list(target.glob("*.xml"))) == len(list((MESSAGES / "unipass").glob("*.xml")))

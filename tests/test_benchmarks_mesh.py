@@ -17,8 +17,9 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 def load() -> Any:
     """``benchmarks/mesh.py`` as a module."""
-    spec = importlib.util.spec_from_file_location("aswbridge_benchmark_mesh",
-                                                  BENCHMARKS / "mesh.py")
+    spec = importlib.util.spec_from_file_location(
+        "aswbridge_benchmark_mesh", BENCHMARKS / "mesh.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

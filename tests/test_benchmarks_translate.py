@@ -71,8 +71,10 @@ def test_ubl_gate_passes_and_catches_a_wrong_output(
 ) -> None:
     bench.check_ubl_gate(cases)
     out = _xml.parse(bench.ubl_pipeline(cases[0])())
-    assert out.tag == "{urn:oasis:names:specification:ubl:schema:xsd:CertificateOfOrigin-2}" \
+    assert (
+        out.tag == "{urn:oasis:names:specification:ubl:schema:xsd:CertificateOfOrigin-2}"
         "CertificateOfOrigin"
+    )
     monkeypatch.setattr(bench, "ubl_pipeline", lambda case: lambda: case.expected)
     with pytest.raises(bench.GateFailed, match="not valid UBL"):
         bench.check_ubl_gate(cases[:1])

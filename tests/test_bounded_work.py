@@ -55,18 +55,47 @@ def _with_namespaces(n: int, encoding: str = "utf-8") -> bytes:
 
 
 SHAPES: list[tuple[str, Callable[[], bytes], str]] = [
-    ("attributes-on-one-element", lambda: _with_attributes(_xml.MAX_ATTRIBUTES + 1),
-     "TOO_MANY_ATTRIBUTES"),
-    ("attributes-in-the-document", lambda: b"<r>" + (b"<g>" + b'<e a="" b="" c="" d="" f=""/>'
-     * 1000 + b"</g>") * (_xml.MAX_DOCUMENT_ATTRIBUTES // 5000 + 1) + b"</r>",
-     "TOO_MANY_ATTRIBUTES"),
-    ("siblings", lambda: b"<r><g>" + b"<e/>" * (_xml.MAX_CHILDREN + 1) + b"</g>"
-     + (b"<h>" + b"<e/>" * 999 + b"</h>") * 10 + b"</r>", "TOO_MANY_CHILDREN"),
-    ("elements", lambda: b"<r>" + b"<e><e/><e/><e/><e/><e/><e/><e/><e/><e/></e>"
-     * (_xml.MAX_ELEMENTS // 10 + 1) + b"</r>", "TOO_MANY_ELEMENTS"),
+    (
+        "attributes-on-one-element",
+        lambda: _with_attributes(_xml.MAX_ATTRIBUTES + 1),
+        "TOO_MANY_ATTRIBUTES",
+    ),
+    (
+        "attributes-in-the-document",
+        lambda: (
+            b"<r>"
+            + (b"<g>" + b'<e a="" b="" c="" d="" f=""/>' * 1000 + b"</g>")
+            * (_xml.MAX_DOCUMENT_ATTRIBUTES // 5000 + 1)
+            + b"</r>"
+        ),
+        "TOO_MANY_ATTRIBUTES",
+    ),
+    (
+        "siblings",
+        lambda: (
+            b"<r><g>"
+            + b"<e/>" * (_xml.MAX_CHILDREN + 1)
+            + b"</g>"
+            + (b"<h>" + b"<e/>" * 999 + b"</h>") * 10
+            + b"</r>"
+        ),
+        "TOO_MANY_CHILDREN",
+    ),
+    (
+        "elements",
+        lambda: (
+            b"<r>"
+            + b"<e><e/><e/><e/><e/><e/><e/><e/><e/><e/></e>" * (_xml.MAX_ELEMENTS // 10 + 1)
+            + b"</r>"
+        ),
+        "TOO_MANY_ELEMENTS",
+    ),
     ("namespaces", lambda: _with_namespaces(_xml.MAX_NAMESPACES), "TOO_MANY_NAMESPACES"),
-    ("namespaces-utf-16", lambda: _with_namespaces(_xml.MAX_NAMESPACES, "utf-16"),
-     "TOO_MANY_NAMESPACES"),
+    (
+        "namespaces-utf-16",
+        lambda: _with_namespaces(_xml.MAX_NAMESPACES, "utf-16"),
+        "TOO_MANY_NAMESPACES",
+    ),
 ]
 
 
@@ -82,8 +111,11 @@ def test_a_document_over_a_shape_cap_is_refused_before_any_schema(
 
 @pytest.mark.parametrize(
     "data",
-    [_with_attributes(_xml.MAX_ATTRIBUTES), _with_siblings(_xml.MAX_CHILDREN - 20),
-     _with_namespaces(_xml.MAX_NAMESPACES - 2)],
+    [
+        _with_attributes(_xml.MAX_ATTRIBUTES),
+        _with_siblings(_xml.MAX_CHILDREN - 20),
+        _with_namespaces(_xml.MAX_NAMESPACES - 2),
+    ],
     ids=["attributes", "siblings", "namespaces"],
 )
 def test_a_document_at_the_caps_is_parsed(data: bytes) -> None:
@@ -104,8 +136,9 @@ def test_schema_problems_are_the_first_ones_and_a_count() -> None:
     tags = sorted(set(re.findall(rb"<([A-Za-z]+)>", ASW)))
     data = ASW
     for tag in tags:  # eight attributes no schema allows on every element
-        data = data.replace(b"<%s>" % tag, b"<%s%s>" % (tag, b"".join(
-            b' x%d=""' % i for i in range(8))))
+        data = data.replace(
+            b"<%s>" % tag, b"<%s%s>" % (tag, b"".join(b' x%d=""' % i for i in range(8)))
+        )
     tracemalloc.start()
     try:
         with pytest.raises(SchemaError) as refused:
@@ -155,12 +188,15 @@ def test_partner_text_is_clipped_with_a_marker() -> None:
 def test_a_7_mb_partner_fault_is_clipped_in_every_journal_entry(tmp_path: Path) -> None:
     now = datetime(2026, 10, 5, tzinfo=UTC)
     with SqliteStore(tmp_path / "relay.db", now=lambda: now) as store:
-        store.enqueue(Outgoing(message_id="m-1", dest="unipass", kind="certificate",
-                               body=b"<x/>"))
+        store.enqueue(Outgoing(message_id="m-1", dest="unipass", kind="certificate", body=b"<x/>"))
         for attempt in range(3):
             store.claim(limit=1, lease_s=60)
-            store.fail("m-1", code="SOAP_SERVER_FAULT", error="fault " + "x" * 7_000_000,
-                       next_attempt_at=now + timedelta(seconds=attempt) if attempt < 2 else None)
+            store.fail(
+                "m-1",
+                code="SOAP_SERVER_FAULT",
+                error="fault " + "x" * 7_000_000,
+                next_attempt_at=now + timedelta(seconds=attempt) if attempt < 2 else None,
+            )
         journal = store.journal(message_id="m-1")
         dead = store.dead_letters()
     details = [e.detail for e in journal if "SOAP_SERVER_FAULT" in e.detail]
@@ -209,8 +245,7 @@ def partner() -> Iterator[Callable[[int, str, bytes], str]]:
 def test_a_deeply_nested_mailbox_listing_is_refused(
     partner: Callable[[int, str, bytes], str],
 ) -> None:
-    url = partner(200, "application/json", b'{"items": ' + b"[" * 100_000 + b"]" * 100_000
-                  + b"}")
+    url = partner(200, "application/json", b'{"items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
     side = NswHttpSide(url=url)
     try:
         with pytest.raises(ResponseRefused) as refused:
@@ -233,8 +268,7 @@ def test_a_mailbox_error_text_is_clipped(partner: Callable[[int, str, bytes], st
 
 
 def _soap(body: str) -> bytes:
-    return (f'<env:Envelope xmlns:env="{SOAP}"><env:Body>{body}</env:Body>'
-            "</env:Envelope>").encode()
+    return (f'<env:Envelope xmlns:env="{SOAP}"><env:Body>{body}</env:Body></env:Envelope>').encode()
 
 
 def test_a_unipass_answer_with_600k_attributes_is_refused(
@@ -252,8 +286,10 @@ def test_a_unipass_answer_with_600k_attributes_is_refused(
 
 
 def test_a_7_mb_soap_fault_text_is_clipped(partner: Callable[[int, str, bytes], str]) -> None:
-    fault = (f"<env:Fault><faultcode>env:Server</faultcode><faultstring>{'x' * 7_000_000}"
-             "</faultstring></env:Fault>")
+    fault = (
+        f"<env:Fault><faultcode>env:Server</faultcode><faultstring>{'x' * 7_000_000}"
+        "</faultstring></env:Fault>"
+    )
     side = UnipassSide(url=partner(500, "text/xml", _soap(fault)))
     try:
         with pytest.raises(RetryableTransportError) as refused:

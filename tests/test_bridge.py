@@ -126,8 +126,9 @@ def fake_message(kind: str, message_id: str, sender: str, receiver: str) -> Mess
     )
     message = attrs.evolve(sample, envelope=envelope)
     if isinstance(message.document, Certificate):
-        message = attrs.evolve(message, document=attrs.evolve(
-            message.document, issuing_country=sender))
+        message = attrs.evolve(
+            message, document=attrs.evolve(message.document, issuing_country=sender)
+        )
     return message
 
 
@@ -141,8 +142,9 @@ def fake_translate(
         raise SchemaError("box 7 missing")
     message = fake_message(kind, message_id, sender, PROFILE_SIDE[OTHER_PROFILE[source]])
     if variant:
-        message = attrs.evolve(message, envelope=attrs.evolve(
-            message.envelope, correlation_id=variant[0]))
+        message = attrs.evolve(
+            message, envelope=attrs.evolve(message.envelope, correlation_id=variant[0])
+        )
     target = target if isinstance(target, str) else target(message)
     out = f"{kind}|{message_id}|{PROFILE_SIDE[source]}|{PROFILE_SIDE[target]}".encode()
     return Translation(output=out, message=message, source=source, target=target)

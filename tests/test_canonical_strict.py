@@ -24,44 +24,61 @@ def _doc() -> Doc:
 def _amount(value: Any) -> Callable[[Doc], None]:
     def change(doc: Doc) -> None:
         doc["items"][0]["fob_value"]["amount"] = value
+
     return change
 
 
 def _date(value: str) -> Callable[[Doc], None]:
     def change(doc: Doc) -> None:
         doc["issue_date"] = value
+
     return change
 
 
 REFUSED: list[tuple[str, Callable[[Doc], None], str, str]] = [
     ("underscore", _amount("8_820.00"), "items[0].fob_value.amount", "CANONICAL_INVALID"),
     ("spaces", _amount(" 8820.00 "), "items[0].fob_value.amount", "CANONICAL_INVALID"),
-    ("arabic-indic-digits", _amount("٨٨٢٠.٠٠"), "items[0].fob_value.amount",
-     "CANONICAL_INVALID"),
+    ("arabic-indic-digits", _amount("٨٨٢٠.٠٠"), "items[0].fob_value.amount", "CANONICAL_INVALID"),
     ("plus-sign", _amount("+8820.00"), "items[0].fob_value.amount", "CANONICAL_INVALID"),
     ("exponent-string", _amount("8.82e3"), "items[0].fob_value.amount", "CANONICAL_INVALID"),
     ("bare-point", _amount("8820."), "items[0].fob_value.amount", "CANONICAL_INVALID"),
     ("nan", _amount("NaN"), "items[0].fob_value.amount", "CANONICAL_INVALID"),
-    ("huge-exponent", _amount("1e999999999"), "items[0].fob_value.amount",
-     "CANONICAL_INVALID"),
+    ("huge-exponent", _amount("1e999999999"), "items[0].fob_value.amount", "CANONICAL_INVALID"),
     ("too-many-digits", _amount("1" * 33), "items[0].fob_value.amount", "NUMBER_TOO_LONG"),
-    ("too-many-places", _amount("0." + "0" * 40 + "1"), "items[0].fob_value.amount",
-     "NUMBER_TOO_LONG"),
+    (
+        "too-many-places",
+        _amount("0." + "0" * 40 + "1"),
+        "items[0].fob_value.amount",
+        "NUMBER_TOO_LONG",
+    ),
     ("date-basic-format", _date("20261005"), "issue_date", "CANONICAL_INVALID"),
     ("date-trailing-junk", _date("20261005xx"), "issue_date", "CANONICAL_INVALID"),
     ("date-week", _date("2026-W41-1"), "issue_date", "CANONICAL_INVALID"),
     ("date-arabic-indic", _date("٢٠٢٦-١٠-٠٥"), "issue_date", "CANONICAL_INVALID"),
-    ("lone-surrogate", lambda d: d.__setitem__("remarks", "\ud800"), "remarks",
-     "CANONICAL_INVALID"),
-    ("integer-as-string", lambda d: d["items"][0].__setitem__("number", "1"),
-     "items[0].number", "CANONICAL_INVALID"),
-    ("integer-as-float", lambda d: d["items"][0].__setitem__("number", 1.0),
-     "items[0].number", "CANONICAL_INVALID"),
+    (
+        "lone-surrogate",
+        lambda d: d.__setitem__("remarks", "\ud800"),
+        "remarks",
+        "CANONICAL_INVALID",
+    ),
+    (
+        "integer-as-string",
+        lambda d: d["items"][0].__setitem__("number", "1"),
+        "items[0].number",
+        "CANONICAL_INVALID",
+    ),
+    (
+        "integer-as-float",
+        lambda d: d["items"][0].__setitem__("number", 1.0),
+        "items[0].number",
+        "CANONICAL_INVALID",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("change", "path", "code"), [r[1:] for r in REFUSED],
-                         ids=[r[0] for r in REFUSED])
+@pytest.mark.parametrize(
+    ("change", "path", "code"), [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED]
+)
 def test_a_value_outside_its_lexical_form_is_refused(
     change: Callable[[Doc], None], path: str, code: str
 ) -> None:
@@ -103,8 +120,17 @@ def test_the_12_character_amount_costs_nothing() -> None:
         with pytest.raises(MessageError) as refused:
             canonical.loads(json.dumps(_doc()).replace('"8820.00"', '"1e999999999"', 1))
         with pytest.raises(LimitExceeded, match="at most 32 digits"):
-            canonical.from_dict({**_doc(), "items": [{**_doc()["items"][0], "fob_value": {
-                "amount": Decimal("1e999999999"), "currency": "USD"}}]})
+            canonical.from_dict(
+                {
+                    **_doc(),
+                    "items": [
+                        {
+                            **_doc()["items"][0],
+                            "fob_value": {"amount": Decimal("1e999999999"), "currency": "USD"},
+                        }
+                    ],
+                }
+            )
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -116,8 +142,7 @@ def test_the_12_character_amount_costs_nothing() -> None:
     ("text", "key"),
     [
         ('{"kind": "receipt", "kind": "certificate"}', "kind"),
-        ('{"kind": "receipt", "envelope": {"message_id": "a", "message_id": "b"}}',
-         "message_id"),
+        ('{"kind": "receipt", "envelope": {"message_id": "a", "message_id": "b"}}', "message_id"),
     ],
     ids=["top-level", "nested"],
 )

@@ -33,11 +33,19 @@ url = "http://127.0.0.1:9/eco"
 """
 
 
-def config(tmp: Path, *, country: str = "TH", url: str = "http://127.0.0.1:9/box",
-           bridge: str = "", nsw: str = "", sections: str = "") -> str:
+def config(
+    tmp: Path,
+    *,
+    country: str = "TH",
+    url: str = "http://127.0.0.1:9/box",
+    bridge: str = "",
+    nsw: str = "",
+    sections: str = "",
+) -> str:
     path = tmp / "bridge.toml"
-    path.write_text(CONFIG.format(country=country, url=url, bridge=bridge, nsw=nsw,
-                                  sections=sections))
+    path.write_text(
+        CONFIG.format(country=country, url=url, bridge=bridge, nsw=nsw, sections=sections)
+    )
     return str(path)
 
 
@@ -63,8 +71,19 @@ def sqlite_of_another_application(tmp: Path) -> str:
 
 
 def quick_run(store: str) -> list[str]:
-    return ["run", "--once", "--side", "TH", "--nsw-url", "http://127.0.0.1:9/box",
-            "--unipass-url", "http://127.0.0.1:9/eco", "--store", store, "--allow-unsigned"]
+    return [
+        "run",
+        "--once",
+        "--side",
+        "TH",
+        "--nsw-url",
+        "http://127.0.0.1:9/box",
+        "--unipass-url",
+        "http://127.0.0.1:9/eco",
+        "--store",
+        store,
+        "--allow-unsigned",
+    ]
 
 
 @attrs.frozen
@@ -79,109 +98,250 @@ CASES = {
     # configuration file: numbers, URLs, countries, encoding
     "config-retry-initial-nan": Case(
         lambda t: ["run", "--once", "--config", config(t, sections="[retry]\ninitial = nan")],
-        "CONFIGURATION", 2, "retry.initial"),
+        "CONFIGURATION",
+        2,
+        "retry.initial",
+    ),
     "config-retry-horizon-inf": Case(
         lambda t: ["run", "--once", "--config", config(t, sections="[retry]\nhorizon = inf")],
-        "CONFIGURATION", 2, "retry.horizon"),
+        "CONFIGURATION",
+        2,
+        "retry.horizon",
+    ),
     "config-poll-interval-zero": Case(
         lambda t: ["run", "--once", "--config", config(t, bridge="poll_interval = 0")],
-        "CONFIGURATION", 2, "bridge.poll_interval"),
+        "CONFIGURATION",
+        2,
+        "bridge.poll_interval",
+    ),
     "config-lease-nan": Case(
         lambda t: ["run", "--once", "--config", config(t, bridge="lease_seconds = nan")],
-        "CONFIGURATION", 2, "bridge.lease_seconds"),
+        "CONFIGURATION",
+        2,
+        "bridge.lease_seconds",
+    ),
     "config-timeout-inf": Case(
         lambda t: ["run", "--once", "--config", config(t, nsw="read_timeout = inf")],
-        "CONFIGURATION", 2, "nsw.read_timeout"),
+        "CONFIGURATION",
+        2,
+        "nsw.read_timeout",
+    ),
     "config-url-port-out-of-range": Case(
         lambda t: ["run", "--once", "--config", config(t, url="http://127.0.0.1:99999/box")],
-        "CONFIGURATION", 2, "nsw.url"),
+        "CONFIGURATION",
+        2,
+        "nsw.url",
+    ),
     "config-url-with-a-space": Case(
         lambda t: ["run", "--once", "--config", config(t, url="http://nsw.example/a b")],
-        "CONFIGURATION", 2, "nsw.url"),
+        "CONFIGURATION",
+        2,
+        "nsw.url",
+    ),
     "config-url-not-http": Case(
         lambda t: ["run", "--once", "--config", config(t, url="file:///etc/passwd")],
-        "CONFIGURATION", 2, "nsw.url"),
+        "CONFIGURATION",
+        2,
+        "nsw.url",
+    ),
     "config-unknown-country": Case(
         lambda t: ["run", "--once", "--config", config(t, country="XX")],
-        "CONFIGURATION", 2, "bridge.country"),
+        "CONFIGURATION",
+        2,
+        "bridge.country",
+    ),
     "config-country-with-newline": Case(
         lambda t: ["run", "--once", "--config", config(t, country="TH\\n")],
-        "CONFIGURATION", 2, "bridge.country"),
+        "CONFIGURATION",
+        2,
+        "bridge.country",
+    ),
     "config-not-utf8": Case(
-        lambda t: ["run", "--once", "--config",
-                   file_of(t, "b.toml", b"[bridge]\ncountry = '\xff'")],
-        "CONFIGURATION", 2, "UTF-8"),
+        lambda t: [
+            "run",
+            "--once",
+            "--config",
+            file_of(t, "b.toml", b"[bridge]\ncountry = '\xff'"),
+        ],
+        "CONFIGURATION",
+        2,
+        "UTF-8",
+    ),
     # command-line numbers
     "run-poll-interval-zero": Case(
         lambda t: [*quick_run(str(t / "r.db")), "--poll-interval", "0"],
-        "USAGE", 2, "--poll-interval"),
+        "USAGE",
+        2,
+        "--poll-interval",
+    ),
     "run-poll-interval-nan": Case(
         lambda t: [*quick_run(str(t / "r.db")), "--poll-interval", "nan"],
-        "USAGE", 2, "--poll-interval"),
+        "USAGE",
+        2,
+        "--poll-interval",
+    ),
     "run-bad-url-with-credentials": Case(
-        lambda t: ["run", "--once", "--side", "TH", "--nsw-url", "http://bob:hunter2@h:0/x",
-                   "--unipass-url", "http://h/y", "--store", str(t / "r.db")],
-        "CONFIGURATION", 2, "http://***@h:0/x"),
+        lambda t: [
+            "run",
+            "--once",
+            "--side",
+            "TH",
+            "--nsw-url",
+            "http://bob:hunter2@h:0/x",
+            "--unipass-url",
+            "http://h/y",
+            "--store",
+            str(t / "r.db"),
+        ],
+        "CONFIGURATION",
+        2,
+        "http://***@h:0/x",
+    ),
     "run-side-unknown-country": Case(
-        lambda t: ["run", "--once", "--side", "QQ", "--nsw-url", "http://h/x",
-                   "--unipass-url", "http://h/y", "--store", str(t / "r.db")],
-        "CONFIGURATION", 2, "bridge.country"),
+        lambda t: [
+            "run",
+            "--once",
+            "--side",
+            "QQ",
+            "--nsw-url",
+            "http://h/x",
+            "--unipass-url",
+            "http://h/y",
+            "--store",
+            str(t / "r.db"),
+        ],
+        "CONFIGURATION",
+        2,
+        "bridge.country",
+    ),
     "purge-older-than-nan": Case(
         lambda t: ["purge", "--store", str(t / "r.db"), "--older-than-days", "nan"],
-        "USAGE", 2, "--older-than-days"),
+        "USAGE",
+        2,
+        "--older-than-days",
+    ),
     "purge-older-than-inf": Case(
         lambda t: ["purge", "--store", str(t / "r.db"), "--older-than-days", "inf"],
-        "USAGE", 2, "--older-than-days"),
+        "USAGE",
+        2,
+        "--older-than-days",
+    ),
     "status-limit-zero": Case(
         lambda t: ["status", "--store", str(t / "r.db"), "--journal", "--limit", "0"],
-        "USAGE", 2, "--limit"),
-    "mock-port-99999": Case(
-        lambda t: ["mock", "unipass", "--port", "99999"], "USAGE", 2, "--port"),
+        "USAGE",
+        2,
+        "--limit",
+    ),
+    "mock-port-99999": Case(lambda t: ["mock", "unipass", "--port", "99999"], "USAGE", 2, "--port"),
     "mock-fail-rate-2": Case(
-        lambda t: ["mock", "unipass", "--fail-rate", "2"], "USAGE", 2, "--fail-rate"),
+        lambda t: ["mock", "unipass", "--fail-rate", "2"], "USAGE", 2, "--fail-rate"
+    ),
     "mock-unknown-country": Case(
-        lambda t: ["mock", "nsw", "--country", "Q1"], "CONFIGURATION", 2, "--country"),
+        lambda t: ["mock", "nsw", "--country", "Q1"], "CONFIGURATION", 2, "--country"
+    ),
     "unknown-command": Case(lambda t: ["frobnicate"], "USAGE", 2, "frobnicate"),
     # the store
     "store-not-a-database": Case(
-        lambda t: quick_run(file_of(t, "r.db", os.urandom(4096))), "STORE", 1, "not an aswbridge"),
+        lambda t: quick_run(file_of(t, "r.db", os.urandom(4096))), "STORE", 1, "not an aswbridge"
+    ),
     "status-store-not-a-database": Case(
         lambda t: ["status", "--store", file_of(t, "r.db", b"hello" * 1000)],
-        "STORE", 1, "not an aswbridge"),
+        "STORE",
+        1,
+        "not an aswbridge",
+    ),
     "store-of-another-application": Case(
-        lambda t: quick_run(sqlite_of_another_application(t)), "STORE", 1, "other tables"),
+        lambda t: quick_run(sqlite_of_another_application(t)), "STORE", 1, "other tables"
+    ),
     "store-folder-unwritable": Case(
-        lambda t: quick_run(str(Path(file_of(t, "plain", b"")) / "relay.db")), "STORE", 1),
+        lambda t: quick_run(str(Path(file_of(t, "plain", b"")) / "relay.db")), "STORE", 1
+    ),
     # files in and out
     "translate-dev-zero": Case(
         lambda t: ["translate", "--from", "asw", "--to", "unipass", "/dev/zero"],
-        "INPUT_TOO_LARGE", 1),
+        "INPUT_TOO_LARGE",
+        1,
+    ),
     "translate-missing-input": Case(
         lambda t: ["translate", "--from", "asw", "--to", "unipass", str(t / "none.xml")],
-        "CONFIGURATION", 2, "none.xml"),
+        "CONFIGURATION",
+        2,
+        "none.xml",
+    ),
     "translate-lone-surrogate": Case(
         lambda t: ["translate", "--from", "canonical", "--to", "asw", with_surrogate(t)],
-        "CANONICAL_INVALID", 1, "surrogate"),
+        "CANONICAL_INVALID",
+        1,
+        "surrogate",
+    ),
     "translate-onto-its-input": Case(
-        lambda t: ["translate", "--from", "asw", "--to", "unipass", certificate(t),
-                   "-o", str(t / "c.xml")],
-        "CONFIGURATION", 2, "is the input"),
+        lambda t: [
+            "translate",
+            "--from",
+            "asw",
+            "--to",
+            "unipass",
+            certificate(t),
+            "-o",
+            str(t / "c.xml"),
+        ],
+        "CONFIGURATION",
+        2,
+        "is the input",
+    ),
     "translate-folder-onto-itself": Case(
         lambda t: ["translate", "--from", "asw", "--to", "unipass", str(t), "-o", f"{t}/."],
-        "CONFIGURATION", 2, "input folder"),
+        "CONFIGURATION",
+        2,
+        "input folder",
+    ),
     "translate-to-a-full-disk": Case(
-        lambda t: ["translate", "--from", "asw", "--to", "unipass", certificate(t),
-                   "-o", "/dev/full"],
-        "CONFIGURATION", 2, "No space left"),
+        lambda t: [
+            "translate",
+            "--from",
+            "asw",
+            "--to",
+            "unipass",
+            certificate(t),
+            "-o",
+            "/dev/full",
+        ],
+        "CONFIGURATION",
+        2,
+        "No space left",
+    ),
     "verify-at-year-9999": Case(
-        lambda t: ["verify", "--trust", str(t), "--at", "9999-12-31T23:59:59-14:00",
-                   certificate(t)], "CONFIGURATION", 2, "--at"),
+        lambda t: [
+            "verify",
+            "--trust",
+            str(t),
+            "--at",
+            "9999-12-31T23:59:59-14:00",
+            certificate(t),
+        ],
+        "CONFIGURATION",
+        2,
+        "--at",
+    ),
     "verify-at-year-1": Case(
-        lambda t: ["verify", "--trust", str(t), "--at", "0001-01-01T00:00:00+14:00",
-                   certificate(t)], "CONFIGURATION", 2, "--at"),
+        lambda t: [
+            "verify",
+            "--trust",
+            str(t),
+            "--at",
+            "0001-01-01T00:00:00+14:00",
+            certificate(t),
+        ],
+        "CONFIGURATION",
+        2,
+        "--at",
+    ),
     "pki-init-unwritable": Case(
         lambda t: ["pki", "init", str(Path(file_of(t, "plain", b"")) / "pki")],
-        "CONFIGURATION", 2, "cannot write the PKI"),
+        "CONFIGURATION",
+        2,
+        "cannot write the PKI",
+    ),
 }
 
 
@@ -216,7 +376,11 @@ def test_a_full_disk_at_start_is_one_coded_line(tmp_path: Path) -> None:
     store.touch()
     done = subprocess.run(
         [sys.executable, "-m", "aswbridge", *quick_run(str(store))],
-        capture_output=True, text=True, timeout=120, preexec_fn=no_room, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=no_room,
+        cwd=tmp_path,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert "Traceback" not in done.stderr

@@ -101,22 +101,31 @@ def test_each_system_took_each_message_once(run: dict[str, Any]) -> None:
 def test_korea_s_bridge_delivers_each_certificate_to_its_receiver_s_nsw_only(
     run: dict[str, Any],
 ) -> None:
-    delivered = {(mid, receiver) for sender, receiver, _, mid in hops(run)
-                 if sender == "Bridge-KR"}
+    delivered = {(mid, receiver) for sender, receiver, _, mid in hops(run) if sender == "Bridge-KR"}
     for mid in {mid for _, _, _, mid in hops(run)}:
         assert len([r for m, r in delivered if m == mid]) <= 1, mid
-    assert {r for _, r in delivered} == {"NSW-ID", "NSW-VN", "NSW-TH", "NSW-CN", "NSW-JP",
-                                        "UNI-PASS"}
+    assert {r for _, r in delivered} == {
+        "NSW-ID",
+        "NSW-VN",
+        "NSW-TH",
+        "NSW-CN",
+        "NSW-JP",
+        "UNI-PASS",
+    }
 
 
 def test_on_the_shared_link_each_direction_has_one_carrier(run: dict[str, Any]) -> None:
     out: Path = run["out"]
-    kr, id_ = (tomllib.loads((out / "config" / f"bridge-{cc}.toml").read_text())
-               for cc in ("kr", "id"))
+    kr, id_ = (
+        tomllib.loads((out / "config" / f"bridge-{cc}.toml").read_text()) for cc in ("kr", "id")
+    )
     assert [p["pull"] for p in kr["partners"] if p["country"] == "ID"] == [False]
     assert [p["pull"] for p in id_["partners"] if p["country"] == "KR"] == [False]
-    pulled = [(sender, receiver, mid) for sender, receiver, _, mid in hops(run)
-              if receiver.startswith("Bridge-")]
+    pulled = [
+        (sender, receiver, mid)
+        for sender, receiver, _, mid in hops(run)
+        if receiver.startswith("Bridge-")
+    ]
     assert {r for s, r, _ in pulled if s == "NSW-ID"} == {"Bridge-ID"}
     assert {r for s, r, _ in pulled if s == "UNI-PASS"} == {"Bridge-KR"}
     carriers: dict[str, set[str]] = {}

@@ -55,7 +55,9 @@ def installed_unit(folder: Path) -> Path:
 def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
     result = subprocess.run(
         [systemd_analyze(), "verify", str(installed_unit(tmp_path))],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "aswbridge.service" not in result.stderr  # no complaint about our unit
@@ -64,19 +66,32 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
 def test_the_units_exposure_is_ok(tmp_path: Path) -> None:
     result = subprocess.run(
         [systemd_analyze(), "security", "--offline=true", str(installed_unit(tmp_path))],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    match = re.search(r"Overall exposure level for aswbridge\.service: (\d+\.\d) (\w+)",
-                      result.stdout)
+    match = re.search(
+        r"Overall exposure level for aswbridge\.service: (\d+\.\d) (\w+)", result.stdout
+    )
     assert match is not None, result.stdout + result.stderr
     assert float(match[1]) <= 2.0 and match[2] == "OK", match[0]
 
 
-@pytest.mark.parametrize("setting", [
-    "User=aswbridge", "ProtectSystem=strict", "PrivateTmp=yes", "NoNewPrivileges=yes",
-    "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "StateDirectory=aswbridge",
-    "MemoryDenyWriteExecute=yes", "ExecReload=/bin/kill -HUP $MAINPID", "KillSignal=SIGTERM",
-], ids=lambda s: s.split("=")[0])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "User=aswbridge",
+        "ProtectSystem=strict",
+        "PrivateTmp=yes",
+        "NoNewPrivileges=yes",
+        "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+        "StateDirectory=aswbridge",
+        "MemoryDenyWriteExecute=yes",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "KillSignal=SIGTERM",
+    ],
+    ids=lambda s: s.split("=")[0],
+)
 def test_the_unit_has_the_hardening_it_documents(setting: str) -> None:
     assert setting in UNIT.read_text().splitlines()
 
@@ -119,7 +134,8 @@ def wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
 
 
 def test_the_relay_works_under_memory_deny_write_execute(
-    fresh_db: str, tmp_path: Path  # noqa: F811
+    fresh_db: str,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     test_pki = pki.create(tmp_path / "pki", countries=("TH", "KR"), bridge_country="TH")
     key, cert, chain = test_pki.signer("TH")
@@ -131,15 +147,22 @@ def test_the_relay_works_under_memory_deny_write_execute(
             body = certificate(exporter_country="TH", importing_country="KR", name=f"mdwe-{n}")
             nsw.outbound(aswbridge.write(body, profile="asw", signing=th))
         config = tmp_path / "bridge.toml"
-        config.write_text(SIGNED_CONFIG.format(store=pg_url(fresh_db), nsw=nsw.url,
-                                               unipass=unipass.url, pki=test_pki.path))
+        config.write_text(
+            SIGNED_CONFIG.format(
+                store=pg_url(fresh_db), nsw=nsw.url, unipass=unipass.url, pki=test_pki.path
+            )
+        )
         log = tmp_path / "relay.log"
         with log.open("wb") as out:
-            relay = subprocess.Popen([sys.executable, "-c", UNDER_MDWE, str(config)],
-                                     stdout=out, stderr=out)
+            relay = subprocess.Popen(
+                [sys.executable, "-c", UNDER_MDWE, str(config)], stdout=out, stderr=out
+            )
             try:
-                wait_for(lambda: nsw.stats()["by_kind"].get("response", 0) == 3
-                         or relay.poll() is not None)
+                wait_for(
+                    lambda: (
+                        nsw.stats()["by_kind"].get("response", 0) == 3 or relay.poll() is not None
+                    )
+                )
             finally:
                 relay.send_signal(signal.SIGTERM)
                 status = relay.wait(timeout=30)
@@ -176,7 +199,8 @@ def test_sighup_keeps_the_relay_running_and_sigterm_stops_it(tmp_path: Path) -> 
         with log.open("wb") as out:
             relay = subprocess.Popen(
                 [sys.executable, "-m", "aswbridge", "-v", "run", "--config", str(config)],
-                stdout=out, stderr=out,
+                stdout=out,
+                stderr=out,
             )
             try:
                 unipass.outbound(next(bodies))

@@ -76,9 +76,10 @@ def blocks(path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
         while end < len(lines) and lines[end].strip() != "```":
             end += 1
         if lang == "python":
-            code = "\n".join(line.removeprefix(indent) for line in lines[i + 1:end])
-            previous = next((lines[j].strip() for j in range(i - 1, -1, -1)
-                             if lines[j].strip()), "")
+            code = "\n".join(line.removeprefix(indent) for line in lines[i + 1 : end])
+            previous = next(
+                (lines[j].strip() for j in range(i - 1, -1, -1) if lines[j].strip()), ""
+            )
             marker = _NOT_RUN.match(previous)
             if marker:
                 skipped.append((i + 1, marker.group(1)))
@@ -118,8 +119,12 @@ def test_python_blocks_run(path: Path, tmp_path: Path, profile_site: Path) -> No
     work.mkdir()
     done = subprocess.run(
         [sys.executable, "-c", _RUNNER, str(tmp_path / "blocks.json"), str(path)],
-        cwd=work, env=env_with(profile_site), capture_output=True, text=True,
-        timeout=300, check=False,
+        cwd=work,
+        env=env_with(profile_site),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, f"{_id(path)}:\n{done.stderr[-4000:]}"
 
@@ -149,8 +154,9 @@ def test_the_block_parser_honours_the_not_run_marker(tmp_path: Path) -> None:
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_api_docs", ROOT / "tools" /
-                                                  "gen_api_docs.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_api_docs", ROOT / "tools" / "gen_api_docs.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -187,8 +193,11 @@ def test_relative_links_resolve(name: str) -> None:
             continue
         file, _, anchor = target.partition("#")
         path = (page.parent / file).resolve() if file else page
-        missing_anchor = bool(anchor) and path.suffix == ".md" and (
-            not path.exists() or anchor not in _anchors(path))
+        missing_anchor = (
+            bool(anchor)
+            and path.suffix == ".md"
+            and (not path.exists() or anchor not in _anchors(path))
+        )
         if not path.exists() or missing_anchor:
             broken.append(target)
     assert broken == [], f"{name}: broken links {broken}"
@@ -223,8 +232,11 @@ def test_the_canonical_paths_in_concepts_match_the_model() -> None:
             cls = info[name].base
         if "." in path:  # a {a,b,c} group names every field of its class
             parent = path.rsplit(".", 1)[0]
-            group = {p[len(parent) + 1:].split(".")[0].removesuffix("[]")
-                     for p in paths if p.startswith(parent + ".")}
+            group = {
+                p[len(parent) + 1 :].split(".")[0].removesuffix("[]")
+                for p in paths
+                if p.startswith(parent + ".")
+            }
             owner: type = Certificate
             for name in parent.replace("[]", "").split("."):
                 owner = field_info(owner)[name].base

@@ -32,8 +32,17 @@ def _load() -> ModuleType:
 
 
 fuzz = _load()
-NAMES = ["canonical", "nsw-answer", "unipass-answer", "xml:asw", "xml:ubl", "xml:unipass",
-         "signed:asw", "signed:ubl", "signed:unipass"]
+NAMES = [
+    "canonical",
+    "nsw-answer",
+    "unipass-answer",
+    "xml:asw",
+    "xml:ubl",
+    "xml:unipass",
+    "signed:asw",
+    "signed:ubl",
+    "signed:unipass",
+]
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +89,16 @@ def test_mutations_change_the_input_and_are_reproducible() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
-def test_only_aswbridge_errors_come_out(found: dict[str, Any], name: str, data: st.DataObject
-                                        ) -> None:
+def test_only_aswbridge_errors_come_out(
+    found: dict[str, Any], name: str, data: st.DataObject
+) -> None:
     target, seeds = found[name]
     if data.draw(st.integers(0, 9), label="random bytes?") == 0:
         fuzzed = data.draw(st.binary(max_size=2048), label="bytes")
@@ -113,16 +127,25 @@ def _with_certificate_version(signed: bytes, version: int) -> bytes:
 # Crashes the long run found, kept as regressions: each must be a typed refusal.
 FOUND = [
     # cryptography's InvalidVersion (not a ValueError) out of a KeyInfo certificate
-    ("signed:unipass", "certificate-version-7", lambda s: _with_certificate_version(s, 7),
-     "KEY_INFO_NOT_ALLOWED"),
+    (
+        "signed:unipass",
+        "certificate-version-7",
+        lambda s: _with_certificate_version(s, 7),
+        "KEY_INFO_NOT_ALLOWED",
+    ),
     # decimal.InvalidOperation out of a mailbox answer's number with a huge exponent
-    ("nsw-answer", "number-exponent-overflow",
-     lambda s: b"9999991e9999999999999999999999999999999999y99999999{", None),
+    (
+        "nsw-answer",
+        "number-exponent-overflow",
+        lambda s: b"9999991e9999999999999999999999999999999999y99999999{",
+        None,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "change", "code"), [(f[0], f[2], f[3]) for f in FOUND],
-                         ids=[f[1] for f in FOUND])
+@pytest.mark.parametrize(
+    ("name", "change", "code"), [(f[0], f[2], f[3]) for f in FOUND], ids=[f[1] for f in FOUND]
+)
 def test_crashes_found_by_the_fuzzer_are_refused(
     found: dict[str, Any], name: str, change: Any, code: str | None
 ) -> None:

@@ -49,8 +49,10 @@ class SessionPostgres:
         name = f"load_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}")
-        return (f"postgresql://{self.params['user']}@/{name}"
-                f"?host={self.params['host']}&port={self.params['port']}")
+        return (
+            f"postgresql://{self.params['user']}@/{name}"
+            f"?host={self.params['host']}&port={self.params['port']}"
+        )
 
 
 @pytest.fixture
@@ -62,15 +64,20 @@ def test_chaos_three_relays_killed_at_random_deliver_everything_once(
     tmp_path: Path, pg: SessionPostgres
 ) -> None:
     size = 15
-    report: dict[str, Any] = load.chaos(tmp_path, pg, size, kill_every=(1.5, 3.0), max_kills=3,
-                                        seed=3)
+    report: dict[str, Any] = load.chaos(
+        tmp_path, pg, size, kill_every=(1.5, 3.0), max_kills=3, seed=3
+    )
     assert report["kills"] == 3, report
     assert report["at_unipass"] == {"certificate": size, "response": size}  # once by id
     assert report["at_nsw"] == {"certificate": size, "response": size}  # every answer back
     assert report["distinct"] == 4 * size
     store = report["store"]
     assert (store["done"], store["dead"], store["pending"], store["in_flight"]) == (
-        4 * size, 0, 0, 0)
+        4 * size,
+        0,
+        0,
+        0,
+    )
     assert report["exit_statuses"] == [0, 0, 0]
     assert report["faults"]["failed"] > 0 and report["faults"]["dropped"] > 0
 

@@ -88,7 +88,8 @@ def pg_url(dsn: str) -> str:
 
 @pytest.fixture
 def relay_with_metrics(
-    fresh_db: str, tmp_path: Path  # noqa: F811
+    fresh_db: str,  # noqa: F811
+    tmp_path: Path,
 ) -> Iterator[tuple[str, MockNsw, MockUnipass, str]]:
     port = free_port()
     with MockNsw(country="TH") as nsw, MockUnipass() as unipass:
@@ -137,19 +138,24 @@ def test_metrics_count_per_partner_and_readyz_follows_the_store(
         return scrape if delivered >= 9 else None  # 6 responses and 3 certificates
 
     scrape = wait_for(settled)
-    assert value(scrape, "aswbridge_messages_received_total", partner="nsw",
-                 kind="certificate") == 6
-    assert value(scrape, "aswbridge_messages_received_total", partner="unipass",
-                 kind="response") == 6
-    assert value(scrape, "aswbridge_messages_delivered_total", partner="unipass",
-                 kind="certificate") == 6
-    assert value(scrape, "aswbridge_messages_delivered_total", partner="nsw",
-                 kind="certificate") == 3
-    assert value(scrape, "aswbridge_messages_delivered_total", partner="nsw",
-                 kind="response") == 6
+    assert (
+        value(scrape, "aswbridge_messages_received_total", partner="nsw", kind="certificate") == 6
+    )
+    assert (
+        value(scrape, "aswbridge_messages_received_total", partner="unipass", kind="response") == 6
+    )
+    assert (
+        value(scrape, "aswbridge_messages_delivered_total", partner="unipass", kind="certificate")
+        == 6
+    )
+    assert (
+        value(scrape, "aswbridge_messages_delivered_total", partner="nsw", kind="certificate") == 3
+    )
+    assert value(scrape, "aswbridge_messages_delivered_total", partner="nsw", kind="response") == 6
     assert value(scrape, "aswbridge_partner_up", partner="unipass") == 1
-    assert (value(scrape, "aswbridge_partner_last_contact_timestamp_seconds",
-                  partner="nsw") or 0) > time.time() - 60
+    assert (
+        value(scrape, "aswbridge_partner_last_contact_timestamp_seconds", partner="nsw") or 0
+    ) > time.time() - 60
     assert value(scrape, "aswbridge_store_up") == 1
     assert value(scrape, "aswbridge_breaker_state", partner="unipass", state="closed") == 1
     assert value(scrape, "aswbridge_breaker_state", partner="unipass", state="open") == 0
@@ -182,25 +188,44 @@ def test_refused_and_dead_are_counted_by_partner_and_kind(tmp_path: Path) -> Non
     metrics = RelayMetrics(store=inner)
     store = metered_store(inner, metrics)
     out = Outgoing(message_id="out-1", dest="nsw", kind="certificate", body=b"<c/>")
-    store.record_inbound(sender="KR", message_id="in-1", source="unipass",
-                         kind="certificate", digest="d", outgoing=(out,))
-    store.record_inbound(sender="KR", message_id="in-2", source="unipass",
-                         kind="certificate", digest="d", outcome="rejected", code="SCHEMA",
-                         reason="bad")
-    store.record_inbound(sender="KR", message_id="in-2", source="unipass",
-                         kind="certificate", digest="d")  # a repeat counts nothing
+    store.record_inbound(
+        sender="KR",
+        message_id="in-1",
+        source="unipass",
+        kind="certificate",
+        digest="d",
+        outgoing=(out,),
+    )
+    store.record_inbound(
+        sender="KR",
+        message_id="in-2",
+        source="unipass",
+        kind="certificate",
+        digest="d",
+        outcome="rejected",
+        code="SCHEMA",
+        reason="bad",
+    )
+    store.record_inbound(
+        sender="KR", message_id="in-2", source="unipass", kind="certificate", digest="d"
+    )  # a repeat counts nothing
     (row,) = store.claim(limit=5, lease_s=60)
-    assert store.fail(row.message_id, code="WRONG_RECEIVER", error="no",
-                      next_attempt_at=None) == "dead"
+    assert (
+        store.fail(row.message_id, code="WRONG_RECEIVER", error="no", next_attempt_at=None)
+        == "dead"
+    )
     scrape = samples(generate_latest(metrics.registry))
-    assert value(scrape, "aswbridge_messages_received_total", partner="unipass",
-                 kind="certificate") == 2
-    assert value(scrape, "aswbridge_messages_refused_total", partner="unipass",
-                 kind="certificate") == 1
+    assert (
+        value(scrape, "aswbridge_messages_received_total", partner="unipass", kind="certificate")
+        == 2
+    )
+    assert (
+        value(scrape, "aswbridge_messages_refused_total", partner="unipass", kind="certificate")
+        == 1
+    )
     assert value(scrape, "aswbridge_messages_dead_total", partner="nsw", kind="certificate") == 1
     assert value(scrape, "aswbridge_queue_depth", partner="nsw", state="dead") == 1
-    assert value(scrape, "aswbridge_queue_depth", partner="unipass",
-                 state="ack_unconfirmed") == 2
+    assert value(scrape, "aswbridge_queue_depth", partner="unipass", state="ack_unconfirmed") == 2
     inner.close()
 
 
@@ -251,8 +276,9 @@ def test_readiness_of_the_signing_key(
         assert metrics.checks()["signing"][0] is ready
         assert metrics.checks()["store"] == (True, "reachable")
         scrape = samples(generate_latest(metrics.registry))
-        expiry = value(scrape, "aswbridge_certificate_expiry_days", role="signing",
-                       subject="CN=bridge TH")
+        expiry = value(
+            scrape, "aswbridge_certificate_expiry_days", role="signing", subject="CN=bridge TH"
+        )
         assert expiry is not None and abs(expiry - days_left) < 0.01
 
 
@@ -274,16 +300,22 @@ def test_not_ready_until_a_partner_answers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("listen", "expected"),
-    [("127.0.0.1:9464", ("127.0.0.1", 9464)), ("[::1]:9464", ("::1", 9464)),
-     ("localhost:0", ("localhost", 0))],
+    [
+        ("127.0.0.1:9464", ("127.0.0.1", 9464)),
+        ("[::1]:9464", ("::1", 9464)),
+        ("localhost:0", ("localhost", 0)),
+    ],
     ids=["ipv4", "ipv6", "name"],
 )
 def test_listen_addresses(listen: str, expected: tuple[str, int]) -> None:
     assert parse_listen(listen) == expected
 
 
-@pytest.mark.parametrize("listen", ["9464", "127.0.0.1", "host:port", "1.2.3.4:70000"],
-                         ids=["port-only", "host-only", "words", "port-too-big"])
+@pytest.mark.parametrize(
+    "listen",
+    ["9464", "127.0.0.1", "host:port", "1.2.3.4:70000"],
+    ids=["port-only", "host-only", "words", "port-too-big"],
+)
 def test_a_bad_listen_address_names_the_key(listen: str) -> None:
     with pytest.raises(ConfigurationError, match=r"metrics\.listen: expected host:port"):
         parse_listen(listen)
@@ -305,15 +337,24 @@ def test_the_metrics_section_is_read_from_the_configuration() -> None:
 def test_breaker_states_are_reported_one_hot(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "relay.db") as store:
         metrics = RelayMetrics(store=store)
-        assert not any(k[0] == "aswbridge_breaker_state"
-                       for k in samples(generate_latest(metrics.registry)))  # not wired
+        assert not any(
+            k[0] == "aswbridge_breaker_state" for k in samples(generate_latest(metrics.registry))
+        )  # not wired
         metrics.breakers = lambda: {"nsw": "closed", "unipass": "half_open"}
         scrape = samples(generate_latest(metrics.registry))
-        states = {(dict(k[1])["partner"], dict(k[1])["state"]): v for k, v in scrape.items()
-                  if k[0] == "aswbridge_breaker_state"}
-        assert states == {("nsw", "closed"): 1, ("nsw", "open"): 0, ("nsw", "half_open"): 0,
-                          ("unipass", "closed"): 0, ("unipass", "open"): 0,
-                          ("unipass", "half_open"): 1}
+        states = {
+            (dict(k[1])["partner"], dict(k[1])["state"]): v
+            for k, v in scrape.items()
+            if k[0] == "aswbridge_breaker_state"
+        }
+        assert states == {
+            ("nsw", "closed"): 1,
+            ("nsw", "open"): 0,
+            ("nsw", "half_open"): 0,
+            ("unipass", "closed"): 0,
+            ("unipass", "open"): 0,
+            ("unipass", "half_open"): 1,
+        }
 
 
 def test_a_closed_store_is_down_and_not_ready(tmp_path: Path) -> None:
@@ -331,8 +372,7 @@ def test_the_grafana_dashboard_uses_only_series_the_relay_serves(tmp_path: Path)
     import re
 
     dashboard = json.loads(
-        (Path(__file__).resolve().parent.parent / "examples" / "grafana-dashboard.json")
-        .read_text()
+        (Path(__file__).resolve().parent.parent / "examples" / "grafana-dashboard.json").read_text()
     )
     with SqliteStore(tmp_path / "relay.db") as store:
         served: set[str] = set()
@@ -349,5 +389,8 @@ def test_the_grafana_dashboard_uses_only_series_the_relay_serves(tmp_path: Path)
     }
     assert len(dashboard["panels"]) >= 10
     assert used and used <= served, used - served
-    assert {"aswbridge_messages_delivered_total", "aswbridge_queue_depth",
-            "aswbridge_delivery_seconds_bucket"} <= used
+    assert {
+        "aswbridge_messages_delivered_total",
+        "aswbridge_queue_depth",
+        "aswbridge_delivery_seconds_bucket",
+    } <= used

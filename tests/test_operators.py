@@ -56,8 +56,10 @@ def test_every_numeric_setting_refuses_what_is_not_a_number(
     if section == "partners":  # a mesh: [local] and [[partners]]
         data = minimal()
         del data["nsw"], data["unipass"]
-        data.update(local={"url": "http://127.0.0.1:1"},
-                    partners=[{"country": "KR", "url": "http://127.0.0.1:2", key: value}])
+        data.update(
+            local={"url": "http://127.0.0.1:1"},
+            partners=[{"country": "KR", "url": "http://127.0.0.1:2", key: value}],
+        )
         section = "partners.KR"
     else:
         data = minimal(**{section: {key: value}})
@@ -92,8 +94,9 @@ def test_the_library_refuses_them_too(tmp_path: Path) -> None:
     sides = FakeSide("nsw"), FakeSide("unipass")
     store = SqliteStore(tmp_path / "r.db")
     with pytest.raises(ConfigurationError, match="lease_s"):
-        Bridge(nsw=sides[0], unipass=sides[1], store=store, translate=fake_translate,
-               lease_s=math.nan)
+        Bridge(
+            nsw=sides[0], unipass=sides[1], store=store, translate=fake_translate, lease_s=math.nan
+        )
     bridge = Bridge(nsw=sides[0], unipass=sides[1], store=store, translate=fake_translate)
     with pytest.raises(ConfigurationError, match="poll_interval"):
         bridge.run_forever(threading.Event(), poll_interval=0)
@@ -102,8 +105,16 @@ def test_the_library_refuses_them_too(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://h:0/x", "http://h:65536/x", "http://:80/x", "https:///x", "ftp://h/x",
-     "http://h/x#frag", "http://h/\tx", "http://hé/x"],
+    [
+        "http://h:0/x",
+        "http://h:65536/x",
+        "http://:80/x",
+        "https:///x",
+        "ftp://h/x",
+        "http://h/x#frag",
+        "http://h/\tx",
+        "http://hé/x",
+    ],
 )
 def test_urls_are_read_strictly(url: str) -> None:
     with pytest.raises(ConfigurationError, match=r"nsw\.url"):
@@ -131,8 +142,13 @@ def test_url_credentials_reach_no_error_log_or_journal(
         unipass = FakeSide("unipass")
         unipass.queue("r-1", kind="response", sender="KR")
         store = SqliteStore(tmp_path / "relay.db", now=Clock())
-        bridge = Bridge(nsw=side, unipass=unipass, store=store, translate=fake_translate,
-                        policy=RetryPolicy(max_attempts=3, jitter=0))
+        bridge = Bridge(
+            nsw=side,
+            unipass=unipass,
+            store=store,
+            translate=fake_translate,
+            policy=RetryPolicy(max_attempts=3, jitter=0),
+        )
         with caplog.at_level(logging.DEBUG, logger="aswbridge"):
             bridge.run_once()
         store.close()
@@ -163,8 +179,13 @@ def _outbound() -> Any:
     from aswbridge.transport.base import Outbound
 
     message = SCENARIOS["form_d_th_id"]()
-    return Outbound(message_id=message.envelope.message_id, kind=message.kind,
-                    sender="TH", receiver="KR", body=pipeline.write(message, profile="asw"))
+    return Outbound(
+        message_id=message.envelope.message_id,
+        kind=message.kind,
+        sender="TH",
+        receiver="KR",
+        body=pipeline.write(message, profile="asw"),
+    )
 
 
 @pytest.mark.parametrize("setting", ["token_env", "auth_header_file"])
@@ -218,8 +239,9 @@ def test_a_link_to_the_store_meets_the_same_lock(tmp_path: Path, link: str) -> N
 def test_a_folder_translated_onto_itself_keeps_its_originals(tmp_path: Path) -> None:
     body = pipeline.write(SCENARIOS["form_d_th_id"](), profile="asw")
     (tmp_path / "c.xml").write_bytes(body)
-    assert main(["translate", "--from", "asw", "--to", "asw", str(tmp_path),
-                 "-o", str(tmp_path)]) == 2
+    assert (
+        main(["translate", "--from", "asw", "--to", "asw", str(tmp_path), "-o", str(tmp_path)]) == 2
+    )
     assert (tmp_path / "c.xml").read_bytes() == body and os.listdir(tmp_path) == ["c.xml"]
 
 
@@ -231,8 +253,7 @@ def test_an_output_that_is_a_fifo_is_written_into_not_replaced(tmp_path: Path) -
     received: list[bytes] = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
     reader.start()
-    status = main(["translate", "--from", "asw", "--to", "unipass", str(message),
-                   "-o", str(fifo)])
+    status = main(["translate", "--from", "asw", "--to", "unipass", str(message), "-o", str(fifo)])
     reader.join(10)
     assert status == 0 and received and received[0].startswith(b"<?xml")
     assert fifo.is_fifo() and sorted(os.listdir(tmp_path)) == ["c.xml", "out.fifo"]

@@ -102,15 +102,26 @@ def with_pin(uri: str) -> str:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("pkcs11:token=KR;object=bridge", {"token": "KR", "object": "bridge"},
-                     id="token-and-label"),
-        pytest.param("pkcs11:object=a%20key;id=%01%A0", {"object": "a key", "id": b"\x01\xa0"},
-                     id="percent-encoded"),
-        pytest.param("PKCS11:serial=42;slot-id=7;type=private;object=k",
-                     {"serial": "42", "slot_id": 7}, id="serial-and-slot"),
-        pytest.param("pkcs11:object=k?module-path=/opt/hsm/p11.so&pin-source=file:/run/pin",
-                     {"module_path": "/opt/hsm/p11.so", "pin_source": "file:/run/pin"},
-                     id="query"),
+        pytest.param(
+            "pkcs11:token=KR;object=bridge",
+            {"token": "KR", "object": "bridge"},
+            id="token-and-label",
+        ),
+        pytest.param(
+            "pkcs11:object=a%20key;id=%01%A0",
+            {"object": "a key", "id": b"\x01\xa0"},
+            id="percent-encoded",
+        ),
+        pytest.param(
+            "PKCS11:serial=42;slot-id=7;type=private;object=k",
+            {"serial": "42", "slot_id": 7},
+            id="serial-and-slot",
+        ),
+        pytest.param(
+            "pkcs11:object=k?module-path=/opt/hsm/p11.so&pin-source=file:/run/pin",
+            {"module_path": "/opt/hsm/p11.so", "pin_source": "file:/run/pin"},
+            id="query",
+        ),
     ],
 )
 def test_uri_attributes_are_read(text: str, expected: dict[str, object]) -> None:
@@ -170,15 +181,38 @@ def test_both_levels_signed_in_the_token_verify(
     kit: Kit, capsys: pytest.CaptureFixture[str], certificate: Path, tmp_path: Path
 ) -> None:
     declared, signed = tmp_path / "declared.xml", tmp_path / "signed.xml"
-    status, _, err = run(capsys, "sign", "--exporter", "--key", with_pin(kit.exporter),
-                         "--cert", _cert(kit, "exporter"), "--chain", _chain(kit),
-                         str(certificate), "-o", str(declared))
+    status, _, err = run(
+        capsys,
+        "sign",
+        "--exporter",
+        "--key",
+        with_pin(kit.exporter),
+        "--cert",
+        _cert(kit, "exporter"),
+        "--chain",
+        _chain(kit),
+        str(certificate),
+        "-o",
+        str(declared),
+    )
     assert status == 0, err
-    status, _, err = run(capsys, "sign", "--key", with_pin(kit.authority), "--cert",
-                         _cert(kit), "--chain", _chain(kit), str(declared), "-o", str(signed))
+    status, _, err = run(
+        capsys,
+        "sign",
+        "--key",
+        with_pin(kit.authority),
+        "--cert",
+        _cert(kit),
+        "--chain",
+        _chain(kit),
+        str(declared),
+        "-o",
+        str(signed),
+    )
     assert status == 0, err
-    status, out, err = run(capsys, "verify", "--trust", str(kit.pki.path), "--require-exporter",
-                           str(signed))
+    status, out, err = run(
+        capsys, "verify", "--trust", str(kit.pki.path), "--require-exporter", str(signed)
+    )
     assert status == 0, err
     assert "subject: CN=TEST ONLY Ministry of Trade e-CO signer" in out
     assert "exporter: CN=TEST ONLY ID exporter" in out
@@ -199,13 +233,16 @@ def xmlsec1() -> str:
 
 def test_token_signatures_verify_with_xmlsec1(kit: Kit, xmlsec1: str, tmp_path: Path) -> None:
     document = profiles.get("asw").encode(samples.certificate(exporter_country="ID"))
-    exporter = SigningKey.from_files(key=with_pin(kit.exporter), cert=_cert(kit, "exporter"),
-                                     chain=_chain(kit))
-    authority = SigningKey.from_files(key=with_pin(kit.authority), cert=_cert(kit),
-                                      chain=_chain(kit))
+    exporter = SigningKey.from_files(
+        key=with_pin(kit.exporter), cert=_cert(kit, "exporter"), chain=_chain(kit)
+    )
+    authority = SigningKey.from_files(
+        key=with_pin(kit.authority), cert=_cert(kit), chain=_chain(kit)
+    )
     signer = Signer()
-    declared = signer.sign_declaration(document, key=exporter.key, cert=exporter.cert,
-                                       chain=exporter.chain)
+    declared = signer.sign_declaration(
+        document, key=exporter.key, cert=exporter.cert, chain=exporter.chain
+    )
     signed = signer.sign(declared, key=authority.key, cert=authority.cert, chain=authority.chain)
     path = tmp_path / "signed.xml"
     path.write_bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))
@@ -214,11 +251,22 @@ def test_token_signatures_verify_with_xmlsec1(kit: Kit, xmlsec1: str, tmp_path: 
     reference = declaration.xpath("*[local-name()='Signature']//*[local-name()='Reference']")[0]
     content = etree.QName(signed.xpath(f"//*[@Id='{reference.get('URI')[1:]}']")[0])
     exporter_signature = "//*[local-name()='ExporterDeclaration']/*[local-name()='Signature']"
-    for extra in (["--node-xpath", "/*/*[local-name()='Signature']"],
-                  ["--id-attr:Id", f"{content.namespace}:{content.localname}",
-                   "--node-xpath", exporter_signature]):
-        result = subprocess.run([xmlsec1, "--verify", "--trusted-pem", anchor, *extra, str(path)],
-                                capture_output=True, text=True, timeout=60, check=False)
+    for extra in (
+        ["--node-xpath", "/*/*[local-name()='Signature']"],
+        [
+            "--id-attr:Id",
+            f"{content.namespace}:{content.localname}",
+            "--node-xpath",
+            exporter_signature,
+        ],
+    ):
+        result = subprocess.run(
+            [xmlsec1, "--verify", "--trusted-pem", anchor, *extra, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
 
 
@@ -251,29 +299,46 @@ def _failures(kit: Kit, softhsm: SoftHsm, tmp_path: Path) -> dict[str, tuple[str
     return {
         "wrong-pin": (f"{kit.authority}&pin-value={WRONG_PIN}", "PKCS11_PIN"),
         "no-pin": (kit.authority, "PKCS11_PIN"),
-        "unreadable-pin-file": (f"{kit.authority}&pin-source=file:{tmp_path}/none",
-                                "PKCS11_PIN"),
-        "missing-token": (with_pin(kit.authority.replace(kit.token, "NO-SUCH")),
-                          "PKCS11_TOKEN_NOT_FOUND"),
-        "missing-object": (with_pin(kit.authority.replace("object=authority", "object=nope")),
-                           "PKCS11_KEY_NOT_FOUND"),
+        "unreadable-pin-file": (f"{kit.authority}&pin-source=file:{tmp_path}/none", "PKCS11_PIN"),
+        "missing-token": (
+            with_pin(kit.authority.replace(kit.token, "NO-SUCH")),
+            "PKCS11_TOKEN_NOT_FOUND",
+        ),
+        "missing-object": (
+            with_pin(kit.authority.replace("object=authority", "object=nope")),
+            "PKCS11_KEY_NOT_FOUND",
+        ),
         "key-of-another-certificate": (with_pin(kit.exporter), "PKCS11_KEY_NOT_FOUND"),
         "no-module": (f"{base}?pin-value={PIN}", "PKCS11_MODULE"),
-        "missing-module": (f"{base}?module-path=/nowhere/p11.so&pin-value={PIN}",
-                           "PKCS11_MODULE"),
-        "module-not-a-library": (f"{base}?module-path={not_a_library}&pin-value={PIN}",
-                                 "PKCS11_MODULE"),
+        "missing-module": (f"{base}?module-path=/nowhere/p11.so&pin-value={PIN}", "PKCS11_MODULE"),
+        "module-not-a-library": (
+            f"{base}?module-path={not_a_library}&pin-value={PIN}",
+            "PKCS11_MODULE",
+        ),
     }
 
 
-FAILURES = ["wrong-pin", "no-pin", "unreadable-pin-file", "missing-token", "missing-object",
-            "key-of-another-certificate", "no-module", "missing-module", "module-not-a-library"]
+FAILURES = [
+    "wrong-pin",
+    "no-pin",
+    "unreadable-pin-file",
+    "missing-token",
+    "missing-object",
+    "key-of-another-certificate",
+    "no-module",
+    "missing-module",
+    "module-not-a-library",
+]
 
 
 @pytest.mark.parametrize("case", FAILURES)
 def test_an_unusable_key_stops_sign_with_a_typed_error(
-    case: str, kit: Kit, softhsm: SoftHsm, capsys: pytest.CaptureFixture[str],
-    certificate: Path, tmp_path: Path,
+    case: str,
+    kit: Kit,
+    softhsm: SoftHsm,
+    capsys: pytest.CaptureFixture[str],
+    certificate: Path,
+    tmp_path: Path,
 ) -> None:
     uri, code = _failures(kit, softhsm, tmp_path)[case]
     status, out, err = run(capsys, "sign", "--key", uri, "--cert", _cert(kit), str(certificate))
@@ -287,8 +352,7 @@ def test_an_unusable_key_stops_sign_with_a_typed_error(
 
 
 def test_many_threads_sign_through_one_logged_in_session(kit: Kit) -> None:
-    signing = SigningKey.from_files(key=with_pin(kit.authority), cert=_cert(kit),
-                                    chain=_chain(kit))
+    signing = SigningKey.from_files(key=with_pin(kit.authority), cert=_cert(kit), chain=_chain(kit))
     session = signing.key.token._session
     document = profiles.get("asw").encode(samples.certificate(exporter_country="ID"))
     signed: list[bytes] = []
@@ -297,8 +361,9 @@ def test_many_threads_sign_through_one_logged_in_session(kit: Kit) -> None:
     def work() -> None:
         try:
             for _ in range(5):
-                root = Signer().sign(document, key=signing.key, cert=signing.cert,
-                                     chain=signing.chain)
+                root = Signer().sign(
+                    document, key=signing.key, cert=signing.cert, chain=signing.chain
+                )
                 signed.append(etree.tostring(root))
         except BaseException as exc:  # reported below
             errors.append(exc)
@@ -361,8 +426,9 @@ def test_the_relay_configuration_takes_a_token_key(tmp_path: Path) -> None:
 def test_pki_init_pkcs11_makes_a_token_testers_sign_with(
     capsys: pytest.CaptureFixture[str], certificate: Path, tmp_path: Path
 ) -> None:
-    status, out, err = run(capsys, "pki", "init", str(tmp_path / "pki"), "--country", "ID",
-                           "--pkcs11")
+    status, out, err = run(
+        capsys, "pki", "init", str(tmp_path / "pki"), "--country", "ID", "--pkcs11"
+    )
     assert status == 0, err
     conf = out.split("export SOFTHSM2_CONF=")[1].split()[0]
     uris = dict(line.strip().split(": ", 1) for line in out.splitlines() if "pkcs11:" in line)
@@ -372,10 +438,25 @@ def test_pki_init_pkcs11_makes_a_token_testers_sign_with(
     made = Pki(path=tmp_path / "pki", countries=("ID",))
     signed = tmp_path / "signed.xml"
     done = subprocess.run(  # a new process: SoftHSM2 reads SOFTHSM2_CONF when it starts
-        [sys.executable, "-m", "aswbridge", "sign", "--key", uris["ID-authority"], "--cert",
-         str(made.signer("ID")[1]), "--chain", str(made.signer("ID")[2]), str(certificate),
-         "-o", str(signed)],
-        env={**os.environ, "SOFTHSM2_CONF": conf}, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "aswbridge",
+            "sign",
+            "--key",
+            uris["ID-authority"],
+            "--cert",
+            str(made.signer("ID")[1]),
+            "--chain",
+            str(made.signer("ID")[2]),
+            str(certificate),
+            "-o",
+            str(signed),
+        ],
+        env={**os.environ, "SOFTHSM2_CONF": conf},
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -35,8 +35,10 @@ Factory = Callable[..., BridgeUnderTest]
 def _token(hsm: SoftHsm, label: str, keys: dict[str, Path]) -> tuple[Path, dict[str, str]]:
     """A new token ``label`` holding ``keys`` (object label -> PEM); their URIs, no PIN."""
     folder = hsm.init_token(label, pin=PIN)
-    uris = {name: hsm.import_key(pem, token=label, label=name, pin=PIN, key_id=f"{i + 1:02x}")
-            for i, (name, pem) in enumerate(keys.items())}
+    uris = {
+        name: hsm.import_key(pem, token=label, label=name, pin=PIN, key_id=f"{i + 1:02x}")
+        for i, (name, pem) in enumerate(keys.items())
+    }
     return folder, uris
 
 
@@ -65,8 +67,9 @@ def test_the_relay_signs_with_its_bridge_key_in_a_token_and_rides_out_its_absenc
     key_pem, cert_pem = test_pki.pki.bridge
     folder, uris = _token(softhsm, "relay-bridge", {"bridge": key_pem})
     cert = load_certificates(cert_pem)[0]
-    signing = SigningKey(key=open_key(f"{uris['bridge']}&pin-value={PIN}", cert=cert,
-                                      retry_interval=0), cert=cert)
+    signing = SigningKey(
+        key=open_key(f"{uris['bridge']}&pin-value={PIN}", cert=cert, retry_interval=0), cert=cert
+    )
     nsw = mock_nsw_factory(country="ID", signing=test_pki.signing_key("ID"))
     unipass = mock_unipass_factory(signing=test_pki.signing_key("KR"))
     bridge = bridge_factory(nsw=nsw, unipass=unipass, trust=test_pki.trust(), signing=signing)
@@ -92,14 +95,25 @@ def test_the_relay_signs_with_its_bridge_key_in_a_token_and_rides_out_its_absenc
     bridge.run_until_idle()
     assert nsw.mailbox.queued[ref].state == "acknowledged"
     assert len(_delivered(unipass)) == 2
-    assert _signer_of(_delivered(unipass)[1], [test_pki.path / "bridge" / "root-ca.pem"]) == \
-        fingerprint(cert)
+    assert _signer_of(
+        _delivered(unipass)[1], [test_pki.path / "bridge" / "root-ca.pem"]
+    ) == fingerprint(cert)
 
 
-def _config(path: Path, *, nsw: str, unipass: str, anchors: list[Path], key: str,
-            cert: Path, pin_file: Path, module: str) -> Path:
+def _config(
+    path: Path,
+    *,
+    nsw: str,
+    unipass: str,
+    anchors: list[Path],
+    key: str,
+    cert: Path,
+    pin_file: Path,
+    module: str,
+) -> Path:
     quoted = ", ".join(f'"{a}"' for a in anchors)
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [bridge]
 country = "ID"
 store = "relay.db"
@@ -123,7 +137,9 @@ sign_cert = "{cert}"
 [pkcs11]
 module = "{module}"
 pin_source = "file:{pin_file}"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -134,7 +150,9 @@ def _settle(bridge: Bridge) -> None:
 
 
 def test_a_wrong_pin_stops_the_relay_at_start(
-    softhsm: SoftHsm, test_pki: ThrowawayPki, capsys: pytest.CaptureFixture[str],
+    softhsm: SoftHsm,
+    test_pki: ThrowawayPki,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     key_pem, cert_pem = test_pki.pki.bridge
@@ -142,15 +160,44 @@ def test_a_wrong_pin_stops_the_relay_at_start(
     bare = uris["bridge"].split("?")[0]
     pin_file = tmp_path / "pin"
     pin_file.write_text(WRONG_PIN)
-    config = _config(tmp_path / "bridge.toml", nsw="http://127.0.0.1:9/box",
-                     unipass="http://127.0.0.1:9/eco", anchors=[test_pki.path / "ID"],
-                     key=bare, cert=cert_pem, pin_file=pin_file, module=softhsm.module)
-    for argv in (["run", "--config", str(config), "--once"],
-                 ["run", "--side", "ID", "--nsw-url", "http://127.0.0.1:9/box", "--unipass-url",
-                  "http://127.0.0.1:9/eco", "--store", str(tmp_path / "q.db"), "--sign-key",
-                  f"{uris['bridge']}&pin-value={WRONG_PIN}", "--sign-cert", str(cert_pem)],
-                 ["mock", "unipass", "--port", "0", "--sign-key",
-                  f"{uris['bridge']}&pin-value={WRONG_PIN}", "--sign-cert", str(cert_pem)]):
+    config = _config(
+        tmp_path / "bridge.toml",
+        nsw="http://127.0.0.1:9/box",
+        unipass="http://127.0.0.1:9/eco",
+        anchors=[test_pki.path / "ID"],
+        key=bare,
+        cert=cert_pem,
+        pin_file=pin_file,
+        module=softhsm.module,
+    )
+    for argv in (
+        ["run", "--config", str(config), "--once"],
+        [
+            "run",
+            "--side",
+            "ID",
+            "--nsw-url",
+            "http://127.0.0.1:9/box",
+            "--unipass-url",
+            "http://127.0.0.1:9/eco",
+            "--store",
+            str(tmp_path / "q.db"),
+            "--sign-key",
+            f"{uris['bridge']}&pin-value={WRONG_PIN}",
+            "--sign-cert",
+            str(cert_pem),
+        ],
+        [
+            "mock",
+            "unipass",
+            "--port",
+            "0",
+            "--sign-key",
+            f"{uris['bridge']}&pin-value={WRONG_PIN}",
+            "--sign-cert",
+            str(cert_pem),
+        ],
+    ):
         status = cli.main(argv)
         out, err = capsys.readouterr()
         assert status == 2, err
@@ -168,24 +215,36 @@ def test_rotation_new_key_and_new_anchor_taken_on_reload(
 ) -> None:
     """The procedure of docs/security.md, step by step."""
     new = pki.create(tmp_path / "new-pki", countries=("ID",))  # ID's new root, our new bridge
-    _, uris = _token(softhsm, "relay-rotation",
-                     {"bridge-1": test_pki.pki.bridge[0], "bridge-2": new.bridge[0]})
+    _, uris = _token(
+        softhsm, "relay-rotation", {"bridge-1": test_pki.pki.bridge[0], "bridge-2": new.bridge[0]}
+    )
     old_root = test_pki.path / "bridge" / "root-ca.pem"
     new_root = new.path / "bridge" / "root-ca.pem"
     pin_file = tmp_path / "pin"
     pin_file.write_text(PIN + "\n")
     nsw = mock_nsw_factory(country="ID")
     unipass = mock_unipass_factory()
-    settings = {"nsw": nsw.url, "unipass": unipass.url, "pin_file": pin_file,
-                "module": softhsm.module}
-    path = _config(tmp_path / "bridge.toml", anchors=[test_pki.path / "ID" / "root-ca.pem"],
-                   key=uris["bridge-1"].split("?")[0], cert=test_pki.pki.bridge[1], **settings)
+    settings = {
+        "nsw": nsw.url,
+        "unipass": unipass.url,
+        "pin_file": pin_file,
+        "module": softhsm.module,
+    }
+    path = _config(
+        tmp_path / "bridge.toml",
+        anchors=[test_pki.path / "ID" / "root-ca.pem"],
+        key=uris["bridge-1"].split("?")[0],
+        cert=test_pki.pki.bridge[1],
+        **settings,
+    )
     bridge = build_bridge(load_config(path))
     try:
         old_authority = test_pki.signing_key("ID")
-        new_authority = SigningKey.from_files(key=str(new.signer("ID")[0]),
-                                              cert=str(new.signer("ID")[1]),
-                                              chain=str(new.signer("ID")[2]))
+        new_authority = SigningKey.from_files(
+            key=str(new.signer("ID")[0]),
+            cert=str(new.signer("ID")[1]),
+            chain=str(new.signer("ID")[2]),
+        )
         # 1. before: signed with the old bridge key; ID's new root is not trusted yet
         nsw.send(samples.certificate(name="rotation-1"), signing=old_authority)
         nsw.send(samples.certificate(name="rotation-2"), signing=new_authority)
@@ -193,9 +252,13 @@ def test_rotation_new_key_and_new_anchor_taken_on_reload(
         assert [q.code for q in nsw.refusals()] == [UntrustedSigner.code]
         # 2. receivers add our new root next to the old one (the overlap), then we reload
         #    with the new key and certificate and ID's new root as an extra anchor
-        _config(path, anchors=[test_pki.path / "ID" / "root-ca.pem", new.country("ID") /
-                               "root-ca.pem"], key=uris["bridge-2"].split("?")[0],
-                cert=new.bridge[1], **settings)
+        _config(
+            path,
+            anchors=[test_pki.path / "ID" / "root-ca.pem", new.country("ID") / "root-ca.pem"],
+            key=uris["bridge-2"].split("?")[0],
+            cert=new.bridge[1],
+            **settings,
+        )
         reloaded = reload_keys(bridge, load_config(path))
         assert reloaded is not None and fingerprint(reloaded.cert) == _fingerprint(new.bridge[1])
         nsw.send(samples.certificate(name="rotation-3"), signing=new_authority)
@@ -226,10 +289,16 @@ def test_a_reload_with_an_unusable_key_keeps_the_running_one(
     _, uris = _token(softhsm, "relay-reload", {"bridge": test_pki.pki.bridge[0]})
     pin_file = tmp_path / "pin"
     pin_file.write_text(PIN)
-    path = _config(tmp_path / "bridge.toml", nsw="http://127.0.0.1:9/box",
-                   unipass="http://127.0.0.1:9/eco", anchors=[test_pki.path / "ID"],
-                   key=uris["bridge"].split("?")[0], cert=test_pki.pki.bridge[1],
-                   pin_file=pin_file, module=softhsm.module)
+    path = _config(
+        tmp_path / "bridge.toml",
+        nsw="http://127.0.0.1:9/box",
+        unipass="http://127.0.0.1:9/eco",
+        anchors=[test_pki.path / "ID"],
+        key=uris["bridge"].split("?")[0],
+        cert=test_pki.pki.bridge[1],
+        pin_file=pin_file,
+        module=softhsm.module,
+    )
     bridge = build_bridge(load_config(path))
     try:
         running = bridge._translate

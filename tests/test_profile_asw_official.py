@@ -28,8 +28,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(site: Path, code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env_with(site), cwd=cwd, check=False, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env_with(site),
+        cwd=cwd,
+        check=False,
+        timeout=300,
+    )
 
 
 def test_the_installed_profile_replaces_the_shipped_one(site: Path, tmp_path: Path) -> None:
@@ -40,10 +47,10 @@ def test_the_installed_profile_replaces_the_shipped_one(site: Path, tmp_path: Pa
     )
     done = run(site, code, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["['asw',", "'ubl',", "'unipass']", NAMESPACE,
-                                   "asw-official.xsd"]
-    shipped = run(tmp_path, "from aswbridge import profiles; "
-                            "print(profiles.get('asw').namespace)", tmp_path)
+    assert done.stdout.split() == ["['asw',", "'ubl',", "'unipass']", NAMESPACE, "asw-official.xsd"]
+    shipped = run(
+        tmp_path, "from aswbridge import profiles; print(profiles.get('asw').namespace)", tmp_path
+    )
     assert shipped.stdout.strip() == "urn:aswbridge:reference:asw:1"  # not installed there
 
 
@@ -77,15 +84,22 @@ print("relayed", answer.document.certificate_id)
 
 def test_the_relay_runs_with_the_installed_profile(site: Path, tmp_path: Path) -> None:
     code = RELAY.replace("NAMESPACE", repr(NAMESPACE)).replace(
-        "sys.argv[1]", repr(str(tmp_path / "relay.db")))
+        "sys.argv[1]", repr(str(tmp_path / "relay.db"))
+    )
     done = run(site, code, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("relayed ")
 
 
 def test_the_committed_xsd_is_generated_from_the_tables(site: Path, tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "aswbridge.profiles.xsd", "asw"],
-                          capture_output=True, text=True, env=env_with(site), cwd=tmp_path,
-                          check=False, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "aswbridge.profiles.xsd", "asw"],
+        capture_output=True,
+        text=True,
+        env=env_with(site),
+        cwd=tmp_path,
+        check=False,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == (PACKAGE / "asw-official.xsd").read_text(encoding="utf-8")

@@ -30,13 +30,27 @@ def install_profile_cn(target: Path, *, example: Path = EXAMPLE) -> Path:
     isolation is off so no package index is needed (setuptools comes from the venv).
     """
     source = target / "src"
-    shutil.copytree(example, source, ignore=shutil.ignore_patterns("__pycache__", "build",
-                                                                    "*.egg-info"))
+    shutil.copytree(
+        example, source, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info")
+    )
     site = target / "site"
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--no-build-isolation", "--no-index", "--target", str(site), str(source)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, (
         "pip install of the example failed (building it offline needs setuptools>=77 in "
@@ -56,8 +70,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def run(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, *args], capture_output=True, env=env_with(site),
-                          cwd=cwd, check=False, timeout=120)
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        env=env_with(site),
+        cwd=cwd,
+        check=False,
+        timeout=120,
+    )
 
 
 def aswbridge(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
@@ -85,9 +105,23 @@ def test_the_entry_point_makes_the_profile_known(site: Path, tmp_path: Path) -> 
 
 def test_without_the_package_the_profile_is_unknown(tmp_path: Path) -> None:
     (tmp_path / "cn.xml").write_bytes(b"<CoMessage xmlns='urn:aswbridge:example:cn:1'/>")
-    done = subprocess.run([sys.executable, "-m", "aswbridge", "translate", "--from", "cn",
-                           "--to", "unipass", "cn.xml"], capture_output=True, cwd=tmp_path,
-                          check=False, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aswbridge",
+            "translate",
+            "--from",
+            "cn",
+            "--to",
+            "unipass",
+            "cn.xml",
+        ],
+        capture_output=True,
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert b"unknown profile 'cn'" in done.stderr
 
@@ -95,14 +129,23 @@ def test_without_the_package_the_profile_is_unknown(tmp_path: Path) -> None:
 def test_translate_from_cn_to_unipass_and_back_is_lossless(
     site: Path, cn_xml: Path, tmp_path: Path
 ) -> None:
-    out = aswbridge(site, "translate", "--from", "cn", "--to", "unipass", str(cn_xml),
-                    "-o", "kr.xml", cwd=tmp_path)
+    out = aswbridge(
+        site,
+        "translate",
+        "--from",
+        "cn",
+        "--to",
+        "unipass",
+        str(cn_xml),
+        "-o",
+        "kr.xml",
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr.decode()
     korean = (tmp_path / "kr.xml").read_bytes()
     assert b'<EcoMsg xmlns="urn:aswbridge:reference:unipass:1">' in korean
     assert b"<SndrCntyCd>CN</SndrCntyCd>" in korean
-    back = aswbridge(site, "translate", "--from", "unipass", "--to", "cn", "kr.xml",
-                     cwd=tmp_path)
+    back = aswbridge(site, "translate", "--from", "unipass", "--to", "cn", "kr.xml", cwd=tmp_path)
     assert back.returncode == 0, back.stderr.decode()
     assert back.stdout == cn_xml.read_bytes()
 
@@ -111,8 +154,7 @@ def test_translate_from_cn_to_unipass_and_back_is_lossless(
 def test_the_cn_certificate_reaches_every_other_profile(
     site: Path, cn_xml: Path, tmp_path: Path, target: str
 ) -> None:
-    done = aswbridge(site, "translate", "--from", "cn", "--to", target, str(cn_xml),
-                     cwd=tmp_path)
+    done = aswbridge(site, "translate", "--from", "cn", "--to", target, str(cn_xml), cwd=tmp_path)
     assert done.returncode == 0, done.stderr.decode()
     assert b"E266000000123450001" in done.stdout  # the Chinese CO number travels
 
@@ -138,16 +180,15 @@ def test_a_schema_invalid_cn_message_is_refused_with_its_path(
     bad = cn_xml.read_bytes().replace(b"<Code>290512</Code>", b"<Code>29X512</Code>", 1)
     assert bad != cn_xml.read_bytes()
     (tmp_path / "bad.xml").write_bytes(bad)
-    done = aswbridge(site, "validate", "--profile", "cn", "--format", "json", "bad.xml",
-                     cwd=tmp_path)
+    done = aswbridge(
+        site, "validate", "--profile", "cn", "--format", "json", "bad.xml", cwd=tmp_path
+    )
     assert done.returncode == 1
     assert b'"SCHEMA_INVALID"' in done.stdout
     assert b'"items[0].hs.code"' in done.stdout
 
 
-def test_schema_command_points_into_the_installed_package(
-    site: Path, tmp_path: Path
-) -> None:
+def test_schema_command_points_into_the_installed_package(site: Path, tmp_path: Path) -> None:
     done = aswbridge(site, "schema", "cn", cwd=tmp_path)
     assert done.returncode == 0, done.stderr.decode()
     path = Path(done.stdout.decode().strip())
@@ -189,6 +230,10 @@ def test_every_sample_the_profile_can_carry_round_trips(site: Path, tmp_path: Pa
     done = run(site, "-c", code, cwd=tmp_path)
     assert done.returncode == 0, done.stderr.decode()
     lines = done.stdout.decode().splitlines()
-    assert {"carried form_rcep_kr_th", "carried receipt", "carried response_refusing_item",
-            "refused form_ak_id_kr form", "refused verification_request verification_request",
-            } <= set(lines)
+    assert {
+        "carried form_rcep_kr_th",
+        "carried receipt",
+        "carried response_refusing_item",
+        "refused form_ak_id_kr form",
+        "refused verification_request verification_request",
+    } <= set(lines)

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ["asw", "unipass"]  # XSDs generated from the tables
 NAMES = [*REFERENCE, "ubl"]
 CERTIFICATES = strategies.envelope.flatmap(
-    lambda env: strategies.certificate.map(lambda c: Message(envelope=env, document=c)))
+    lambda env: strategies.certificate.map(lambda c: Message(envelope=env, document=c))
+)
 
 
 @pytest.mark.parametrize("name", REFERENCE)
@@ -73,8 +74,7 @@ def test_a_trip_through_ubl_and_back_is_exact(home: str, message: Message) -> No
 def test_comment_inside_a_value_is_not_truncated(message: Message) -> None:
     profile = profiles.get("asw")
     data = profile.encode_bytes(message).replace(b"<MessageID>", b"<MessageID><!-- x -->", 1)
-    assert profile.decode(etree.fromstring(data)).envelope.message_id == \
-        message.envelope.message_id
+    assert profile.decode(etree.fromstring(data)).envelope.message_id == message.envelope.message_id
 
 
 @settings(max_examples=5, deadline=None)
@@ -92,7 +92,7 @@ def test_schema_errors_carry_canonical_paths(message: Message) -> None:
     profile = profiles.get("asw")
     data = profile.encode_bytes(message)
     start = data.index(b"<ClassificationCode>") + len(b"<ClassificationCode>")
-    bad = data[:start] + b"84X" + data[data.index(b"</ClassificationCode>"):]
+    bad = data[:start] + b"84X" + data[data.index(b"</ClassificationCode>") :]
     with pytest.raises(SchemaError) as refused:
         profile.validate(etree.fromstring(bad))
     assert refused.value.problems[0].path == "items[0].hs.code"

@@ -63,35 +63,64 @@ def test_the_mesh_form_names_the_local_side_and_each_partner(tmp_path: Path) -> 
 
 def test_the_two_party_form_is_the_mesh_of_one_partner(tmp_path: Path) -> None:
     config = parse_config(
-        {"bridge": {"country": "TH", "store": "r.db"}, "nsw": {"mailbox": "box"},
-         "unipass": {"url": "https://unipass.example/eco"}},
+        {
+            "bridge": {"country": "TH", "store": "r.db"},
+            "nsw": {"mailbox": "box"},
+            "unipass": {"url": "https://unipass.example/eco"},
+        },
         base_dir=tmp_path,
     )
     assert [(p.name, p.country, p.profile, p.local) for p in config.peers()] == [
-        ("nsw", "TH", "asw", True), ("unipass", "KR", "unipass", False)]
+        ("nsw", "TH", "asw", True),
+        ("unipass", "KR", "unipass", False),
+    ]
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         pytest.param({"nsw": {"mailbox": "box"}}, "give one form", id="both-forms"),
-        pytest.param({"partners": [{"country": "ID", "url": "https://a.example"},
-                                   {"country": "id", "url": "https://b.example"}]},
-                     "partners.ID: the country is given twice", id="twice"),
-        pytest.param({"partners": [{"country": "KR", "url": "https://a.example"}]},
-                     "partners.KR: the bridge's own country", id="own-country"),
-        pytest.param({"partners": [{"country": "ID", "url": "https://a.example", "pul": 1}]},
-                     "partners.ID.pul: unknown key", id="unknown-key"),
-        pytest.param({"partners": [{"country": "Indonesia", "url": "https://a.example"}]},
-                     "expected an ISO 3166 alpha-2 code", id="bad-country"),
-        pytest.param({"partners": [{"url": "https://a.example"}]},
-                     "partners[0].country: required", id="no-country"),
-        pytest.param({"partners": [{"country": "ID"}]}, "partners.ID.url: exactly one",
-                     id="no-address"),
-        pytest.param({"partners": {"country": "ID"}}, "expected [[partners]] tables",
-                     id="not-a-list"),
-        pytest.param({"local": {"profile": "nope", "url": "https://a.example"}},
-                     "unknown profile", id="unknown-profile"),
+        pytest.param(
+            {
+                "partners": [
+                    {"country": "ID", "url": "https://a.example"},
+                    {"country": "id", "url": "https://b.example"},
+                ]
+            },
+            "partners.ID: the country is given twice",
+            id="twice",
+        ),
+        pytest.param(
+            {"partners": [{"country": "KR", "url": "https://a.example"}]},
+            "partners.KR: the bridge's own country",
+            id="own-country",
+        ),
+        pytest.param(
+            {"partners": [{"country": "ID", "url": "https://a.example", "pul": 1}]},
+            "partners.ID.pul: unknown key",
+            id="unknown-key",
+        ),
+        pytest.param(
+            {"partners": [{"country": "Indonesia", "url": "https://a.example"}]},
+            "expected an ISO 3166 alpha-2 code",
+            id="bad-country",
+        ),
+        pytest.param(
+            {"partners": [{"url": "https://a.example"}]},
+            "partners[0].country: required",
+            id="no-country",
+        ),
+        pytest.param(
+            {"partners": [{"country": "ID"}]}, "partners.ID.url: exactly one", id="no-address"
+        ),
+        pytest.param(
+            {"partners": {"country": "ID"}}, "expected [[partners]] tables", id="not-a-list"
+        ),
+        pytest.param(
+            {"local": {"profile": "nope", "url": "https://a.example"}},
+            "unknown profile",
+            id="unknown-profile",
+        ),
     ],
 )
 def test_a_bad_mesh_is_a_configuration_error_naming_the_key(
@@ -134,13 +163,18 @@ class Node:
     def __init__(self, tmp_path: Path, *, pull_vn: bool = True) -> None:
         self.local = FakeSide("local")
         self.partners = {cc: FakeSide(cc) for cc in ("ID", "VN", "TH")}
-        links = [Link(name="local", side=self.local, country="KR", profile="unipass",
-                      local=True)]
-        links += [Link(name=cc, side=side, country=cc, profile="asw",
-                       pull=pull_vn or cc != "VN") for cc, side in self.partners.items()]
+        links = [Link(name="local", side=self.local, country="KR", profile="unipass", local=True)]
+        links += [
+            Link(name=cc, side=side, country=cc, profile="asw", pull=pull_vn or cc != "VN")
+            for cc, side in self.partners.items()
+        ]
         self.store = SqliteStore(tmp_path / "kr.db")
-        self.bridge = Bridge(links=links, store=self.store, country="KR",
-                             translate=pipeline_translator(allow_unsigned=True))
+        self.bridge = Bridge(
+            links=links,
+            store=self.store,
+            country="KR",
+            translate=pipeline_translator(allow_unsigned=True),
+        )
 
     def put(self, side: FakeSide, message: Message, profile: str) -> str:
         return put(side, message, profile)
@@ -176,10 +210,18 @@ def test_each_message_goes_to_the_country_it_is_addressed_to(tmp_path: Path) -> 
     [
         pytest.param("local", cert("KR", "MY", "kr-my"), "NO_ROUTE", id="no-partner"),
         pytest.param("ID", cert("ID", "VN", "id-vn"), "NO_ROUTE", id="partner-to-partner"),
-        pytest.param("ID", cert("VN", "KR", "vn-via-id"), "SENDER_NOT_PARTNER",
-                     id="another-partners-certificate"),
-        pytest.param("local", cert("ID", "VN", "id-from-kr"), "SENDER_NOT_PARTNER",
-                     id="local-side-speaking-for-another"),
+        pytest.param(
+            "ID",
+            cert("VN", "KR", "vn-via-id"),
+            "SENDER_NOT_PARTNER",
+            id="another-partners-certificate",
+        ),
+        pytest.param(
+            "local",
+            cert("ID", "VN", "id-from-kr"),
+            "SENDER_NOT_PARTNER",
+            id="local-side-speaking-for-another",
+        ),
     ],
 )
 def test_a_message_with_no_route_is_refused_at_its_source(
@@ -220,8 +262,10 @@ def test_a_mesh_configuration_runs_end_to_end(tmp_path: Path) -> None:
         bridge = build_bridge(load_config(path))
         box = bridge.sides["local"]
         assert isinstance(box, FileboxSide)
-        for name, message in (("kr.xml", cert("TH", "KR", "th-kr-e2e")),
-                              ("id.xml", cert("TH", "ID", "th-id-e2e"))):
+        for name, message in (
+            ("kr.xml", cert("TH", "KR", "th-kr-e2e")),
+            ("id.xml", cert("TH", "ID", "th-id-e2e")),
+        ):
             (box.inbox / name).write_bytes(write(message, profile="asw"))
         report = bridge.run_once()
         bridge.store.close()
@@ -266,14 +310,23 @@ def test_a_partner_that_is_down_holds_only_its_own_messages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     local, up, down = FakeSide("local"), FakeSide("ID"), Down("VN")
-    links = [Link(name="local", side=local, country="KR", profile="unipass", local=True),
-             Link(name="ID", side=up, country="ID", profile="asw"),
-             Link(name="VN", side=down, country="VN", profile="asw")]
+    links = [
+        Link(name="local", side=local, country="KR", profile="unipass", local=True),
+        Link(name="ID", side=up, country="ID", profile="asw"),
+        Link(name="VN", side=down, country="VN", profile="asw"),
+    ]
     store = SqliteStore(tmp_path / "kr.db")
-    bridge = Bridge(links=links, store=store, country="KR", workers=4, batch=100,
-                    breaker_threshold=3, breaker_cooldown=0.2,
-                    policy=RetryPolicy(initial=0.05, maximum=0.1, jitter=0),
-                    translate=pipeline_translator(allow_unsigned=True))
+    bridge = Bridge(
+        links=links,
+        store=store,
+        country="KR",
+        workers=4,
+        batch=100,
+        breaker_threshold=3,
+        breaker_cooldown=0.2,
+        policy=RetryPolicy(initial=0.05, maximum=0.1, jitter=0),
+        translate=pipeline_translator(allow_unsigned=True),
+    )
     for n in range(20):
         for cc in ("ID", "VN"):
             put(local, cert("KR", cc, f"kr-{cc}-{n}"), "unipass")
@@ -301,11 +354,14 @@ def test_a_partner_that_is_down_holds_only_its_own_messages(
 
 def test_a_disabled_partner_keeps_its_queue(tmp_path: Path) -> None:
     local, paused = FakeSide("local"), FakeSide("TH")
-    links = [Link(name="local", side=local, country="KR", profile="unipass", local=True),
-             Link(name="TH", side=paused, country="TH", profile="asw", enabled=False)]
+    links = [
+        Link(name="local", side=local, country="KR", profile="unipass", local=True),
+        Link(name="TH", side=paused, country="TH", profile="asw", enabled=False),
+    ]
     store = SqliteStore(tmp_path / "kr.db")
-    bridge = Bridge(links=links, store=store, country="KR",
-                    translate=pipeline_translator(allow_unsigned=True))
+    bridge = Bridge(
+        links=links, store=store, country="KR", translate=pipeline_translator(allow_unsigned=True)
+    )
     put(local, cert("KR", "TH", "kr-th-held"), "unipass")
     put(paused, cert("TH", "KR", "th-kr-waits"), "asw")
     report = bridge.run_once()
@@ -322,7 +378,9 @@ def mesh_file(path: Path, partners: str) -> Path:
     path.write_text(
         '[bridge]\ncountry = "TH"\nstore = "th.db"\nallow_unsigned = true\n'
         'pid_file = "relay.pid"\npoll_interval = 0.05\n'
-        '[local]\nmailbox = "th-box"\n' + partners, encoding="utf-8")
+        '[local]\nmailbox = "th-box"\n' + partners,
+        encoding="utf-8",
+    )
     return path
 
 
@@ -333,8 +391,11 @@ def test_a_reload_adds_changes_and_disables_partners_keeping_queues(tmp_path: Pa
     assert isinstance(box, FileboxSide)
     (box.inbox / "my.xml").write_bytes(write(cert("TH", "MY", "th-my-early"), profile="asw"))
     assert bridge.run_once().rejected == 1  # no partner for Malaysia yet: NO_ROUTE
-    mesh_file(path, '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\nenabled = false\n'
-                    '[[partners]]\ncountry = "MY"\nprofile = "ubl"\nmailbox = "my-box"\n')
+    mesh_file(
+        path,
+        '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\nenabled = false\n'
+        '[[partners]]\ncountry = "MY"\nprofile = "ubl"\nmailbox = "my-box"\n',
+    )
     reload_partners(bridge, load_config(path))
     assert bridge.sides["ID"] is id_side  # unchanged address: the same transport
     (box.inbox / "my2.xml").write_bytes(write(cert("TH", "MY", "th-my-late"), profile="asw"))
@@ -350,20 +411,29 @@ def test_a_reload_adds_changes_and_disables_partners_keeping_queues(tmp_path: Pa
     assert bridge.run_once().delivered == 1
     assert len(list((tmp_path / "id-box" / "out").glob("*.xml"))) == 1
     with pytest.raises(ConfigurationError):  # a mesh cannot become a two-party relay
-        reload_partners(bridge, parse_config(
-            {"bridge": {"country": "TH", "store": "x.db"}, "nsw": {"mailbox": "b"},
-             "unipass": {"url": "https://unipass.example/eco"}}, base_dir=tmp_path))
+        reload_partners(
+            bridge,
+            parse_config(
+                {
+                    "bridge": {"country": "TH", "store": "x.db"},
+                    "nsw": {"mailbox": "b"},
+                    "unipass": {"url": "https://unipass.example/eco"},
+                },
+                base_dir=tmp_path,
+            ),
+        )
     bridge.store.close()
 
 
 def test_a_partner_joins_a_running_relay_on_reload(tmp_path: Path) -> None:
     """`aswbridge partners --reload` signals the running relay (SIGHUP): Malaysia, joining
     in UBL, is served without a restart."""
-    path = mesh_file(tmp_path / "bridge.toml",
-                     '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\n')
+    path = mesh_file(tmp_path / "bridge.toml", '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\n')
     relay = subprocess.Popen(
         [sys.executable, "-m", "aswbridge", "run", "--config", str(path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
     )
     try:
         pid_file = tmp_path / "relay.pid"
@@ -372,11 +442,15 @@ def test_a_partner_joins_a_running_relay_on_reload(tmp_path: Path) -> None:
         wait_for(inbox.is_dir, "the relay creates its mailbox")
         (inbox / "id.xml").write_bytes(write(cert("TH", "ID", "th-id-run"), profile="asw"))
         wait_for(lambda: any((tmp_path / "id-box" / "out").glob("*.xml")), "ID is served")
-        mesh_file(path, '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\n'
-                        '[[partners]]\ncountry = "MY"\nprofile = "ubl"\nmailbox = "my-box"\n')
+        mesh_file(
+            path,
+            '[[partners]]\ncountry = "ID"\nmailbox = "id-box"\n'
+            '[[partners]]\ncountry = "MY"\nprofile = "ubl"\nmailbox = "my-box"\n',
+        )
         done = subprocess.run(
             [sys.executable, "-m", "aswbridge", "partners", "--config", str(path), "--reload"],
-            capture_output=True, timeout=60,
+            capture_output=True,
+            timeout=60,
         )
         assert done.returncode == 0, done.stderr
         wait_for(lambda: (tmp_path / "my-box" / "in").is_dir(), "MY's mailbox is set up")
@@ -406,19 +480,39 @@ def test_two_bridges_on_one_link_carry_every_message_once(tmp_path: Path) -> Non
     from its own country's system (the sending side's bridge carries), so every
     certificate and every customs answer crosses once, each way."""
     with MockMesh.start(["ID"]) as mesh:
-        korea = build_bridge(parse_config({
-            "bridge": {"country": "KR", "store": str(tmp_path / "kr.db"),
-                       "allow_unsigned": True},
-            "local": {"profile": "unipass", "url": mesh["KR"].url},
-            "partners": [{"country": "ID", "url": mesh["ID"].url, "pull": False}],
-        }))
-        indonesia = build_bridge(parse_config({
-            "bridge": {"country": "ID", "store": str(tmp_path / "id.db"),
-                       "allow_unsigned": True},
-            "local": {"url": mesh["ID"].url},
-            "partners": [{"country": "KR", "profile": "unipass", "url": mesh["KR"].url,
-                          "pull": False}],
-        }))
+        korea = build_bridge(
+            parse_config(
+                {
+                    "bridge": {
+                        "country": "KR",
+                        "store": str(tmp_path / "kr.db"),
+                        "allow_unsigned": True,
+                    },
+                    "local": {"profile": "unipass", "url": mesh["KR"].url},
+                    "partners": [{"country": "ID", "url": mesh["ID"].url, "pull": False}],
+                }
+            )
+        )
+        indonesia = build_bridge(
+            parse_config(
+                {
+                    "bridge": {
+                        "country": "ID",
+                        "store": str(tmp_path / "id.db"),
+                        "allow_unsigned": True,
+                    },
+                    "local": {"url": mesh["ID"].url},
+                    "partners": [
+                        {
+                            "country": "KR",
+                            "profile": "unipass",
+                            "url": mesh["KR"].url,
+                            "pull": False,
+                        }
+                    ],
+                }
+            )
+        )
         for n in range(4):
             mesh["ID"].send(cert("ID", "KR", f"id-kr-link-{n}"))
             mesh["KR"].send(cert("KR", "ID", f"kr-id-link-{n}"))

@@ -56,15 +56,26 @@ deadline = 10
 def start(folder: Path, log: object) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "aswbridge", "run", "--config", str(folder / "bridge.toml")],
-        stdout=log, stderr=log,  # type: ignore[arg-type]
+        stdout=log,
+        stderr=log,  # type: ignore[arg-type]
     )
 
 
 def status(folder: Path) -> dict[str, object]:
     out = subprocess.run(
-        [sys.executable, "-m", "aswbridge", "status", "--config", str(folder / "bridge.toml"),
-         "--format", "json"],
-        capture_output=True, timeout=60, check=True,
+        [
+            sys.executable,
+            "-m",
+            "aswbridge",
+            "status",
+            "--config",
+            str(folder / "bridge.toml"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        timeout=60,
+        check=True,
     )
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
@@ -74,14 +85,21 @@ def test_a_mesh_under_faults_and_sigkills_carries_everything_once(tmp_path: Path
     with MockMesh.start(NSWS, faults=faults) as mesh:
         mesh["TH"].change_faults(b'{"fail_rate": 1.0}')  # Thailand is down at first
         config = CONFIG.format(KR=mesh["KR"].url) + "".join(
-            PARTNER.format(cc=cc, url=mesh[cc].url) for cc in NSWS)
+            PARTNER.format(cc=cc, url=mesh[cc].url) for cc in NSWS
+        )
         (tmp_path / "bridge.toml").write_text(config, encoding="utf-8")
         for cc in NSWS:
             for n in range(PER_SIDE):
-                mesh[cc].send(certificate(exporter_country=cc, importing_country="KR",
-                                          name=f"mesh-{cc}-kr-{n}"))
-                mesh["KR"].send(certificate(exporter_country="KR", importing_country=cc,
-                                            name=f"mesh-kr-{cc}-{n}"))
+                mesh[cc].send(
+                    certificate(
+                        exporter_country=cc, importing_country="KR", name=f"mesh-{cc}-kr-{n}"
+                    )
+                )
+                mesh["KR"].send(
+                    certificate(
+                        exporter_country="KR", importing_country=cc, name=f"mesh-kr-{cc}-{n}"
+                    )
+                )
         rng = random.Random(5)
         kills = 0
         with (tmp_path / "relay.log").open("ab") as log:
@@ -102,8 +120,10 @@ def test_a_mesh_under_faults_and_sigkills_carries_everything_once(tmp_path: Path
                         # down: Thailand's certificates wait, pending, none dead,
                         # while the others flow
                         assert partners.get("TH", {}).get("dead", 0) == 0
-                        if (partners.get("TH", {}).get("pending", 0) == PER_SIDE
-                                and partners.get("ID", {}).get("done", 0) > 0):
+                        if (
+                            partners.get("TH", {}).get("pending", 0) == PER_SIDE
+                            and partners.get("ID", {}).get("done", 0) > 0
+                        ):
                             held_while_down = True
                             mesh["TH"].change_faults(b'{"fail_rate": 0.1}')
                             th_up = True

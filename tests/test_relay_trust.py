@@ -36,9 +36,13 @@ def id_certificate(made: pki.Pki, who: str, name: str) -> bytes:
 def encrypted_bridge_key(made: pki.Pki, folder: Path, password: bytes) -> Path:
     key = load_private_key(made.bridge[0])
     path = folder / "bridge.key.enc.pem"
-    path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(password)))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(password),
+        )
+    )
     return path
 
 
@@ -56,19 +60,19 @@ url = "http://127.0.0.1:1"
 [unipass]
 url = "http://127.0.0.1:2"
 [trust]
-anchors = ["{made.country('KR')}"]
-crls = ["{made.country('KR') / 'issuing-ca.crl.pem'}"]
+anchors = ["{made.country("KR")}"]
+crls = ["{made.country("KR") / "issuing-ca.crl.pem"}"]
 bridges = ["{bridge_fp.upper()}"]
 revocation = "hard-fail"
 require_exporter = true
 curves = ["P-256", "P-384", "P-521"]
 sign_key = "bridge.key.enc.pem"
 sign_cert = "{made.bridge[1]}"
-sign_chain = "{made.path / 'bridge' / 'root-ca.pem'}"
+sign_chain = "{made.path / "bridge" / "root-ca.pem"}"
 sign_key_password_file = "pass.txt"
 [trust.ID]
-anchors = ["{made.country('ID') / 'root-ca.pem'}"]
-authority = ["{made.country('ID') / 'issuing-ca.pem'}"]
+anchors = ["{made.country("ID") / "root-ca.pem"}"]
+authority = ["{made.country("ID") / "issuing-ca.pem"}"]
 exporter_oids = ["1.2.3.4"]
 pins = {{ KEMENDAG = "{authority_fp}" }}
 """)
@@ -96,13 +100,20 @@ pins = {{ KEMENDAG = "{authority_fp}" }}
         pytest.param({"ID": {"anchor": ["a.pem"]}}, "trust.ID.anchor", id="typo-in-country"),
         pytest.param({"curves": ["secp256k1"]}, "trust.curves", id="curve"),
         pytest.param({"revocation": "maybe"}, "trust.revocation", id="revocation"),
-        pytest.param({"sign_key_password_file": "p", "sign_key_password_env": "P"},
-                     "trust.sign_key_password_env", id="two-password-sources"),
+        pytest.param(
+            {"sign_key_password_file": "p", "sign_key_password_env": "P"},
+            "trust.sign_key_password_env",
+            id="two-password-sources",
+        ),
     ],
 )
 def test_bad_trust_settings_name_the_key(trust: dict[str, Any], key: str) -> None:
-    data = {"bridge": {"country": "ID", "store": "r.db"}, "nsw": {"url": "http://127.0.0.1:1"},
-            "unipass": {"url": "http://127.0.0.1:2"}, "trust": trust}
+    data = {
+        "bridge": {"country": "ID", "store": "r.db"},
+        "nsw": {"url": "http://127.0.0.1:1"},
+        "unipass": {"url": "http://127.0.0.1:2"},
+        "trust": trust,
+    }
     with pytest.raises(ConfigurationError, match=key.replace(".", r"\.").replace("[", r"\[")):
         parse_config(data, base_dir=Path("/srv"))
 
@@ -111,10 +122,16 @@ def test_a_password_from_the_environment(
     made: pki.Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = encrypted_bridge_key(made, tmp_path, b"from-env")
-    data = {"bridge": {"country": "ID", "store": "r.db"}, "nsw": {"url": "http://127.0.0.1:1"},
-            "unipass": {"url": "http://127.0.0.1:2"},
-            "trust": {"sign_key": str(key), "sign_cert": str(made.bridge[1]),
-                      "sign_key_password_env": "BRIDGE_KEY_PASSWORD"}}
+    data = {
+        "bridge": {"country": "ID", "store": "r.db"},
+        "nsw": {"url": "http://127.0.0.1:1"},
+        "unipass": {"url": "http://127.0.0.1:2"},
+        "trust": {
+            "sign_key": str(key),
+            "sign_cert": str(made.bridge[1]),
+            "sign_key_password_env": "BRIDGE_KEY_PASSWORD",
+        },
+    }
     config = parse_config(data, base_dir=tmp_path)
     with pytest.raises(ConfigurationError, match="BRIDGE_KEY_PASSWORD is not set"):
         configured_signing(config)
@@ -125,8 +142,9 @@ def test_a_password_from_the_environment(
     assert configured_signing(config) is not None
 
 
-def run_relay(tmp_path: Path, trust: str, bodies: list[bytes], made: pki.Pki
-              ) -> tuple[list[str], list[bytes]]:
+def run_relay(
+    tmp_path: Path, trust: str, bodies: list[bytes], made: pki.Pki
+) -> tuple[list[str], list[bytes]]:
     """Run a relay for ID built from a configuration file; return the NSW refusal codes
     and what UNI-PASS received."""
     key, cert = made.bridge
@@ -173,8 +191,9 @@ def test_relay_file_anchors_bind_a_country(made: pki.Pki, tmp_path: Path, form: 
     trust = {
         "files": f'anchors = ["{rogue}", "{genuine}"]',
         "declared": f'anchors = ["VN={rogue}", "ID={genuine}"]',
-        "country-sections": (f'[trust.VN]\nanchors = ["{rogue}"]\n'
-                             f'[trust.ID]\nanchors = ["{genuine}"]'),
+        "country-sections": (
+            f'[trust.VN]\nanchors = ["{rogue}"]\n[trust.ID]\nanchors = ["{genuine}"]'
+        ),
     }[form]
     codes, received = run_relay(tmp_path, trust, [minted], made)
     assert codes == ["SIGNER_NOT_ISSUER"] and received == []

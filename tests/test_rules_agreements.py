@@ -40,8 +40,9 @@ D, AK, RCEP = "FORM_D", "FORM_AK", "FORM_RCEP"
 I0, I1 = "items[0]", "items[1]"
 
 
-def crit(code: str, pct: int | None = None, *quals: str, plus: str | None = None,
-         mark: str | None = None) -> OriginCriterion:
+def crit(
+    code: str, pct: int | None = None, *quals: str, plus: str | None = None, mark: str | None = None
+) -> OriginCriterion:
     return OriginCriterion(code=code, text=code, rvc_percent=pct, combined_with=plus,
                            qualifiers=quals, tariff_differential=mark)  # fmt: skip
 
@@ -265,9 +266,7 @@ def test_invalid_certificate_is_refused(case: Invalid) -> None:
     cert = case.edit(good_certificate(case.form))
     with pytest.raises(ValidationFailed) as raised:
         validate(cert, today=case.today)
-    assert (case.code, case.path) in {(p.code, p.path) for p in raised.value.problems}, (
-        case.clause
-    )
+    assert (case.code, case.path) in {(p.code, p.path) for p in raised.value.problems}, case.clause
 
 
 def test_validity_is_judged_on_the_day_the_message_was_sent() -> None:
@@ -275,8 +274,9 @@ def test_validity_is_judged_on_the_day_the_message_was_sent() -> None:
     sent = envelope()
     in_time = Message(envelope=attrs.evolve(sent, created_at=datetime(2027, 3, 10, tzinfo=UTC)),
                       document=cert)  # fmt: skip
-    late = attrs.evolve(in_time, envelope=attrs.evolve(sent, created_at=datetime(2027, 3, 11,
-                                                                                  tzinfo=UTC)))
+    late = attrs.evolve(
+        in_time, envelope=attrs.evolve(sent, created_at=datetime(2027, 3, 11, tzinfo=UTC))
+    )
     assert check(in_time, today=date(2027, 6, 1)) == []
     assert {p.code for p in check(late, today=date(2027, 3, 11))} == {"CERTIFICATE_EXPIRED"}
 

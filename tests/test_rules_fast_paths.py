@@ -37,8 +37,15 @@ def test_decimals_beyond_agrees_with_the_digit_count(amount: Decimal, places: in
 
 @pytest.mark.parametrize(
     ("text", "places", "beyond"),
-    [("8820.00", 2, False), ("1.005", 2, True), ("1.0050", 3, False), ("1E-7", 6, True),
-     ("1E+3", 0, False), ("-0.10", 0, True), ("0.000", 0, False)],
+    [
+        ("8820.00", 2, False),
+        ("1.005", 2, True),
+        ("1.0050", 3, False),
+        ("1E-7", 6, True),
+        ("1E+3", 0, False),
+        ("-0.10", 0, True),
+        ("0.000", 0, False),
+    ],
 )
 def test_decimals_beyond_examples(text: str, places: int, beyond: bool) -> None:
     assert decimals_beyond(Decimal(text), places) is beyond
@@ -49,9 +56,20 @@ def test_decimals_beyond_examples(text: str, places: int, beyond: bool) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(3, True), (0, False), (-1, False), (True, False), (Decimal("0.01"), True),
-     (Decimal("NaN"), False), (Decimal("Infinity"), False), (float("inf"), False),
-     (float("nan"), False), (2.5, True), ("5", False), (None, False)],
+    [
+        (3, True),
+        (0, False),
+        (-1, False),
+        (True, False),
+        (Decimal("0.01"), True),
+        (Decimal("NaN"), False),
+        (Decimal("Infinity"), False),
+        (float("inf"), False),
+        (float("nan"), False),
+        (2.5, True),
+        ("5", False),
+        (None, False),
+    ],
     ids=repr,
 )
 def test_positive(value: object, expected: bool) -> None:

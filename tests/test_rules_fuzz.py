@@ -86,7 +86,11 @@ certificate = st.builds(
     transport=st.builds(Transport, departure_date=opt() | day, mode=opt() | text),
     items=st.lists(item, max_size=4),
     declaration=st.builds(
-        Declaration, place=text, date=day, signatory=text, producing_country=country,
+        Declaration,
+        place=text,
+        date=day,
+        signatory=text,
+        producing_country=country,
         declarant=opt() | st.sampled_from(["exporter", "producer"]) | text,
     ),
     certification=opt() | st.builds(Certification, place=text, date=day, officer=text),
@@ -95,8 +99,12 @@ certificate = st.builds(
     flags=st.lists(st.sampled_from(FLAGS) | text, max_size=4),
     original_cos=st.lists(
         st.builds(
-            OriginalCo, id=text, date=day, issuing_country=country,
-            origin_country=opt() | country, approved_exporter_code=opt() | text,
+            OriginalCo,
+            id=text,
+            date=day,
+            issuing_country=country,
+            origin_country=opt() | country,
+            approved_exporter_code=opt() | text,
         ),
         max_size=2,
     ),

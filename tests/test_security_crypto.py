@@ -20,13 +20,23 @@ EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 def chain_on(root_key: object, leaf_key: object) -> tuple[TrustStore, bytes]:
     """A KR root with ``root_key`` and a signer with ``leaf_key``, and a signed document."""
     root_name = name("KR", "curve root")
-    root = issue(subject=root_name, key=root_key, issuer_name=root_name,  # type: ignore[arg-type]
-                 issuer_key=root_key, ca=True)  # type: ignore[arg-type]
-    leaf = issue(subject=name("KR", "curve signer"), key=leaf_key,  # type: ignore[arg-type]
-                 issuer_name=name("KR", "curve root"), issuer_key=root_key)  # type: ignore[arg-type]
+    root = issue(
+        subject=root_name,
+        key=root_key,
+        issuer_name=root_name,  # type: ignore[arg-type]
+        issuer_key=root_key,
+        ca=True,
+    )  # type: ignore[arg-type]
+    leaf = issue(
+        subject=name("KR", "curve signer"),
+        key=leaf_key,  # type: ignore[arg-type]
+        issuer_name=name("KR", "curve root"),
+        issuer_key=root_key,
+    )  # type: ignore[arg-type]
     method = "ecdsa-sha256" if isinstance(leaf_key, ec.EllipticCurvePrivateKey) else "rsa-sha256"
     signed = XMLSigner(c14n_algorithm=EXC_C14N, signature_algorithm=method).sign(
-        _xml.parse(asw_document()), key=leaf_key, cert=[leaf])
+        _xml.parse(asw_document()), key=leaf_key, cert=[leaf]
+    )
     return TrustStore.from_certificates([root]), serialise(signed)
 
 
@@ -63,8 +73,9 @@ def test_default_curves_verify(curve: ec.EllipticCurve) -> None:
 
 
 def test_p521_when_configured() -> None:
-    trust, data = chain_on(ec.generate_private_key(ec.SECP521R1()),
-                           ec.generate_private_key(ec.SECP521R1()))
+    trust, data = chain_on(
+        ec.generate_private_key(ec.SECP521R1()), ec.generate_private_key(ec.SECP521R1())
+    )
     assert code(data, trust) == "CERTIFICATE_INVALID"
     assert code(data, trust, allowed_curves={"P-256", "P-384", "P-521"}) is None
     with pytest.raises(ConfigurationError, match="allowed curves"):
@@ -84,12 +95,23 @@ def test_a_weak_rsa_ca_is_refused() -> None:
 )
 def test_keyinfo_order_does_not_matter(order: tuple[str, ...]) -> None:
     root_key, ca_key, leaf_key = ec_key(), ec_key(), ec_key()
-    root = issue(subject=name("KR", "R"), key=root_key, issuer_name=name("KR", "R"),
-                 issuer_key=root_key, ca=True)
-    ca = issue(subject=name("KR", "CA"), key=ca_key, issuer_name=name("KR", "R"),
-               issuer_key=root_key, ca=True)
-    leaf = issue(subject=name("KR", "S"), key=leaf_key, issuer_name=name("KR", "CA"),
-                 issuer_key=ca_key)
+    root = issue(
+        subject=name("KR", "R"),
+        key=root_key,
+        issuer_name=name("KR", "R"),
+        issuer_key=root_key,
+        ca=True,
+    )
+    ca = issue(
+        subject=name("KR", "CA"),
+        key=ca_key,
+        issuer_name=name("KR", "R"),
+        issuer_key=root_key,
+        ca=True,
+    )
+    leaf = issue(
+        subject=name("KR", "S"), key=leaf_key, issuer_name=name("KR", "CA"), issuer_key=ca_key
+    )
     data = _xml.parse(sign(asw_document(), (leaf_key, leaf, [ca])))
     x509_data = data.find(f"{{{DS}}}Signature/{{{DS}}}KeyInfo/{{{DS}}}X509Data")
     assert x509_data is not None
@@ -98,7 +120,8 @@ def test_keyinfo_order_does_not_matter(order: tuple[str, ...]) -> None:
     for which in order:
         element = x509_data.makeelement(f"{{{DS}}}X509Certificate")
         element.text = base64.b64encode(
-            (leaf if which == "signer" else ca).public_bytes(Encoding.DER)).decode()
+            (leaf if which == "signer" else ca).public_bytes(Encoding.DER)
+        ).decode()
         x509_data.append(element)
     verified = Verifier().verify(serialise(data), trust=TrustStore.from_certificates([root]))
     assert verified.subject == leaf.subject.rfc4514_string()

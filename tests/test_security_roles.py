@@ -48,8 +48,12 @@ def encode(message: aswbridge.Message | None = None) -> etree._Element:
 
 
 def sign_with(
-    made: pki.Pki, cc: str, who: str, element: etree._Element | None = None,
-    *, declaration: tuple[str, str] | None = None,
+    made: pki.Pki,
+    cc: str,
+    who: str,
+    element: etree._Element | None = None,
+    *,
+    declaration: tuple[str, str] | None = None,
 ) -> bytes:
     """The sample ID certificate, certified by ``cc``/``who`` (any tool could do this)."""
     element = encode() if element is None else element
@@ -87,8 +91,10 @@ def test_an_exporter_cannot_certify_its_own_certificate(made: pki.Pki) -> None:
     data = sign_with(made, "ID", "exporter")
     trust = TrustStore.from_paths([made.path])
     assert code_of(lambda: aswbridge.read(data, trust=trust)) == "SIGNER_NOT_AUTHORITY"
-    assert code_of(lambda: aswbridge.translate(
-        data, source="asw", target="unipass", trust=trust)) == "SIGNER_NOT_AUTHORITY"
+    assert (
+        code_of(lambda: aswbridge.translate(data, source="asw", target="unipass", trust=trust))
+        == "SIGNER_NOT_AUTHORITY"
+    )
     verified = Verifier().verify(data, trust=trust)
     assert verified.authority.roles == {roles.EXPORTER}
     assert code_of(lambda: bind(verified)) == "SIGNER_NOT_AUTHORITY"
@@ -101,9 +107,14 @@ def test_a_pinned_certificate_is_the_authority_whatever_its_marks(made: pki.Pki)
     exporter = fingerprint(made.load("ID", "exporter")[1])
     aswbridge.read(data, trust=trust, pins={"KEMENDAG": exporter})
     authority = fingerprint(made.load("ID")[1])
-    assert code_of(lambda: aswbridge.read(
-        sign_with(made, "ID", "exporter"), trust=trust, pins={"KEMENDAG": authority}
-    )) == "SIGNER_NOT_ISSUER"
+    assert (
+        code_of(
+            lambda: aswbridge.read(
+                sign_with(made, "ID", "exporter"), trust=trust, pins={"KEMENDAG": authority}
+            )
+        )
+        == "SIGNER_NOT_ISSUER"
+    )
 
 
 def test_a_role_anchor_entitles_what_it_issued(made: pki.Pki) -> None:
@@ -121,7 +132,8 @@ def test_a_country_oid_replaces_aswbridge_s(made: pki.Pki) -> None:
     other = TrustStore.from_paths([made.path], oids={"ID": {"authority": ["1.2.3.4"]}})
     assert code_of(lambda: aswbridge.read(data, trust=other)) == "SIGNER_NOT_AUTHORITY"
     own = TrustStore.from_paths(
-        [made.path], oids={"ID": {"authority": [roles.ROLE_OIDS["authority"]]}})
+        [made.path], oids={"ID": {"authority": [roles.ROLE_OIDS["authority"]]}}
+    )
     aswbridge.read(data, trust=own)
     with pytest.raises(ConfigurationError, match="OIDs"):
         TrustStore.from_paths([made.path], oids={"ID": {"authority": ["not an oid"]}})
@@ -139,14 +151,19 @@ def _ca(tmp: Path, country: str | None) -> tuple[Path, ec.EllipticCurvePrivateKe
     name = x509.Name(attributes)
     now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=400)).not_valid_after(now + timedelta(days=400))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=400))
+        .not_valid_after(now + timedelta(days=400))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-                       critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     path = tmp / f"rogue-{country or 'none'}.pem"
@@ -159,19 +176,32 @@ def minted_for_id(tmp: Path, country: str | None) -> tuple[Path, bytes]:
     root, ca_key, ca_name = _ca(tmp, country)
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
-    subject = x509.Name([x509.NameAttribute(x509.NameOID.COUNTRY_NAME, "ID"),
-                         x509.NameAttribute(x509.NameOID.COMMON_NAME, "TEST ONLY minted")])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(x509.NameOID.COUNTRY_NAME, "ID"),
+            x509.NameAttribute(x509.NameOID.COMMON_NAME, "TEST ONLY minted"),
+        ]
+    )
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=300)).not_valid_after(now + timedelta(days=300))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=300))
+        .not_valid_after(now + timedelta(days=300))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False,
-                                     False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage(
-            [x509.ObjectIdentifier(roles.ROLE_OIDS["authority"])]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                       critical=False)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.ObjectIdentifier(roles.ROLE_OIDS["authority"])]),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     signed = Signer().sign(encode(), key=key, cert=cert)
@@ -179,9 +209,7 @@ def minted_for_id(tmp: Path, country: str | None) -> tuple[Path, bytes]:
 
 
 @pytest.mark.parametrize("form", ["file", "declared", "folder"])
-def test_one_country_s_ca_cannot_sign_for_another(
-    made: pki.Pki, tmp_path: Path, form: str
-) -> None:
+def test_one_country_s_ca_cannot_sign_for_another(made: pki.Pki, tmp_path: Path, form: str) -> None:
     root, data = minted_for_id(tmp_path, "VN")
     genuine = made.country("ID") / "root-ca.pem"
     anchors: list[str | Path] = {
@@ -236,8 +264,7 @@ def test_the_exporter_s_certificate_is_bound_to_the_exporter(
 def test_an_original_signer_written_by_the_sender_is_replaced(made: pki.Pki) -> None:
     made_up = SignerRef(subject="CN=Somebody Trusted,C=KR", fingerprint="ab" * 32)
     message = samples.form_ak_id_kr()
-    forged = attrs.evolve(message, envelope=attrs.evolve(message.envelope,
-                                                         original_signer=made_up))
+    forged = attrs.evolve(message, envelope=attrs.evolve(message.envelope, original_signer=made_up))
     data = sign_with(made, "ID", "authority", encode(forged))
     trust = TrustStore.from_paths([made.path])
     bridge_key, bridge_cert = made.bridge
@@ -247,12 +274,14 @@ def test_an_original_signer_written_by_the_sender_is_replaced(made: pki.Pki) -> 
     _, received = aswbridge.read(out, trust=trust, bridges=[bridge])
     named = received.envelope.original_signer
     authority = made.load("ID")[1]
-    assert named == SignerRef(subject=authority.subject.rfc4514_string(),
-                              fingerprint=fingerprint(authority))
+    assert named == SignerRef(
+        subject=authority.subject.rfc4514_string(), fingerprint=fingerprint(authority)
+    )
     assert b"Somebody Trusted" not in out
     # unverified, nobody is named: the sender's claim is dropped, not passed on
-    plain = aswbridge.translate(profiles.get("asw").encode_bytes(forged), source="asw",
-                                target="unipass")
+    plain = aswbridge.translate(
+        profiles.get("asw").encode_bytes(forged), source="asw", target="unipass"
+    )
     assert b"Somebody Trusted" not in plain
 
 
@@ -263,8 +292,12 @@ def test_a_bridge_pinned_by_subject_must_hold_the_bridge_role(
     bridge_key, bridge_cert = made.bridge
     cert = load_certificates(bridge_cert)[0]
     message = samples.form_ak_id_kr()
-    vouched = attrs.evolve(message, envelope=attrs.evolve(
-        message.envelope, original_signer=SignerRef(subject="CN=x", fingerprint="cd" * 32)))
+    vouched = attrs.evolve(
+        message,
+        envelope=attrs.evolve(
+            message.envelope, original_signer=SignerRef(subject="CN=x", fingerprint="cd" * 32)
+        ),
+    )
     signed = Signer().sign(encode(vouched), key=load_private_key(bridge_key), cert=cert)
     data = etree.tostring(signed)
     trust = TrustStore.from_paths([made.path])
@@ -275,19 +308,28 @@ def test_a_bridge_pinned_by_subject_must_hold_the_bridge_role(
     root, ca_key, ca_name = _ca(tmp_path, "KR")
     key = ec.generate_private_key(ec.SECP256R1())
     copy = (
-        x509.CertificateBuilder().subject_name(cert.subject).issuer_name(ca_name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(cert.not_valid_before_utc).not_valid_after(cert.not_valid_after_utc)
-        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False,
-                                     False), critical=True)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                       critical=False)
+        x509.CertificateBuilder()
+        .subject_name(cert.subject)
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(cert.not_valid_before_utc)
+        .not_valid_after(cert.not_valid_after_utc)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     forged = etree.tostring(Signer().sign(encode(vouched), key=key, cert=copy))
     both = TrustStore.from_paths([made.path, root])
-    assert code_of(lambda: aswbridge.read(
-        forged, trust=both, bridges=[cert.subject.rfc4514_string()])) == "SIGNER_NOT_ISSUER"
+    assert (
+        code_of(lambda: aswbridge.read(forged, trust=both, bridges=[cert.subject.rfc4514_string()]))
+        == "SIGNER_NOT_ISSUER"
+    )
 
 
 # --- the command line ----------------------------------------------------------------------
@@ -310,8 +352,9 @@ def test_cli_refuses_an_exporter_certifying(
     assert status == 1 and out == ""
     assert "SIGNER_NOT_AUTHORITY: " in err and "Traceback" not in err
     pin = f"KEMENDAG={fingerprint(made.load('ID', 'exporter')[1])}"
-    status, out, err = run(capsys, command, "--trust", str(made.path), "--pin", pin, *extra,
-                           str(source))
+    status, out, err = run(
+        capsys, command, "--trust", str(made.path), "--pin", pin, *extra, str(source)
+    )
     assert status == 0, err
 
 
@@ -325,8 +368,9 @@ def test_cli_file_anchors_bind_a_country(
     source.write_bytes(data)
     genuine = made.country("ID") / "root-ca.pem"
     anchors = [f"VN={root}", f"ID={genuine}"] if declared else [str(root), str(genuine)]
-    status, _, err = run(capsys, "verify", "--trust", anchors[0], "--trust", anchors[1],
-                         str(source))
+    status, _, err = run(
+        capsys, "verify", "--trust", anchors[0], "--trust", anchors[1], str(source)
+    )
     assert status == 1 and "SIGNER_NOT_ISSUER: " in err, err
 
 
@@ -338,8 +382,18 @@ def test_cli_sign_refuses_a_certificate_of_another_role(
     source = tmp_path / "co.xml"
     source.write_bytes(profiles.get("asw").encode_bytes(samples.form_ak_id_kr()))
     key, cert, chain = made.signer("ID", who)
-    status, out, err = run(capsys, "sign", "--key", str(key), "--cert", str(cert), "--chain",
-                           str(chain), *(["--exporter"] if exporter else []), str(source))
+    status, out, err = run(
+        capsys,
+        "sign",
+        "--key",
+        str(key),
+        "--cert",
+        str(cert),
+        "--chain",
+        str(chain),
+        *(["--exporter"] if exporter else []),
+        str(source),
+    )
     code = "SIGNER_NOT_EXPORTER" if exporter else "SIGNER_NOT_AUTHORITY"
     assert status == 1 and out == "" and f"{code}: " in err, err
 
@@ -360,6 +414,15 @@ def test_cli_translate_trust_options_without_trust_are_a_usage_error(
 ) -> None:
     source = tmp_path / "co.xml"
     source.write_bytes(sign_with(made, "ID", "authority"))
-    status, out, err = run(capsys, "translate", "--from", "asw", "--to", "unipass",
-                           "--pin", "KEMENDAG=" + "ab" * 32, str(source))
+    status, out, err = run(
+        capsys,
+        "translate",
+        "--from",
+        "asw",
+        "--to",
+        "unipass",
+        "--pin",
+        "KEMENDAG=" + "ab" * 32,
+        str(source),
+    )
     assert status == 2 and out == "" and "--pin, --bridge and --crl need --trust" in err

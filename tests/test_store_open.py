@@ -29,11 +29,20 @@ def test_a_clock_going_back_does_not_hold_messages(tmp_path: Path) -> None:
     now = [datetime(2026, 11, 29, 12, 0, tzinfo=UTC)]
     with SqliteStore(tmp_path / "relay.db", now=lambda: now[0]) as store:
         for n in (1, 2):
-            store.enqueue(Outgoing(message_id=f"m-{n}", dest="unipass", kind="certificate",
-                                   body=b"<x/>", sender="TH", receiver="KR"))
+            store.enqueue(
+                Outgoing(
+                    message_id=f"m-{n}",
+                    dest="unipass",
+                    kind="certificate",
+                    body=b"<x/>",
+                    sender="TH",
+                    receiver="KR",
+                )
+            )
         assert [r.message_id for r in store.claim(limit=1, lease_s=30)] == ["m-1"]
-        store.fail("m-2", code="HTTP_503", error="busy",
-                   next_attempt_at=now[0] + timedelta(seconds=60))
+        store.fail(
+            "m-2", code="HTTP_503", error="busy", next_attempt_at=now[0] + timedelta(seconds=60)
+        )
         now[0] -= timedelta(hours=2)  # the system clock is set back two hours
         # the lease now ends 2 h 30 s ahead, longer than any lease: it has expired
         assert [r.message_id for r in store.claim(limit=5, lease_s=30)] == ["m-1"]

@@ -114,9 +114,7 @@ def _old_postgres(dsn: str, schema: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def old_store(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Callable[..., Any]]:
+def old_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Any]]:
     """Builds the previous layout; yields a function opening it with this release."""
     if request.param == "sqlite":
         path = tmp_path / "relay.db"
@@ -138,7 +136,10 @@ def test_a_store_of_the_previous_layout_is_migrated_and_keeps_its_rows(
     assert store.schema_version == CURRENT  # type: ignore[attr-defined]
     counts = store.counts()
     assert (counts["pending"], counts["in_flight"], counts["done"], counts["received"]) == (
-        1, 1, 1, 1
+        1,
+        1,
+        1,
+        1,
     )
     done = store.get("m-done")
     assert done is not None and (done.tracking, done.body) == ("T-1", b"<old/>")
@@ -146,13 +147,17 @@ def test_a_store_of_the_previous_layout_is_migrated_and_keeps_its_rows(
     assert store.journal(message_id="-")[0].detail == f"store schema 1 -> {CURRENT}"
     # the old relay's lease ran out long ago: the new one takes both rows, and names itself
     assert sorted(r.message_id for r in store.claim(limit=5, lease_s=60)) == [
-        "m-flight", "m-pending",
+        "m-flight",
+        "m-pending",
     ]
     assert store.journal(message_id="m-flight")[-1].detail == "from an earlier release by new-relay"
     store.ack("m-pending", tracking="T-2")
-    assert store.record_inbound(
-        sender="TH", message_id="in-1", source="nsw", kind="certificate", digest="d0"
-    ) is False  # still remembered after the upgrade
+    assert (
+        store.record_inbound(
+            sender="TH", message_id="in-1", source="nsw", kind="certificate", digest="d0"
+        )
+        is False
+    )  # still remembered after the upgrade
     store.close()
     again: Store = old_store()  # opening again migrates nothing more
     assert [e.event for e in again.journal(message_id="-")] == ["migrated"]
@@ -163,8 +168,9 @@ def test_a_store_from_a_newer_release_is_refused(old_store: Callable[..., Any]) 
     old_store().close()  # migrated to this release's version
     store = old_store()
     with store._write() as conn:
-        store._x(conn, "INSERT INTO schema_version (version, applied_at) VALUES (?, 0)",
-                 (CURRENT + 1,))
+        store._x(
+            conn, "INSERT INTO schema_version (version, applied_at) VALUES (?, 0)", (CURRENT + 1,)
+        )
     store.close()
     with pytest.raises(StoreError, match=f"version {CURRENT + 1}, newer than this release's"):
         old_store()

@@ -86,8 +86,12 @@ def test_every_output_is_valid_for_xmllint(target: str, tmp_path: Path) -> None:
         files.setdefault(schema, []).append(str(path))
     assert len(files) == (2 if target == "ubl" else 1)
     for schema, paths in files.items():
-        done = subprocess.run([XMLLINT, "--noout", "--nonet", "--schema", str(schema), *paths],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [XMLLINT, "--noout", "--nonet", "--schema", str(schema), *paths],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert done.stderr.count(" validates") == len(paths)
 
@@ -114,8 +118,11 @@ def _broken(change: str) -> aswbridge.Message:
         items[3] = attrs.evolve(item, origin_criterion=samples.criterion("FORM_RCEP", "PE"))
     new = {
         "country": {"consignee": attrs.evolve(cert.consignee, country="XX")},
-        "retroactive": {"transport": attrs.evolve(
-            cert.transport, departure_date=cert.issue_date - timedelta(days=30))},
+        "retroactive": {
+            "transport": attrs.evolve(
+                cert.transport, departure_date=cert.issue_date - timedelta(days=30)
+            )
+        },
         "importing": {"importing_country": "US"},
         "no-items": {"items": ()},
         "flag": {"flags": (*cert.flags, "back_to_back")},
@@ -146,8 +153,9 @@ def test_done_when_refusals(source: str, change: str, code: str, path: str | Non
         aswbridge.translate(etree.tostring(data), source=source, target="canonical")
     problems = refused.value.problems
     assert isinstance(refused.value, ValidationFailed)
-    assert any(p.code == code and (path is None or p.path == path)
-               for p in problems), [str(p) for p in problems]
+    assert any(p.code == code and (path is None or p.path == path) for p in problems), [
+        str(p) for p in problems
+    ]
 
 
 @pytest.mark.parametrize(
@@ -195,18 +203,26 @@ def test_wrong_source_profile_is_refused() -> None:
 
 
 def cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "aswbridge", *args], input=stdin,
-                          capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "aswbridge", *args], input=stdin, capture_output=True, timeout=120
+    )
 
 
 def test_cli_translate_file_and_stdin(tmp_path: Path) -> None:
     out = tmp_path / "out.xml"
-    done = cli("translate", "--from", "asw", "--to", "unipass",
-               str(MESSAGES / "asw" / "form_ak_id_kr.xml"), "-o", str(out))
+    done = cli(
+        "translate",
+        "--from",
+        "asw",
+        "--to",
+        "unipass",
+        str(MESSAGES / "asw" / "form_ak_id_kr.xml"),
+        "-o",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     assert c14n(out.read_bytes()) == c14n(sample("unipass", "form_ak_id_kr"))
-    piped = cli("translate", "--from", "unipass", "--to", "canonical", "-",
-                stdin=out.read_bytes())
+    piped = cli("translate", "--from", "unipass", "--to", "canonical", "-", stdin=out.read_bytes())
     assert piped.returncode == 0
     assert canonical.loads(piped.stdout) == canonical.loads(sample("canonical", "form_ak_id_kr"))
 
@@ -223,8 +239,12 @@ def test_cli_translate_refusal_lists_problems_with_paths(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     "args",
-    [["translate", "--to", "asw", "x.xml"], ["translate", "--from", "asw", "--to", "nope", "-"],
-     ["validate", "--profile", "asw", "missing.xml"], ["frobnicate"]],
+    [
+        ["translate", "--to", "asw", "x.xml"],
+        ["translate", "--from", "asw", "--to", "nope", "-"],
+        ["validate", "--profile", "asw", "missing.xml"],
+        ["frobnicate"],
+    ],
     ids=["missing-from", "unknown-profile", "missing-file", "unknown-command"],
 )
 def test_cli_usage_errors_exit_2(args: list[str]) -> None:
@@ -234,13 +254,20 @@ def test_cli_usage_errors_exit_2(args: list[str]) -> None:
 
 
 def test_cli_validate_json_and_text(tmp_path: Path) -> None:
-    good = cli("validate", "--profile", "unipass", "--format", "json",
-               str(MESSAGES / "unipass" / "form_rcep_kr_th.xml"))
+    good = cli(
+        "validate",
+        "--profile",
+        "unipass",
+        "--format",
+        "json",
+        str(MESSAGES / "unipass" / "form_rcep_kr_th.xml"),
+    )
     assert good.returncode == 0
     assert json.loads(good.stdout) == []
     path = tmp_path / "bad.xml"
-    path.write_bytes(etree.tostring(profiles.get("unipass").encode(_broken("importing"),
-                                                                   validate=False)))
+    path.write_bytes(
+        etree.tostring(profiles.get("unipass").encode(_broken("importing"), validate=False))
+    )
     bad = cli("validate", "--profile", "unipass", "--format", "json", str(path))
     assert bad.returncode == 1
     found = json.loads(bad.stdout)
@@ -263,17 +290,38 @@ def test_cli_schema_prints_an_existing_xsd(name: str) -> None:
 def test_installed_wheel_works_on_every_sample(tmp_path: Path) -> None:
     """`pip install .` (not editable): the wheel carries its schemas and code lists."""
     wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w",
-                            str(wheel_dir), str(ROOT)], check=True, capture_output=True,
-                           text=True, timeout=300)
-    packaging_warnings = [line for line in built.stdout.splitlines() + built.stderr.splitlines()
-                          if re.search(r"_Warning|SetuptoolsDeprecationWarning", line)]
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(wheel_dir), str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    packaging_warnings = [
+        line
+        for line in built.stdout.splitlines() + built.stderr.splitlines()
+        if re.search(r"_Warning|SetuptoolsDeprecationWarning", line)
+    ]
     assert not packaging_warnings, packaging_warnings
     wheel = next(wheel_dir.glob("aswbridge-*.whl"))
     version = importlib.metadata.version("aswbridge")
     assert version == aswbridge.__version__ and f"aswbridge-{version}-" in wheel.name
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
-                    str(target), str(wheel)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     script = (
         "import sys, aswbridge, pathlib\n"
         "from aswbridge import _xml\n"
@@ -286,7 +334,13 @@ def test_installed_wheel_works_on_every_sample(tmp_path: Path) -> None:
         "print(_xml.package_file('unipass-eco.xsd'))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
-    done = subprocess.run([sys.executable, "-c", script, str(target), str(MESSAGES / "asw")],
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(target), str(MESSAGES / "asw")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith(str(target))

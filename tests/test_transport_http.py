@@ -351,10 +351,18 @@ def test_environment_cannot_redirect_calls(
             "SCHEMA_INVALID",
             id="400-coded",
         ),
-        pytest.param(answer(403, b"", "text/plain"), RetryableTransportError, "HTTP_403",
-                     id="403-credentials-kept"),
-        pytest.param(answer(401, b"", "text/plain"), RetryableTransportError, "HTTP_401",
-                     id="401-credentials-kept"),
+        pytest.param(
+            answer(403, b"", "text/plain"),
+            RetryableTransportError,
+            "HTTP_403",
+            id="403-credentials-kept",
+        ),
+        pytest.param(
+            answer(401, b"", "text/plain"),
+            RetryableTransportError,
+            "HTTP_401",
+            id="401-credentials-kept",
+        ),
         pytest.param(answer(404, b"", "text/plain"), RemoteRejected, "HTTP_404", id="404"),
         pytest.param(
             answer(201, b"<html/>", "text/html"), OutcomeUnknown, "BAD_ANSWER", id="201-not-json"

@@ -9,8 +9,12 @@ from aswbridge.transport.unipass import UnipassSide
 
 def test_each_bridge_pulls_only_its_own_country() -> None:
     unipass = profiles.get("unipass")
-    to_vn, to_id = samples.form_ak_kr_vn(), samples.certificate(
-        form="FORM_AK", exporter_country="KR", importing_country="ID", items=2, name="kr-id")
+    to_vn, to_id = (
+        samples.form_ak_kr_vn(),
+        samples.certificate(
+            form="FORM_AK", exporter_country="KR", importing_country="ID", items=2, name="kr-id"
+        ),
+    )
     assert to_vn.envelope.receiver.country == "VN"
     assert to_id.envelope.receiver.country == "ID"
     with MockUnipass(respond=False) as mock:

@@ -43,15 +43,18 @@ DIFFERENT = {
     "pathlen::validation-ignores-pathlen-in-leaf": _A_CA_NEVER_SIGNS,
     "rfc5280::ca-as-leaf": _A_CA_NEVER_SIGNS,
     "rfc5280::no-keyusage": (
-        "stricter by design: a document signer must carry KeyUsage digitalSignature"),
+        "stricter by design: a document signer must carry KeyUsage digitalSignature"
+    ),
     "crl::issuer-no-keyusage-extension": (
         "stricter: a CA must carry KeyUsage (RFC 5280 4.2.1.3 conforming CAs; the RFC 5280 "
-        "profile of cryptography's verifier requires it)"),
+        "profile of cryptography's verifier requires it)"
+    ),
     "pathlen::self-issued-certs-pathlen": _SELF_ISSUED,
     "pathlen::max-chain-depth-1-self-issued": _SELF_ISSUED,
     "rfc5280::aki::cross-signed-root-missing-aki": (
         "the certificate without an authority key identifier is a configured trust anchor: "
-        "an anchor is trusted as configured, its own extensions are not profiled"),
+        "an anchor is trusted as configured, its own extensions are not profiled"
+    ),
 }
 
 
@@ -65,7 +68,8 @@ def run(case: dict[str, Any]) -> str:
     """``SUCCESS`` or ``FAILURE``, as limbo spells them."""
     anchors = tuple(_load(pem) for pem in case["trusted_certs"])
     purposes = [USAGES[u] for u in case["extended_key_usage"]] or [
-        USAGES["serverAuth" if case["validation_kind"] == "SERVER" else "clientAuth"]]
+        USAGES["serverAuth" if case["validation_kind"] == "SERVER" else "clientAuth"]
+    ]
     crls = tuple(x509.load_pem_x509_crl(pem.encode()) for pem in case["crls"] or ())
     store = TrustStore(
         anchors=anchors,
@@ -73,8 +77,11 @@ def run(case: dict[str, Any]) -> str:
         scopes={fingerprint(a): "KR" for a in anchors},
         oids={"KR": role_oids({"authority": purposes})},
     )
-    at = (datetime.fromisoformat(case["validation_time"]) if case["validation_time"]
-          else datetime.now(UTC))
+    at = (
+        datetime.fromisoformat(case["validation_time"])
+        if case["validation_time"]
+        else datetime.now(UTC)
+    )
     depth = {} if case["max_chain_depth"] is None else {"max_chain_depth": case["max_chain_depth"]}
     try:
         store.validate(
@@ -111,10 +118,16 @@ def test_a_certificate_limbo_calls_malformed_in_keyinfo_is_a_typed_refusal() -> 
     reason code, never an untyped exception."""
     (case,) = (c for c in CASES if c["id"] == "rfc5280::duplicate-extensions")
     root_key, leaf_key = ec_key(), ec_key()
-    root = issue(subject=name("KR", "R"), key=root_key, issuer_name=name("KR", "R"),
-                 issuer_key=root_key, ca=True)
-    leaf = issue(subject=name("KR", "S"), key=leaf_key, issuer_name=name("KR", "R"),
-                 issuer_key=root_key)
+    root = issue(
+        subject=name("KR", "R"),
+        key=root_key,
+        issuer_name=name("KR", "R"),
+        issuer_key=root_key,
+        ca=True,
+    )
+    leaf = issue(
+        subject=name("KR", "S"), key=leaf_key, issuer_name=name("KR", "R"), issuer_key=root_key
+    )
     signed = _xml.parse(sign(asw_document(), (leaf_key, leaf, [])))
     cert = signed.find(f".//{{{DS}}}X509Certificate")
     assert cert is not None

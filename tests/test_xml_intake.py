@@ -62,23 +62,24 @@ def listener() -> Iterator[tuple[str, list[int]]]:
 
 
 def _hostile(canary: Path, url: str) -> dict[str, bytes]:
-    lol = "".join(
-        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i else "lol"}">' for i in range(10)
-    )
+    lol = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i else "lol"}">' for i in range(10))
     big = "A" * 100_000
     return {
         "H1-billion-laughs": f"<!DOCTYPE r [{lol}]><r>&lol9;</r>".encode(),
-        "H2-quadratic": (f'<!DOCTYPE r [<!ENTITY a "{big}">]><r>' + "&a;" * 10_000
-                         + "</r>").encode(),
+        "H2-quadratic": (
+            f'<!DOCTYPE r [<!ENTITY a "{big}">]><r>' + "&a;" * 10_000 + "</r>"
+        ).encode(),
         "H3-entity-cycle": b'<!DOCTYPE r [<!ENTITY a "&b;"><!ENTITY b "&a;">]><r>&a;</r>',
         "H4-xxe-file": f'<!DOCTYPE r [<!ENTITY x SYSTEM "file://{canary}">]><r>&x;</r>'.encode(),
         "H5-xxe-network": f'<!DOCTYPE r [<!ENTITY x SYSTEM "{url}/x">]><r>&x;</r>'.encode(),
-        "H6-parameter-entity": (f'<!DOCTYPE r [<!ENTITY % p SYSTEM "file://{canary}">%p;]>'
-                                "<r/>").encode(),
+        "H6-parameter-entity": (
+            f'<!DOCTYPE r [<!ENTITY % p SYSTEM "file://{canary}">%p;]><r/>'
+        ).encode(),
         "H7-external-dtd": f'<!DOCTYPE r SYSTEM "{url}/x.dtd"><r/>'.encode(),
         "H8-internal-dtd-attlist": b'<!DOCTYPE r [<!ATTLIST r Id ID #IMPLIED>]><r Id="a"/>',
-        "H8-doctype-after-long-comment": (b"<!--" + b"x" * 8000 + b"-->"
-                                          b'<!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>'),
+        "H8-doctype-after-long-comment": (
+            b"<!--" + b"x" * 8000 + b'--><!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>'
+        ),
         "H18-utf16-doctype": '<!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>'.encode("utf-16"),
     }
 
@@ -119,16 +120,23 @@ def test_translate_refuses_hostile_input_at_every_entry(
 @pytest.mark.parametrize(
     ("case", "data", "error"),
     [
-        pytest.param("H13-deep-nesting", b"<a>" * 100_000 + b"</a>" * 100_000, MalformedXml,
-                     id="H13-deep-nesting"),
-        pytest.param("H13-deep-unclosed", b"<a>" * 100_000, MalformedXml,
-                     id="H13-deep-unclosed"),
+        pytest.param(
+            "H13-deep-nesting",
+            b"<a>" * 100_000 + b"</a>" * 100_000,
+            MalformedXml,
+            id="H13-deep-nesting",
+        ),
+        pytest.param("H13-deep-unclosed", b"<a>" * 100_000, MalformedXml, id="H13-deep-unclosed"),
         pytest.param("H17-unclosed", b"<r><a></r>", MalformedXml, id="H17-unclosed"),
         pytest.param("H17-comment", b"<r><!-- a -- b --></r>", MalformedXml, id="H17-comment"),
         pytest.param("H17-char-ref", b"<r>&#0;</r>", MalformedXml, id="H17-bad-char-ref"),
         pytest.param("H18-nul", b"<r>\x00</r>", MalformedXml, id="H18-nul-byte"),
-        pytest.param("H18-lying-encoding", b'<?xml version="1.0" encoding="UTF-16"?><r/>',
-                     MalformedXml, id="H18-encoding-mismatch"),
+        pytest.param(
+            "H18-lying-encoding",
+            b'<?xml version="1.0" encoding="UTF-16"?><r/>',
+            MalformedXml,
+            id="H18-encoding-mismatch",
+        ),
         pytest.param("empty", b"", MalformedXml, id="empty"),
         pytest.param("text", b"not xml at all", MalformedXml, id="not-xml"),
     ],
@@ -149,8 +157,10 @@ def test_size_cap_is_checked_before_parsing() -> None:
 
 
 def test_xinclude_is_never_processed(canary: Path) -> None:
-    data = (f'<r xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="{canary}" '
-            'parse="text"/></r>').encode()
+    data = (
+        f'<r xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="{canary}" '
+        'parse="text"/></r>'
+    ).encode()
     root = _xml.parse(data)  # well-formed, so it parses ...
     assert CANARY not in "".join(root.itertext())  # ... but nothing is included
     with pytest.raises(SchemaError):  # and no profile accepts it
@@ -159,9 +169,11 @@ def test_xinclude_is_never_processed(canary: Path) -> None:
 
 def test_schema_location_is_ignored(listener: tuple[str, list[int]]) -> None:
     url, hits = listener
-    data = (f'<EFormMessage xmlns="urn:aswbridge:reference:asw:1" '
-            f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-            f'xsi:schemaLocation="urn:aswbridge:reference:asw:1 {url}/evil.xsd"/>').encode()
+    data = (
+        f'<EFormMessage xmlns="urn:aswbridge:reference:asw:1" '
+        f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        f'xsi:schemaLocation="urn:aswbridge:reference:asw:1 {url}/evil.xsd"/>'
+    ).encode()
     with pytest.raises(SchemaError):
         aswbridge.translate(data, source="asw", target="unipass")
     assert hits == []
@@ -171,8 +183,21 @@ def test_cli_refuses_hostile_input_with_exit_1(hostile: dict[str, bytes], tmp_pa
     path = tmp_path / "bomb.xml"
     path.write_bytes(hostile["H1-billion-laughs"])
     done = subprocess.run(
-        [sys.executable, "-m", "aswbridge", "translate", "--from", "asw", "--to", "unipass",
-         str(path)], capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "aswbridge",
+            "translate",
+            "--from",
+            "asw",
+            "--to",
+            "unipass",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "DTD_FORBIDDEN" in done.stderr
     assert "Traceback" not in done.stderr
@@ -186,13 +211,14 @@ def test_every_refusal_is_a_message_error() -> None:
 
 # --- well-formed but schema-invalid (series S) ----------------------------------------
 
-ONE_ITEM = (Path(__file__).resolve().parent.parent / "examples" / "messages" / "asw"
-            / "form_ak_id_kr.xml").read_bytes()
+ONE_ITEM = (
+    Path(__file__).resolve().parent.parent / "examples" / "messages" / "asw" / "form_ak_id_kr.xml"
+).read_bytes()
 
 
 def _replace_value(tag: str, value: bytes) -> bytes:
     start = ONE_ITEM.index(b"<" + tag.encode() + b">") + len(tag) + 2
-    return ONE_ITEM[:start] + value + ONE_ITEM[ONE_ITEM.index(b"</" + tag.encode() + b">", start):]
+    return ONE_ITEM[:start] + value + ONE_ITEM[ONE_ITEM.index(b"</" + tag.encode() + b">", start) :]
 
 
 def _drop(tag: str) -> bytes:
@@ -239,8 +265,9 @@ def test_schema_invalid_documents_are_refused(case: str) -> None:
 
 def test_schema_error_points_at_the_field() -> None:
     with pytest.raises(SchemaError) as refused:
-        aswbridge.translate(SCHEMA_CASES["S4-quantity-not-a-number"], source="asw",
-                            target="unipass")
+        aswbridge.translate(
+            SCHEMA_CASES["S4-quantity-not-a-number"], source="asw", target="unipass"
+        )
     assert refused.value.problems[0].path == "items[0].quantity.value"
 
 
@@ -253,23 +280,25 @@ def test_a_profile_can_bring_its_own_schema(tmp_path: Path) -> None:
         'schemaLocation="xmldsig-core-schema.xsd"/>'
         '<xs:element name="r"><xs:complexType><xs:sequence>'
         '<xs:element ref="ds:Signature" minOccurs="0"/></xs:sequence></xs:complexType>'
-        "</xs:element></xs:schema>")
+        "</xs:element></xs:schema>"
+    )
     schema = _xml.load_schema(own)  # the xmldsig import resolves to the shipped copy
     assert schema.validate(_xml.parse(b'<r xmlns="urn:own"/>'))
     assert not schema.validate(_xml.parse(b'<r xmlns="urn:own"><x/></r>'))
 
 
-def test_schema_imports_of_urls_are_refused(tmp_path: Path,
-                                            listener: tuple[str, list[int]]) -> None:
+def test_schema_imports_of_urls_are_refused(
+    tmp_path: Path, listener: tuple[str, list[int]]
+) -> None:
     url, hits = listener
     evil = tmp_path / "evil.xsd"
     evil.write_text(
         '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:e">'
-        f'<xs:import namespace="urn:x" schemaLocation="{url}/x.xsd"/></xs:schema>')
+        f'<xs:import namespace="urn:x" schemaLocation="{url}/x.xsd"/></xs:schema>'
+    )
     with pytest.raises(ConfigurationError, match="does not compile"):  # never silently dropped
         _xml.load_schema(evil)
     assert hits == []
-
 
 
 RACE = """
@@ -295,7 +324,8 @@ def test_schemas_compile_and_validate_from_many_threads_at_once() -> None:
     # libxml2 initialises shared state on its first schema compilation: without the
     # lock in load_schema, a fresh process compiling from several threads fails at times.
     for _ in range(6):
-        done = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True,
-                              timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", RACE], capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "[]"

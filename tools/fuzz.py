@@ -41,13 +41,60 @@ Target = Callable[[bytes], None]
 
 #: Tokens that steer a parser into its corners.
 TOKENS = [
-    b"<", b">", b"&", b"&amp;", b"&#0;", b"&#xD800;", b'"', b"'", b"</", b"/>", b"<!--",
-    b"-->", b"<![CDATA[", b"]]>", b"<?xml", b"?>", b"<!DOCTYPE r>", b' xmlns="urn:x"',
-    b' xmlns:p="urn:p"', b" p:a='1'", b' Id="x"', b"\x00", b"\xff\xfe", b"\xef\xbb\xbf",
-    b"\xed\xa0\x80", b"\xc0\x80", b"9" * 40, b"1e999999999", b"-0", b"NaN", b"Infinity",
-    b"2026-02-30", b"9999-12-31", b"0000-01-01", b"T24:00:00Z", b"+14:00", b"{", b"}",
-    b"[", b"]", b'"\\ud800"', b'"\\u0000"', b",", b":", b"null", b"true", b"1.0", b"-",
-    b"\n", b"\r", b"\t", b" " * 64, "٣".encode(), b"_",
+    b"<",
+    b">",
+    b"&",
+    b"&amp;",
+    b"&#0;",
+    b"&#xD800;",
+    b'"',
+    b"'",
+    b"</",
+    b"/>",
+    b"<!--",
+    b"-->",
+    b"<![CDATA[",
+    b"]]>",
+    b"<?xml",
+    b"?>",
+    b"<!DOCTYPE r>",
+    b' xmlns="urn:x"',
+    b' xmlns:p="urn:p"',
+    b" p:a='1'",
+    b' Id="x"',
+    b"\x00",
+    b"\xff\xfe",
+    b"\xef\xbb\xbf",
+    b"\xed\xa0\x80",
+    b"\xc0\x80",
+    b"9" * 40,
+    b"1e999999999",
+    b"-0",
+    b"NaN",
+    b"Infinity",
+    b"2026-02-30",
+    b"9999-12-31",
+    b"0000-01-01",
+    b"T24:00:00Z",
+    b"+14:00",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b'"\\ud800"',
+    b'"\\u0000"',
+    b",",
+    b":",
+    b"null",
+    b"true",
+    b"1.0",
+    b"-",
+    b"\n",
+    b"\r",
+    b"\t",
+    b" " * 64,
+    "٣".encode(),
+    b"_",
 ]
 
 
@@ -65,28 +112,26 @@ def mutate(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
         elif op == 2:  # a token
             out[at:at] = rng.choice(TOKENS)
         elif op == 3 and out:  # delete a range
-            out[at:at + rng.randint(1, 64)] = b""
+            out[at : at + rng.randint(1, 64)] = b""
         elif op == 4 and out:  # duplicate a range
             start = rng.randrange(len(out))
-            piece = out[start:start + rng.randint(1, 256)]
+            piece = out[start : start + rng.randint(1, 256)]
             out[at:at] = piece * rng.randint(1, 4)
         elif op == 5 and others:  # splice another seed
             other = rng.choice(others)
             start = rng.randint(0, len(other))
-            out[at:] = other[start:start + rng.randint(1, 4096)]
+            out[at:] = other[start : start + rng.randint(1, 4096)]
         elif op == 6 and out:  # truncate
-            del out[rng.randint(0, len(out)):]
+            del out[rng.randint(0, len(out)) :]
         elif op == 7 and out:  # replace a text node's content
             gt = out.find(b">", at)
             lt = out.find(b"<", gt + 1) if gt >= 0 else -1
             if 0 <= gt < lt:
-                out[gt + 1:lt] = rng.choice(TOKENS)
+                out[gt + 1 : lt] = rng.choice(TOKENS)
     return bytes(out)
 
 
 # --- targets --------------------------------------------------------------------------
-
-
 
 
 def _pipeline_target(pipe: pipeline.Pipeline) -> Target:
@@ -110,9 +155,15 @@ def _unipass_target() -> Target:
     def run(data: bytes) -> None:
         status = 500 if b"Fault" in data[:400] else 200
         side._call = lambda operation, **kwargs: HttpAnswer(  # type: ignore[method-assign]
-            status=status, headers={"content-type": "text/xml"}, body=data)
-        for call in (side.pending, lambda: side.fetch("T1"), lambda: side.deliver(item),
-                     lambda: side.track("m1"), lambda: side.acknowledge("T1")):
+            status=status, headers={"content-type": "text/xml"}, body=data
+        )
+        for call in (
+            side.pending,
+            lambda: side.fetch("T1"),
+            lambda: side.deliver(item),
+            lambda: side.track("m1"),
+            lambda: side.acknowledge("T1"),
+        ):
             with suppress(AswBridgeError):
                 call()
 
@@ -126,12 +177,20 @@ def _nsw_target() -> Target:
     item = _outbound("asw")
 
     def run(data: bytes) -> None:
-        for status, kind in ((200, "application/json"), (400, "application/json"),
-                             (200, "application/xml")):
+        for status, kind in (
+            (200, "application/json"),
+            (400, "application/json"),
+            (200, "application/xml"),
+        ):
             answer = HttpAnswer(status=status, headers={"content-type": kind}, body=data)
             side._http.request = lambda *a, _answer=answer, **k: _answer  # type: ignore[method-assign]
-            for call in (side.pending, lambda: side.fetch("r1"), lambda: side.deliver(item),
-                         lambda: side.track("m1"), lambda: side.acknowledge("r1")):
+            for call in (
+                side.pending,
+                lambda: side.fetch("r1"),
+                lambda: side.deliver(item),
+                lambda: side.track("m1"),
+                lambda: side.acknowledge("r1"),
+            ):
                 with suppress(AswBridgeError):
                     call()
 
@@ -140,8 +199,13 @@ def _nsw_target() -> Target:
 
 def _outbound(profile: str) -> Outbound:
     message = samples.one_item()
-    return Outbound(message_id=message.envelope.message_id, kind="certificate",
-                    sender="KR", receiver="TH", body=pipeline.write(message, profile=profile))
+    return Outbound(
+        message_id=message.envelope.message_id,
+        kind="certificate",
+        sender="KR",
+        receiver="TH",
+        body=pipeline.write(message, profile=profile),
+    )
 
 
 # --- seeds ----------------------------------------------------------------------------
@@ -172,16 +236,22 @@ def _unipass_answers() -> list[bytes]:
         side.deliver(item)
         side.track(item.message_id)
         queued = samples.form_ak_kr_vn()
-        mock.mailbox.queue(message_id=queued.envelope.message_id, kind="certificate",
-                           sender="KR", receiver="VN",
-                           body=pipeline.write(queued, profile="unipass"))
+        mock.mailbox.queue(
+            message_id=queued.envelope.message_id,
+            kind="certificate",
+            sender="KR",
+            receiver="VN",
+            body=pipeline.write(queued, profile="unipass"),
+        )
         for ref in side.pending():
             side.fetch(ref)
             side.acknowledge(ref)
         side.close()
-    fault = (b'<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">'
-             b"<env:Body><env:Fault><faultcode>env:Client</faultcode><faultstring>no"
-             b"</faultstring></env:Fault></env:Body></env:Envelope>")
+    fault = (
+        b'<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">'
+        b"<env:Body><env:Fault><faultcode>env:Client</faultcode><faultstring>no"
+        b"</faultstring></env:Fault></env:Body></env:Envelope>"
+    )
     return [*bodies, fault]
 
 

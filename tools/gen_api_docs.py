@@ -48,7 +48,8 @@ def public_names(module: ModuleType) -> list[str]:
     if listed is not None:
         return sorted(n for n in listed if not n.startswith("__"))
     return sorted(
-        name for name, obj in vars(module).items()
+        name
+        for name, obj in vars(module).items()
         if not name.startswith("_")
         and (inspect.isclass(obj) or inspect.isfunction(obj))
         and getattr(obj, "__module__", None) == module.__name__
@@ -86,8 +87,11 @@ def _default(value: Any) -> Any:
     else:
         text = _ADDRESS.sub("", repr(value))
     if len(text) > 60:
-        text = f"<{type(value).__name__} of {len(value)}>" if hasattr(value, "__len__") \
+        text = (
+            f"<{type(value).__name__} of {len(value)}>"
+            if hasattr(value, "__len__")
             else f"<{type(value).__name__}>"
+        )
     return _Text(text)
 
 
@@ -97,8 +101,10 @@ def signature(obj: Any, *, returns: bool = True) -> str:
         sig = inspect.signature(obj)
     except (TypeError, ValueError):
         return "(...)"
-    params = [p.replace(annotation=_plain(p.annotation), default=_default(p.default))
-              for p in sig.parameters.values()]
+    params = [
+        p.replace(annotation=_plain(p.annotation), default=_default(p.default))
+        for p in sig.parameters.values()
+    ]
     back = _plain(sig.return_annotation) if returns else inspect.Signature.empty
     sig = sig.replace(parameters=params, return_annotation=back)
     return _ADDRESS.sub("", str(sig))
@@ -108,8 +114,10 @@ def home(name: str, obj: Any, current: str) -> str:
     """The documented module that owns ``obj``: the most specific one exporting it."""
     owner = getattr(obj, "__module__", None) or ""
     candidates = [current] + [
-        m for m in MODULES
-        if m != current and (owner == m or owner.startswith(m + "."))
+        m
+        for m in MODULES
+        if m != current
+        and (owner == m or owner.startswith(m + "."))
         and name in public_names(importlib.import_module(m))
     ]
     here = owner == current or owner.startswith(current + ".")
@@ -145,8 +153,16 @@ def describe(module_name: str, name: str, obj: Any) -> list[str]:
             lines.append("")
         return lines
     if inspect.isfunction(obj) or inspect.isbuiltin(obj):
-        return [f"### `{name}()`", "", "```text", f"{qualified}{signature(obj)}", "```", "",
-                first_paragraph(obj), ""]
+        return [
+            f"### `{name}()`",
+            "",
+            "```text",
+            f"{qualified}{signature(obj)}",
+            "```",
+            "",
+            first_paragraph(obj),
+            "",
+        ]
     if isinstance(obj, ModuleType):
         return [f"### `{name}`", "", f"Module `{obj.__name__}`: {first_paragraph(obj)}", ""]
     return [f"### `{name}`", "", *_constant(module_name, name, obj), ""]
@@ -212,8 +228,10 @@ def generate() -> str:
                 continue
             out += describe(module_name, name, obj)
         if pointers:
-            out += ["Also exported here, documented with their module: "
-                    + ", ".join(pointers) + ".", ""]
+            out += [
+                "Also exported here, documented with their module: " + ", ".join(pointers) + ".",
+                "",
+            ]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

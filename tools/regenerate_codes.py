@@ -57,9 +57,11 @@ def write_csv(path, header, rows):
 # minimal .xlsx (Office Open XML) reader: cell values as text
 
 
-_X = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-      "pr": "http://schemas.openxmlformats.org/package/2006/relationships"}
+_X = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "pr": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
 
 
 def _unescape_ooxml(s):
@@ -118,11 +120,12 @@ def read_xlsx(path):
 def _ole_stream(data, names=("Workbook", "Book")):
     sec_size = 1 << struct.unpack_from("<H", data, 30)[0]
     mini_size = 1 << struct.unpack_from("<H", data, 32)[0]
-    (n_fat, dir_start, _, cutoff, minifat_start, _n_minifat,
-     difat_start, n_difat) = struct.unpack_from("<8I", data, 44)
+    (n_fat, dir_start, _, cutoff, minifat_start, _n_minifat, difat_start, n_difat) = (
+        struct.unpack_from("<8I", data, 44)
+    )
 
     def sector(i):
-        return data[512 + i * sec_size: 512 + (i + 1) * sec_size]
+        return data[512 + i * sec_size : 512 + (i + 1) * sec_size]
 
     difat = list(struct.unpack_from("<109I", data, 76))
     nxt = difat_start
@@ -145,9 +148,9 @@ def _ole_stream(data, names=("Workbook", "Book")):
     directory = b"".join(sector(i) for i in chain(dir_start, fat))
     entries = []
     for off in range(0, len(directory), 128):
-        e = directory[off:off + 128]
+        e = directory[off : off + 128]
         name_len = struct.unpack_from("<H", e, 64)[0]
-        name = e[:max(name_len - 2, 0)].decode("utf-16-le", "replace")
+        name = e[: max(name_len - 2, 0)].decode("utf-16-le", "replace")
         start, size = struct.unpack_from("<II", e, 116)
         entries.append((name, e[66], start, size))
     for name, kind, start, size in entries:
@@ -160,7 +163,7 @@ def _ole_stream(data, names=("Workbook", "Book")):
         minifat = []
         for i in chain(minifat_start, fat):
             minifat.extend(struct.unpack("<%dI" % (sec_size // 4), sector(i)))
-        parts = [ministream[i * mini_size:(i + 1) * mini_size] for i in chain(start, minifat)]
+        parts = [ministream[i * mini_size : (i + 1) * mini_size] for i in chain(start, minifat)]
         return b"".join(parts)[:size]
     raise ValueError("no Workbook stream in %s" % names)
 
@@ -189,7 +192,7 @@ def _short_string(b, off, count_size):
         cch, flags = struct.unpack_from("<HB", b, off)
         p = off + 3
     wide = flags & 1
-    raw = b[p:p + cch * (2 if wide else 1)]
+    raw = b[p : p + cch * (2 if wide else 1)]
     return raw.decode("utf-16-le" if wide else "latin-1")
 
 
@@ -218,7 +221,9 @@ def _read_sst(total, chunks):
                 pos = 1
             width = 2 if wide else 1
             take = min(left, (len(chunks[ci]) - pos) // width)
-            parts.append(chunks[ci][pos:pos + take * width].decode("utf-16-le" if wide else "latin-1"))
+            parts.append(
+                chunks[ci][pos : pos + take * width].decode("utf-16-le" if wide else "latin-1")
+            )
             pos += take * width
             left -= take
         skip = runs * 4 + ext
@@ -239,7 +244,7 @@ def read_xls(path):
     records, p = [], 0
     while p + 4 <= len(stream):
         rtype, length = struct.unpack_from("<HH", stream, p)
-        records.append((rtype, p, stream[p + 4:p + 4 + length]))
+        records.append((rtype, p, stream[p + 4 : p + 4 + length]))
         p += 4 + length
     sst = []
     for k, (rtype, _, body) in enumerate(records):
@@ -259,7 +264,7 @@ def read_xls(path):
     for name, bof in sheets:
         start = next(i for i, r in enumerate(records) if r[1] == bof)
         cells, pending = {}, None
-        for rtype, _, b in records[start + 1:]:
+        for rtype, _, b in records[start + 1 :]:
             if rtype == 0x000A:  # EOF
                 break
             if rtype == 0x00FD:  # LABELSST
@@ -308,12 +313,24 @@ def read_xls(path):
 def build_iso3166(src, out):
     data = json.load(open(src, encoding="utf-8"))["3166-1"]
     rows = sorted(
-        ([d["alpha_2"], d["alpha_3"], d["numeric"], clean(d["name"]), clean(d.get("official_name", ""))]
-         for d in data),
-        key=lambda r: r[0])
+        (
+            [
+                d["alpha_2"],
+                d["alpha_3"],
+                d["numeric"],
+                clean(d["name"]),
+                clean(d.get("official_name", "")),
+            ]
+            for d in data
+        ),
+        key=lambda r: r[0],
+    )
     assert len({r[0] for r in rows}) == len(rows)
-    write_csv(os.path.join(out, "iso3166.csv"),
-              ["alpha2", "alpha3", "numeric", "name", "official_name"], rows)
+    write_csv(
+        os.path.join(out, "iso3166.csv"),
+        ["alpha2", "alpha3", "numeric", "name", "official_name"],
+        rows,
+    )
 
 
 def build_iso4217(src, out):
@@ -332,10 +349,15 @@ def build_iso4217(src, out):
             if entry["key"] != key:
                 raise ValueError("inconsistent rows for %s: %r vs %r" % (code, entry["key"], key))
             entry["entities"].append(clean(r["Entity"]))
-    rows = [[code, e["key"][0], e["key"][1], e["key"][2], "; ".join(e["entities"])]
-            for code, e in sorted(by_code.items())]
-    write_csv(os.path.join(out, "iso4217.csv"),
-              ["alpha_code", "numeric_code", "minor_units", "name", "entities"], rows)
+    rows = [
+        [code, e["key"][0], e["key"][1], e["key"][2], "; ".join(e["entities"])]
+        for code, e in sorted(by_code.items())
+    ]
+    write_csv(
+        os.path.join(out, "iso4217.csv"),
+        ["alpha_code", "numeric_code", "minor_units", "name", "entities"],
+        rows,
+    )
 
 
 # Rec 20 / Rec 21 status column: blank = current entry; "D" deprecated;
@@ -365,17 +387,26 @@ def build_rec20(src, out):
             raise ValueError("duplicate Rec 20 code %s" % code)
         seen.add(code)
         marker = clean(r[0])
-        rows.append([code, clean(r[2]), _status(marker), marker, clean(r[4]), clean(r[5]), clean(r[3])])
-    write_csv(os.path.join(out, "unece_rec20.csv"),
-              ["code", "name", "status", "status_marker", "level_category", "symbol", "description"], rows)
+        rows.append(
+            [code, clean(r[2]), _status(marker), marker, clean(r[4]), clean(r[5]), clean(r[3])]
+        )
+    write_csv(
+        os.path.join(out, "unece_rec20.csv"),
+        ["code", "name", "status", "status_marker", "level_category", "symbol", "description"],
+        rows,
+    )
 
 
 def build_rec21(src, out):
     book = read_xls(src)
     sheet = next(iter(book.values()))
-    hdr = next(i for i, r in enumerate(sheet) if [clean(c).lower() for c in r[:3]] == ["status", "code", "name"])
+    hdr = next(
+        i
+        for i, r in enumerate(sheet)
+        if [clean(c).lower() for c in r[:3]] == ["status", "code", "name"]
+    )
     rows = []
-    for r in sheet[hdr + 1:]:
+    for r in sheet[hdr + 1 :]:
         r = (r + [""] * 5)[:5]
         code = clean(r[1])
         if not code:
@@ -383,8 +414,11 @@ def build_rec21(src, out):
         marker = clean(r[0])
         rows.append([code, clean(r[2]), _status(marker), marker, clean(r[4]), clean(r[3])])
     assert len({r[0] for r in rows}) == len(rows)
-    write_csv(os.path.join(out, "unece_rec21.csv"),
-              ["code", "name", "status", "status_marker", "numeric_code", "description"], rows)
+    write_csv(
+        os.path.join(out, "unece_rec21.csv"),
+        ["code", "name", "status", "status_marker", "numeric_code", "description"],
+        rows,
+    )
 
 
 # UN/CEFACT Recommendation No. 19, Codes for Modes of Transport (one-digit codes).
@@ -417,12 +451,24 @@ def build_hs(src, out, name):
             rows.append([code, clean(r["description"]), code[:4], code[:2], clean(r["section"])])
     rows.sort(key=lambda x: x[0])
     assert len({r[0] for r in rows}) == len(rows)
-    write_csv(os.path.join(out, name), ["code", "description", "heading", "chapter", "section"], rows)
+    write_csv(
+        os.path.join(out, name), ["code", "description", "heading", "chapter", "section"], rows
+    )
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "aswbridge", "codes", "data"))
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--out",
+        default=os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            "aswbridge",
+            "codes",
+            "data",
+        ),
+    )
     ap.add_argument("--iso3166-json")
     ap.add_argument("--currency-csv")
     ap.add_argument("--rec20-xlsx")
@@ -433,7 +479,10 @@ def main(argv=None):
     if not a.iso3166_json:
         try:
             import pycountry  # optional: only to locate its bundled JSON file
-            a.iso3166_json = os.path.join(os.path.dirname(pycountry.__file__), "databases", "iso3166-1.json")
+
+            a.iso3166_json = os.path.join(
+                os.path.dirname(pycountry.__file__), "databases", "iso3166-1.json"
+            )
         except ImportError:
             pass
     os.makedirs(a.out, exist_ok=True)

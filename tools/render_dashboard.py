@@ -41,12 +41,20 @@ COLOURS = ["#73bf69", "#f2cc0c", "#5794f2", "#ff780a", "#b877d9", "#f2495c"]
 def scrape(url: str) -> Scrape:
     with urllib.request.urlopen(url, timeout=10) as answer:
         text = answer.read().decode()
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
-def series(scrapes: Sequence[tuple[float, Scrape]], name: str, by: Sequence[str],
-           rate: bool = False, where: dict[str, str] | None = None) -> dict[str, list[float]]:
+def series(
+    scrapes: Sequence[tuple[float, Scrape]],
+    name: str,
+    by: Sequence[str],
+    rate: bool = False,
+    where: dict[str, str] | None = None,
+) -> dict[str, list[float]]:
     """One line per label combination of ``by`` (summed), as values or per-second rates."""
     lines: dict[str, list[float]] = {}
     for i, (_, sample) in enumerate(scrapes):
@@ -62,8 +70,10 @@ def series(scrapes: Sequence[tuple[float, Scrape]], name: str, by: Sequence[str]
     if rate:
         times = [t for t, _ in scrapes]
         for key, values in lines.items():
-            lines[key] = [0.0] + [max(0.0, (values[i] - values[i - 1]) / (times[i] - times[i - 1]))
-                                  for i in range(1, len(values))]
+            lines[key] = [0.0] + [
+                max(0.0, (values[i] - values[i - 1]) / (times[i] - times[i - 1]))
+                for i in range(1, len(values))
+            ]
     return lines
 
 
@@ -98,26 +108,36 @@ def chart(title: str, lines: dict[str, list[float]], unit: str) -> str:
     for i in range(5):
         y = pad + (height - pad) * i / 4
         parts.append(f'<line x1="{pad}" x2="{width}" y1="{y}" y2="{y}" stroke="#2c3235"/>')
-        parts.append(f'<text x="2" y="{y + 4}" fill="#8e8e8e" font-size="10">'
-                     f"{top * (4 - i) / 4:.3g}</text>")
+        parts.append(
+            f'<text x="2" y="{y + 4}" fill="#8e8e8e" font-size="10">{top * (4 - i) / 4:.3g}</text>'
+        )
     for n, (key, values) in enumerate(sorted(lines.items())):
         step = (width - pad) / max(1, len(values) - 1)
-        points = " ".join(f"{pad + i * step:.1f},{pad + (height - pad) * (1 - v / top):.1f}"
-                          for i, v in enumerate(values))
+        points = " ".join(
+            f"{pad + i * step:.1f},{pad + (height - pad) * (1 - v / top):.1f}"
+            for i, v in enumerate(values)
+        )
         colour = COLOURS[n % len(COLOURS)]
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
-                     'stroke-width="2"/>')
-        parts.append(f'<text x="{pad + 150 * (n % 3)}" y="{height + 20 + 14 * (n // 3)}" '
-                     f'fill="{colour}" font-size="11">{html.escape(key or "all")}</text>')
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>'
+        )
+        parts.append(
+            f'<text x="{pad + 150 * (n % 3)}" y="{height + 20 + 14 * (n // 3)}" '
+            f'fill="{colour}" font-size="11">{html.escape(key or "all")}</text>'
+        )
     parts.append("</svg>")
-    return (f'<div class="panel"><h3>{html.escape(title)} <small>{unit}</small></h3>'
-            f'{"".join(parts)}</div>')
+    return (
+        f'<div class="panel"><h3>{html.escape(title)} <small>{unit}</small></h3>'
+        f"{''.join(parts)}</div>"
+    )
 
 
 def stat(title: str, text: str, good: bool) -> str:
     colour = "#1a7f37" if good else "#c4162a"
-    return (f'<div class="stat" style="background:{colour}"><h3>{html.escape(title)}</h3>'
-            f"<p>{html.escape(text)}</p></div>")
+    return (
+        f'<div class="stat" style="background:{colour}"><h3>{html.escape(title)}</h3>'
+        f"<p>{html.escape(text)}</p></div>"
+    )
 
 
 def run(seconds: float, folder: Path) -> list[tuple[float, Scrape]]:
@@ -129,9 +149,10 @@ def run(seconds: float, folder: Path) -> list[tuple[float, Scrape]]:
     config.write_text(
         f'[bridge]\ncountry = "TH"\nstore = "relay.db"\nallow_unsigned = true\n'
         f'poll_interval = 0.2\n[nsw]\nurl = "{nsw.url}"\n[unipass]\nurl = "{unipass.url}"\n'
-        f'[retry]\ninitial = 0.2\nmaximum = 2\n'
+        f"[retry]\ninitial = 0.2\nmaximum = 2\n"
         f'[trust]\nsign_key = "{key}"\nsign_cert = "{cert}"\n'
-        f'[metrics]\nlisten = "127.0.0.1:19464"\n')
+        f'[metrics]\nlisten = "127.0.0.1:19464"\n'
+    )
     relay = Relay(config, folder / "relay.log")
     relay.start()
     scrapes: list[tuple[float, Scrape]] = []
@@ -160,28 +181,53 @@ def run(seconds: float, folder: Path) -> list[tuple[float, Scrape]]:
 def page(scrapes: list[tuple[float, Scrape]]) -> str:
     last = scrapes[-1][1]
     up = {dict(k[1])["partner"]: v for k, v in last.items() if k[0] == "aswbridge_partner_up"}
-    dead = sum(v for k, v in last.items() if k[0] == "aswbridge_queue_depth"
-               and dict(k[1]).get("state") == "dead")
-    expiry = min((v for k, v in last.items() if k[0] == "aswbridge_certificate_expiry_days"),
-                 default=0.0)
+    dead = sum(
+        v
+        for k, v in last.items()
+        if k[0] == "aswbridge_queue_depth" and dict(k[1]).get("state") == "dead"
+    )
+    expiry = min(
+        (v for k, v in last.items() if k[0] == "aswbridge_certificate_expiry_days"), default=0.0
+    )
     stats = [
-        stat("Ready: store up", "up" if last.get(("aswbridge_store_up", ())) else "down",
-             bool(last.get(("aswbridge_store_up", ())))),
-        stat("Partners answering", ", ".join(f"{p} {'up' if v else 'down'}"
-                                             for p, v in sorted(up.items())), all(up.values())),
+        stat(
+            "Ready: store up",
+            "up" if last.get(("aswbridge_store_up", ())) else "down",
+            bool(last.get(("aswbridge_store_up", ()))),
+        ),
+        stat(
+            "Partners answering",
+            ", ".join(f"{p} {'up' if v else 'down'}" for p, v in sorted(up.items())),
+            all(up.values()),
+        ),
         stat("Dead letters", f"{dead:.0f}", dead == 0),
         stat("Days to expiry", f"{expiry:.0f}", expiry > 30),
     ]
     panels = [
-        chart("Delivered per second", series(scrapes, "aswbridge_messages_delivered_total",
-                                             ["partner", "kind"], rate=True), "msg/s"),
-        chart("Received per second", series(scrapes, "aswbridge_messages_received_total",
-                                            ["partner", "kind"], rate=True), "msg/s"),
-        chart("Queue depth", series(scrapes, "aswbridge_queue_depth", ["partner", "state"]),
-              "messages"),
-        chart("Delivery latency p50 / p95 (queued to delivered)", {
-            f"p{int(q * 100)} {p}": quantile(scrapes, q, p)
-            for q in (0.5, 0.95) for p in ("nsw", "unipass")}, "s"),
+        chart(
+            "Delivered per second",
+            series(scrapes, "aswbridge_messages_delivered_total", ["partner", "kind"], rate=True),
+            "msg/s",
+        ),
+        chart(
+            "Received per second",
+            series(scrapes, "aswbridge_messages_received_total", ["partner", "kind"], rate=True),
+            "msg/s",
+        ),
+        chart(
+            "Queue depth",
+            series(scrapes, "aswbridge_queue_depth", ["partner", "state"]),
+            "messages",
+        ),
+        chart(
+            "Delivery latency p50 / p95 (queued to delivered)",
+            {
+                f"p{int(q * 100)} {p}": quantile(scrapes, q, p)
+                for q in (0.5, 0.95)
+                for p in ("nsw", "unipass")
+            },
+            "s",
+        ),
     ]
     return f"""<!doctype html><html><head><meta charset="utf-8"><style>
 body {{ background:#111217; color:#ccccdc; font-family:sans-serif; margin:16px; }}
@@ -207,11 +253,25 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="aswbridge-dash-") as tmp:
         args.out.write_text(page(run(args.seconds, Path(tmp))), encoding="utf-8")
     if args.png:
-        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-background-networking", "--disable-component-update",
-                        "--disable-sync", "--no-first-run", f"--screenshot={args.png.resolve()}",
-                        "--window-size=1200,900", "--hide-scrollbars", args.out.resolve().as_uri()],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--screenshot={args.png.resolve()}",
+                "--window-size=1200,900",
+                "--hide-scrollbars",
+                args.out.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     return 0
 
 

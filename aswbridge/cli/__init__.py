@@ -71,8 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(EXIT_USAGE, "IO_ERROR", f"{exc.strerror or exc}:{where}".rstrip(":"))
     except Exception as exc:  # a bug: say so in one line; -vv shows where
         logging.getLogger("aswbridge").debug("unexpected error", exc_info=True)
-        return _fail(EXIT_REFUSED, "INTERNAL_ERROR",
-                     f"{type(exc).__name__}: {exc} (a bug; -vv shows the traceback)")
+        return _fail(
+            EXIT_REFUSED,
+            "INTERNAL_ERROR",
+            f"{type(exc).__name__}: {exc} (a bug; -vv shows the traceback)",
+        )
     return status
 
 

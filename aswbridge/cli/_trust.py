@@ -30,21 +30,47 @@ class TrustOptions:
 
 def add_trust_options(parser: Any, *, required: bool) -> None:
     """Add ``--trust``, ``--crl``, ``--pin``, ``--bridge``, ``--revocation``, ``--curve``."""
-    parser.add_argument("--trust", action="append", required=required, default=None,
-                        metavar="[CC[:ROLE]=]PATH", help=TRUST_HELP)
-    parser.add_argument("--crl", action="append", default=[], metavar="F",
-                        help="CRL file (repeatable)")
-    parser.add_argument("--pin", action="append", default=[], metavar="AUTHORITY=FPR",
-                        help="the only certificate (SHA-256 fingerprint or subject) allowed to "
-                        "sign for an issuing authority id (repeatable)")
-    parser.add_argument("--bridge", action="append", default=[], metavar="FPR",
-                        help="a trusted bridge's certificate (SHA-256 fingerprint): its "
-                        "signature stands for the original signer it names (repeatable)")
-    parser.add_argument("--revocation", choices=("soft-fail", "hard-fail"), default="soft-fail",
-                        help="when no current CRL says whether a certificate is revoked")
-    parser.add_argument("--curve", action="append", default=None, metavar="NAME",
-                        help="an allowed elliptic curve (default P-256 and P-384; add P-521 "
-                        "with --curve P-256 --curve P-384 --curve P-521)")
+    parser.add_argument(
+        "--trust",
+        action="append",
+        required=required,
+        default=None,
+        metavar="[CC[:ROLE]=]PATH",
+        help=TRUST_HELP,
+    )
+    parser.add_argument(
+        "--crl", action="append", default=[], metavar="F", help="CRL file (repeatable)"
+    )
+    parser.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="AUTHORITY=FPR",
+        help="the only certificate (SHA-256 fingerprint or subject) allowed to "
+        "sign for an issuing authority id (repeatable)",
+    )
+    parser.add_argument(
+        "--bridge",
+        action="append",
+        default=[],
+        metavar="FPR",
+        help="a trusted bridge's certificate (SHA-256 fingerprint): its "
+        "signature stands for the original signer it names (repeatable)",
+    )
+    parser.add_argument(
+        "--revocation",
+        choices=("soft-fail", "hard-fail"),
+        default="soft-fail",
+        help="when no current CRL says whether a certificate is revoked",
+    )
+    parser.add_argument(
+        "--curve",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="an allowed elliptic curve (default P-256 and P-384; add P-521 "
+        "with --curve P-256 --curve P-384 --curve P-521)",
+    )
 
 
 def trust_options(args: argparse.Namespace, **policy: Any) -> TrustOptions:

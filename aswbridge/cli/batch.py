@@ -46,8 +46,10 @@ class Progress:
         width = 30
         filled = width * done // max(self.total, 1)
         rate = done / max(now - self.started, 1e-9)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total}"
-                          f"  refused {refused}  {rate:,.0f}/s ")
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total}"
+            f"  refused {refused}  {rate:,.0f}/s "
+        )
         self.stream.flush()
 
     def close(self) -> None:
@@ -55,8 +57,9 @@ class Progress:
             self.stream.write("\n")
 
 
-def translate_folder(source: Path, target: Path, translate: Callable[[bytes, str], bytes], *,
-                     suffix: str) -> int:
+def translate_folder(
+    source: Path, target: Path, translate: Callable[[bytes, str], bytes], *, suffix: str
+) -> int:
     """Translate every file of ``source`` into ``target``; 0 if none was refused, else 1."""
     try:
         target.mkdir(parents=True, exist_ok=True)
@@ -91,8 +94,10 @@ def translate_folder(source: Path, target: Path, translate: Callable[[bytes, str
     progress.close()
     print(f"{done - refused} of {done} translated into {target}", file=sys.stderr)
     if refused:
-        print(f"{refused} refused ({', '.join(f'{c} x{n}' for c, n in codes.most_common())}):",
-              file=sys.stderr)
+        print(
+            f"{refused} refused ({', '.join(f'{c} x{n}' for c, n in codes.most_common())}):",
+            file=sys.stderr,
+        )
         print("\n".join(shown), file=sys.stderr)
         if refused > len(shown):
             print(f"  ... and {refused - len(shown)} more", file=sys.stderr)

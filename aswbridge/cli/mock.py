@@ -38,8 +38,12 @@ def register(subparsers: Any) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    parser.add_argument("--port", type=Range(0, 65_535, integer=True).flag("--port"), default=0,
-                        help="port (default: a free one)")
+    parser.add_argument(
+        "--port",
+        type=Range(0, 65_535, integer=True).flag("--port"),
+        default=0,
+        help="port (default: a free one)",
+    )
     parser.add_argument(
         "--fail-rate",
         type=Range(0, 1).flag("--fail-rate"),
@@ -131,9 +135,7 @@ def mock_command(args: argparse.Namespace) -> int:
         if args.profile not in profiles.names():
             known = ", ".join(profiles.names())
             raise ConfigurationError(f"--profile: no profile {args.profile!r} (known: {known})")
-        server = MockNsw(
-            country=args.country, profile=args.profile, token=args.token, **common
-        )
+        server = MockNsw(country=args.country, profile=args.profile, token=args.token, **common)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

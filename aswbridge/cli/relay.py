@@ -57,8 +57,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="without trust anchors, accept unsigned messages (tests only)",
     )
-    run.add_argument("--poll-interval", type=POLL_INTERVAL.flag("--poll-interval"),
-                     help=f"seconds between idle passes ({POLL_INTERVAL})")
+    run.add_argument(
+        "--poll-interval",
+        type=POLL_INTERVAL.flag("--poll-interval"),
+        help=f"seconds between idle passes ({POLL_INTERVAL})",
+    )
     run.add_argument("--once", action="store_true", help="run one pass and exit")
     run.set_defaults(handler=run_command)
 
@@ -71,8 +74,11 @@ def register(subparsers: Any) -> None:
     status.add_argument("--format", choices=("text", "json"), default="text")
     status.add_argument("--journal", action="store_true", help="print the journal")
     status.add_argument("--message", help="only this message id's journal")
-    status.add_argument("--limit", type=Range(1, 10**9, integer=True).flag("--limit"),
-                        help="the last N journal entries")
+    status.add_argument(
+        "--limit",
+        type=Range(1, 10**9, integer=True).flag("--limit"),
+        help="the last N journal entries",
+    )
     status.set_defaults(handler=status_command)
 
     purge = subparsers.add_parser(
@@ -83,8 +89,12 @@ def register(subparsers: Any) -> None:
         " is how repeats are recognised: N must cover every partner's retry horizon.",
     )
     _store_arguments(purge)
-    purge.add_argument("--older-than-days", type=Range(0, 36_500, low_open=True).flag(
-        "--older-than-days"), required=True, metavar="N")
+    purge.add_argument(
+        "--older-than-days",
+        type=Range(0, 36_500, low_open=True).flag("--older-than-days"),
+        required=True,
+        metavar="N",
+    )
     purge.add_argument("--journal", action="store_true", help="also purge the journal")
     purge.set_defaults(handler=purge_command)
 
@@ -208,8 +218,9 @@ def run_command(args: argparse.Namespace) -> int:
         path = args.config
 
         def on_hangup(_signum: int, _frame: object) -> None:  # the work runs off the handler
-            threading.Thread(target=_reload, args=(bridge, path, metrics, retired),
-                             name="reload").start()
+            threading.Thread(
+                target=_reload, args=(bridge, path, metrics, retired), name="reload"
+            ).start()
 
         signal.signal(signal.SIGHUP, on_hangup)
     try:
@@ -237,9 +248,7 @@ def _write_pid(path: Path) -> None:
         raise ConfigurationError(f"bridge.pid_file: cannot write {path}: {exc.strerror}") from None
 
 
-def _monitoring(
-    config: RelayConfig, *, store: Store, signing: Any
-) -> tuple[Any, Any]:
+def _monitoring(config: RelayConfig, *, store: Store, signing: Any) -> tuple[Any, Any]:
     """The metrics and their listener, when ``[metrics] listen`` is configured."""
     if config.metrics_listen is None:
         return None, None
@@ -256,8 +265,9 @@ def _monitoring(
     return metrics, MetricsServer(metrics, listen=config.metrics_listen)
 
 
-def _reload(bridge: Bridge, path: Path, metrics: Any = None,
-            retired: list[Side] | None = None) -> None:
+def _reload(
+    bridge: Bridge, path: Path, metrics: Any = None, retired: list[Side] | None = None
+) -> None:
     """SIGHUP: take the [trust] anchors and signing key (and [pkcs11]) from the file again,
     and the partners (added, changed, disabled); the sides no longer used go to
     ``retired``, closed when the relay stops."""
@@ -269,14 +279,16 @@ def _reload(bridge: Bridge, path: Path, metrics: Any = None,
         if metrics is not None:  # readiness and expiry follow the new key and anchors
             metrics.signing, metrics.trust = signing, configured_trust(config)[0]
     except AswBridgeError as exc:
-        log.error("reload refused, keeping what the relay had: %s: %s",
-                  exc.code, exc.message)
+        log.error("reload refused, keeping what the relay had: %s: %s", exc.code, exc.message)
         return
     try:
         gone = reload_partners(bridge, config, metrics)
     except AswBridgeError as exc:
-        log.error("reload of the partners refused, keeping the current ones: %s: %s",
-                  exc.code, exc.message)
+        log.error(
+            "reload of the partners refused, keeping the current ones: %s: %s",
+            exc.code,
+            exc.message,
+        )
         return
     if retired is not None:
         retired += gone
@@ -335,8 +347,10 @@ def _sides(store: Store, config: RelayConfig | None) -> dict[str, dict[str, Any]
     result: dict[str, dict[str, Any]] = {}
     for name in names:
         last = store.journal(message_id=f"partner:{name}", limit=1)
-        result[name] = {**by_side.get(name, dict.fromkeys(STATES, 0)),
-                        "breaker": last[-1].state if last else "closed"}
+        result[name] = {
+            **by_side.get(name, dict.fromkeys(STATES, 0)),
+            "breaker": last[-1].state if last else "closed",
+        }
     return result
 
 
@@ -406,15 +420,21 @@ def dead_list_command(args: argparse.Namespace) -> int:
         print(json.dumps([_entry(r) for r in rows] + [_refused(e) for e in refused], indent=2))
         return 0
     for row in rows:  # a partner's text, escaped: one dead letter, one line
-        print(escape(redact(
-            f"{row.message_id}  {row.kind} to {row.dest}  after {row.attempts} attempt(s)"
-            f"  {row.last_code}: {row.last_error}"
-        )))
+        print(
+            escape(
+                redact(
+                    f"{row.message_id}  {row.kind} to {row.dest}  after {row.attempts} attempt(s)"
+                    f"  {row.last_code}: {row.last_error}"
+                )
+            )
+        )
     for entry in refused:
-        print(escape(
-            f"{entry.message_id}  {entry.kind} from {entry.sender} via {entry.source}"
-            f"  refused on receipt  {entry.code}: {entry.reason}"
-        ))
+        print(
+            escape(
+                f"{entry.message_id}  {entry.kind} from {entry.sender} via {entry.source}"
+                f"  refused on receipt  {entry.code}: {entry.reason}"
+            )
+        )
     if not rows and not refused:
         print("no dead letters")
     return 0

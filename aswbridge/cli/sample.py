@@ -22,10 +22,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "a new message id (and a certificate a new certificate number), so a mock or a "
         "partner's test system takes it as a new message.",
     )
-    parser.add_argument("name", choices=sorted(SCENARIOS), metavar="NAME",
-                        help=f"one of: {', '.join(sorted(SCENARIOS))}")
-    parser.add_argument("--profile", default="asw",
-                        help=f"output profile: {', '.join(profiles.names())} or canonical")
+    parser.add_argument(
+        "name",
+        choices=sorted(SCENARIOS),
+        metavar="NAME",
+        help=f"one of: {', '.join(sorted(SCENARIOS))}",
+    )
+    parser.add_argument(
+        "--profile",
+        default="asw",
+        help=f"output profile: {', '.join(profiles.names())} or canonical",
+    )
     parser.add_argument("--fresh", action="store_true", help="new message id and CO number")
     parser.add_argument("-o", "--output", help="output file (default: standard output)")
     parser.set_defaults(handler=_sample)

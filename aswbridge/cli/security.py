@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
     """Add the ``sign``, ``verify`` and ``pki`` sub-commands."""
     sign = subparsers.add_parser("sign", help="add an enveloped XML signature to a message")
     sign.add_argument(
-        "--key", required=True,
+        "--key",
+        required=True,
         help="PEM private key (RSA ≥ 2048, P-256 or P-384), or the pkcs11: URI of a key in"
         " a token (module and PIN from the URI or $ASWBRIDGE_PKCS11_MODULE/_PIN)",
     )
@@ -65,16 +66,19 @@ def register(subparsers: Any) -> None:
     init.add_argument("--country", action="append", help="limit to these countries")
     init.add_argument("--key-type", choices=("ec", "p384", "rsa"), default="ec")
     init.add_argument(
-        "--pkcs11", action="store_true",
+        "--pkcs11",
+        action="store_true",
         help="also import the signers' keys into a SoftHSM2 token in DIR/softhsm (needs "
         "softhsm2) and print their pkcs11: URIs",
     )
     init.set_defaults(handler=_pki_init)
     fpr = pki_sub.add_parser(
-        "fingerprint", help="print certificates' SHA-256 fingerprints and subjects",
+        "fingerprint",
+        help="print certificates' SHA-256 fingerprints and subjects",
         description="Print, for each certificate in the files, its SHA-256 fingerprint, "
         "subject, country and roles: what partners compare before trusting an anchor, "
-        "and what --bridge and --pin take.")
+        "and what --bridge and --pin take.",
+    )
     fpr.add_argument("certs", nargs="+", metavar="CERT", help="PEM or DER certificate file")
     fpr.set_defaults(handler=_pki_fingerprint)
 
@@ -118,13 +122,15 @@ def _check_role(cert: x509.Certificate, *, exporter: bool) -> None:
     if marked and not marked & wanted:
         error = SignerNotExporter if exporter else SignerNotAuthority
         what = "an exporter's declaration" if exporter else "a certification"
-        raise error(f"this certificate holds the role {', '.join(sorted(marked))}: "
-                    f"it may not sign {what}")
+        raise error(
+            f"this certificate holds the role {', '.join(sorted(marked))}: it may not sign {what}"
+        )
 
 
 def _verify(args: argparse.Namespace) -> int:
     options = trust_options(
-        args, at=_parse_at(args.at), require_exporter_signature=args.require_exporter)
+        args, at=_parse_at(args.at), require_exporter_signature=args.require_exporter
+    )
     assert options.store is not None  # --trust is required
     verified = Verifier(options.policy).verify(read_input(args.input), trust=options.store)
     original = None
@@ -153,25 +159,31 @@ def _pki_fingerprint(args: argparse.Namespace) -> int:
             marked = roles.marked_roles(cert, roles.role_oids())
             print(f"{name}: SHA256 {fingerprint(cert)}")
             print(f"  subject: {cert.subject.rfc4514_string()}")
-            print(f"  country: {country_of(cert) or '-'}"
-                  f"  roles: {', '.join(sorted(marked)) or '-'}")
+            print(
+                f"  country: {country_of(cert) or '-'}  roles: {', '.join(sorted(marked)) or '-'}"
+            )
     return 0
 
 
 def _pki_init(args: argparse.Namespace) -> int:
     try:
-        created = pki.create(args.dir, countries=args.country or pki.COUNTRIES,
-                             key_type=args.key_type)
+        created = pki.create(
+            args.dir, countries=args.country or pki.COUNTRIES, key_type=args.key_type
+        )
     except OSError as exc:
-        raise ConfigurationError(f"cannot write the PKI into {args.dir}: {exc.strerror}"
-                                 f"{f' ({exc.filename})' if exc.filename else ''}") from None
+        raise ConfigurationError(
+            f"cannot write the PKI into {args.dir}: {exc.strerror}"
+            f"{f' ({exc.filename})' if exc.filename else ''}"
+        ) from None
     print(f"TEST-ONLY PKI for {', '.join(created.countries)} written to {created.path}")
     if args.pkcs11:
         from aswbridge.testing.softhsm import TEST_TOKEN, token_for_pki
 
         hsm, uris = token_for_pki(created, created.path / "softhsm")
-        print(f"SoftHSM2 token {TEST_TOKEN} (keys not extractable; PIN in {hsm.path / 'pin'});"
-              f" before using it:\n  export SOFTHSM2_CONF={hsm.conf}")
+        print(
+            f"SoftHSM2 token {TEST_TOKEN} (keys not extractable; PIN in {hsm.path / 'pin'});"
+            f" before using it:\n  export SOFTHSM2_CONF={hsm.conf}"
+        )
         for label, uri in uris.items():
             print(f"  {label}: {uri}")
     return 0

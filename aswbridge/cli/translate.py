@@ -17,14 +17,19 @@ PROFILE_CHOICES = "asw, unipass, canonical (or a profile registered by entry poi
 
 def register(sub: Any) -> None:
     """Add the translate, validate and schema sub-commands."""
-    p = sub.add_parser("translate", help="translate a message between profiles",
-                       description="Translate a message; input and output are both validated.")
+    p = sub.add_parser(
+        "translate",
+        help="translate a message between profiles",
+        description="Translate a message; input and output are both validated.",
+    )
     p.add_argument("--from", dest="source", required=True, metavar="P", help=PROFILE_CHOICES)
     p.add_argument("--to", dest="target", required=True, metavar="Q", help=PROFILE_CHOICES)
-    p.add_argument("input", nargs="?", default="-",
-                   help="input file, a folder of messages, or - for stdin")
-    p.add_argument("-o", "--output",
-                   help="output file (default: stdout); the output folder for a folder input")
+    p.add_argument(
+        "input", nargs="?", default="-", help="input file, a folder of messages, or - for stdin"
+    )
+    p.add_argument(
+        "-o", "--output", help="output file (default: stdout); the output folder for a folder input"
+    )
     add_trust_options(p, required=False)
     p.add_argument("--sign-key", metavar="K", help="sign the output with this PEM key")
     p.add_argument("--sign-cert", metavar="C", help="the signing certificate (PEM)")
@@ -90,10 +95,16 @@ def run_translate(args: argparse.Namespace) -> int:
     if args.sign_key or args.sign_cert:
         if not (args.sign_key and args.sign_cert):
             raise ConfigurationError("--sign-key and --sign-cert go together")
-        signing = SigningKey.from_files(key=args.sign_key, cert=args.sign_cert,
-                                        chain=args.sign_chain)
-    pipeline = Pipeline(trust=trust.store, verification=trust.policy, signing=signing,
-                        pins=trust.pins, bridges=trust.bridges)
+        signing = SigningKey.from_files(
+            key=args.sign_key, cert=args.sign_cert, chain=args.sign_chain
+        )
+    pipeline = Pipeline(
+        trust=trust.store,
+        verification=trust.policy,
+        signing=signing,
+        pins=trust.pins,
+        bridges=trust.bridges,
+    )
 
     def one(data: bytes, name: str = "") -> bytes:
         done = pipeline.translate(data, source=args.source, target=args.target)

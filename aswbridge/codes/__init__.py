@@ -285,9 +285,7 @@ class _Agreements(Mapping[str, Agreement]):
                 parties = members.setdefault((row["agreement"], row["form"]), {})
                 parties[row["country"]] = date.fromisoformat(row["in_force"])
             self._by_name = {
-                name: Agreement(
-                    name=name, form=form, members=frozenset(parties), in_force=parties
-                )
+                name: Agreement(name=name, form=form, members=frozenset(parties), in_force=parties)
                 for (name, form), parties in members.items()
             }
         return self._by_name

@@ -117,11 +117,17 @@ def china_to_korea(name: str) -> Message:
     """An RCEP certificate issued in Ningbo for a Korean consignee."""
     base, doc = _rcep(name)
     assert doc.certification is not None  # the sample is certified
-    korea = attrs.evolve(doc.consignee, name="Hanbit Materials Co., Ltd.", country="KR",
-                         address="45 Sinseon-ro, Nam-gu, Busan 48547", id="602-81-23456")
+    korea = attrs.evolve(
+        doc.consignee,
+        name="Hanbit Materials Co., Ltd.",
+        country="KR",
+        address="45 Sinseon-ro, Nam-gu, Busan 48547",
+        id="602-81-23456",
+    )
     items = tuple(
-        attrs.evolve(item, origin_country="CN",
-                     marks=(item.marks or "").replace("THLCH", "KRPUS") or None)
+        attrs.evolve(
+            item, origin_country="CN", marks=(item.marks or "").replace("THLCH", "KRPUS") or None
+        )
         for item in doc.items
     )
     document = attrs.evolve(
@@ -133,10 +139,10 @@ def china_to_korea(name: str) -> Message:
         producer=_CHINA,
         consignee=korea,
         items=items,
-        transport=attrs.evolve(doc.transport, port_of_loading="CNNGB",
-                               port_of_discharge="KRPUS"),
-        declaration=attrs.evolve(doc.declaration, place="Ningbo", signatory="Chen Jing",
-                                 producing_country="CN"),
+        transport=attrs.evolve(doc.transport, port_of_loading="CNNGB", port_of_discharge="KRPUS"),
+        declaration=attrs.evolve(
+            doc.declaration, place="Ningbo", signatory="Chen Jing", producing_country="CN"
+        ),
         certification=attrs.evolve(doc.certification, place="Ningbo", officer="Li Wei"),
     )
     envelope = attrs.evolve(

@@ -26,7 +26,14 @@ __all__ = ["LIFELINES", "MAX_WIDTH", "MIN_LANE", "sequence_svg"]
 
 #: The parties of the demo, left to right.
 LIFELINES = (
-    "NSW-ID", "Bridge-ID", "UNI-PASS", "Bridge-KR", "NSW-VN", "NSW-TH", "NSW-CN", "NSW-JP",
+    "NSW-ID",
+    "Bridge-ID",
+    "UNI-PASS",
+    "Bridge-KR",
+    "NSW-VN",
+    "NSW-TH",
+    "NSW-CN",
+    "NSW-JP",
 )
 
 #: The widest drawing (pixels) while each lane has at least :data:`MIN_LANE`.

@@ -68,9 +68,7 @@ class RegionalSteps:
         profile = pipeline.read(nsw.mailbox.received[rid].body)[0]
         if profile != nsw.profile:
             return None
-        return (
-            f"UNI-PASS has China's certificate; NSW-CN has Korea's decision in profile {profile}"
-        )
+        return f"UNI-PASS has China's certificate; NSW-CN has Korea's decision in profile {profile}"
 
     def japan(self) -> str | None:
         """A certificate for Japan before Japan is a partner: ``NO_ROUTE`` at its source.
@@ -113,8 +111,13 @@ class RegionalSteps:
         record = nsw.mailbox.received[mid]
         if pipeline.read(record.body)[0] != "ubl":
             return None
-        self._exhibit("Korea → Japan, as NSW-JP received it (UBL 2.4)", record.body,
-                      "Bridge-KR", "NSW-JP", mid)
+        self._exhibit(
+            "Korea → Japan, as NSW-JP received it (UBL 2.4)",
+            record.body,
+            "Bridge-KR",
+            "NSW-JP",
+            mid,
+        )
         return (
             f"refused with {code} before Japan joined; after the change NSW-JP has the next "
             f"one in UBL 2.4 (tracking {record.tracking})"
@@ -126,11 +129,17 @@ class RegionalSteps:
         stage = self.stage
         thailand = stage.nsw["TH"]
         korea = stage.bridges["KR"]
-        stage.faults(thailand, actor="NSW-TH", fail_rate=1.0,
-                     text="goes down (POST /_mock/faults): every call is answered 503")
+        stage.faults(
+            thailand,
+            actor="NSW-TH",
+            fail_rate=1.0,
+            text="goes down (POST /_mock/faults): every call is answered 503",
+        )
         certs = {
-            "TH": [samples.certificate("FORM_AK", "KR", "TH", 2, name=f"demo-down-th-{n}")
-                   for n in range(3)],
+            "TH": [
+                samples.certificate("FORM_AK", "KR", "TH", 2, name=f"demo-down-th-{n}")
+                for n in range(3)
+            ],
             "VN": [samples.certificate("FORM_AK", "KR", "VN", 2, name="demo-down-vn")],
             "ID": [samples.certificate("FORM_AK", "KR", "ID", 2, name="demo-down-id")],
             "JP": [korea_to_japan("demo-down-jp")],
@@ -146,11 +155,15 @@ class RegionalSteps:
         started = time.perf_counter()
 
         def others_done() -> bool:
-            return all(
-                stage.received(stage.nsw[cc], m.envelope.message_id)
-                for cc, messages in certs.items() if cc != "TH"
-                for m in messages
-            ) and korea.breakers["TH"].state == "open"
+            return (
+                all(
+                    stage.received(stage.nsw[cc], m.envelope.message_id)
+                    for cc, messages in certs.items()
+                    if cc != "TH"
+                    for m in messages
+                )
+                and korea.breakers["TH"].state == "open"
+            )
 
         if not stage.run_until(others_done):
             return None
@@ -158,8 +171,12 @@ class RegionalSteps:
         waiting = korea.store.counts_by_side().get("TH", {})
         if waiting.get("pending", 0) != len(certs["TH"]) or waiting.get("dead", 0):
             return None
-        stage.faults(thailand, actor="NSW-TH", fail_rate=0.0,
-                     text="is back (POST /_mock/faults): answers normally again")
+        stage.faults(
+            thailand,
+            actor="NSW-TH",
+            fail_rate=0.0,
+            text="is back (POST /_mock/faults): answers normally again",
+        )
         thai = [m.envelope.message_id for m in certs["TH"]]
         if not stage.run_until(lambda: all(stage.received(thailand, i) for i in thai)):
             return None

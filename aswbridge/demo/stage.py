@@ -47,8 +47,14 @@ RETRY = {"initial": 0.15, "maximum": 0.3, "jitter": 0.05, "max_attempts": 10, "h
 #: The NSWs of the story and the profile each speaks (China's is set at run time).
 NSWS = {"ID": "asw", "VN": "asw", "TH": "asw", "CN": "cn", "JP": "ubl"}
 #: The countries' names, for the narration.
-NAMES = {"KR": "Korea", "ID": "Indonesia", "VN": "Viet Nam", "TH": "Thailand", "CN": "China",
-         "JP": "Japan"}
+NAMES = {
+    "KR": "Korea",
+    "ID": "Indonesia",
+    "VN": "Viet Nam",
+    "TH": "Thailand",
+    "CN": "China",
+    "JP": "Japan",
+}
 
 _HEAD = """\
 # The configuration of {name}'s bridge in the demo (made by `aswbridge demo`).
@@ -114,15 +120,20 @@ class Stage:
         self.watch = Watch(event=timeline.event, archive=self.archive)
         self.china: ChinaProfile = china_profile()
         self.nsw = {
-            cc: MockNsw(country=cc, profile=self.china.name if cc == "CN" else profile,
-                        respond=False)
+            cc: MockNsw(
+                country=cc, profile=self.china.name if cc == "CN" else profile, respond=False
+            )
             for cc, profile in NSWS.items()
         }
         self.unipass = MockUnipass(respond=False)
         self.bridges: dict[str, Bridge] = {}
         self.partners: dict[str, list[Partner]] = {
-            "KR": [Partner(country="ID", pull=False), Partner(country="VN"),
-                   Partner(country="TH"), Partner(country="CN")],
+            "KR": [
+                Partner(country="ID", pull=False),
+                Partner(country="VN"),
+                Partner(country="TH"),
+                Partner(country="CN"),
+            ],
             "ID": [Partner(country="KR", pull=False)],
         }
         self._stack = contextlib.ExitStack()

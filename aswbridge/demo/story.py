@@ -111,8 +111,11 @@ class Story(RegionalSteps):
         return [
             ("id-to-kr", "An Indonesian Form AK certificate travels to Korea", self.id_to_kr),
             ("decision", "Korea's customs decision comes back to Indonesia", self.decision),
-            ("kr-to-asean", "Korea's bridge routes certificates to Viet Nam and Thailand",
-             self.kr_to_asean),
+            (
+                "kr-to-asean",
+                "Korea's bridge routes certificates to Viet Nam and Thailand",
+                self.kr_to_asean,
+            ),
             ("ubl", "Viet Nam hands it on in UBL; a third party reads it", self.ubl),
             ("verification", "Viet Nam asks Korea to verify it; the reply", self.verification),
             ("china", "China joins with its profile package", self.china),
@@ -120,8 +123,7 @@ class Story(RegionalSteps):
             ("isolation", "Thailand's NSW goes down; the others keep flowing", self.isolation),
             ("forged", "Forged certificates are refused", self.forged),
             ("outage", "UNI-PASS goes down; the bridge rides it out", self.outage),
-            ("once", "Every system has each message exactly once, from one carrier",
-             self.once),
+            ("once", "Every system has each message exactly once, from one carrier", self.once),
         ]
 
     def play(self) -> list[str]:
@@ -236,10 +238,15 @@ class Story(RegionalSteps):
         received = stage.nsw["VN"].mailbox.received[mid].body
         document = cert.document
         assert isinstance(document, Certificate)
-        ubl = pipeline.translate(received, source="asw", target="ubl",
-                                 today=document.issue_date + timedelta(days=1))
-        stage.timeline.event(actor="NSW-VN", target=None, status="info",
-                             text="NSW-VN writes the certificate as UBL 2.4 for a third party")
+        ubl = pipeline.translate(
+            received, source="asw", target="ubl", today=document.issue_date + timedelta(days=1)
+        )
+        stage.timeline.event(
+            actor="NSW-VN",
+            target=None,
+            status="info",
+            text="NSW-VN writes the certificate as UBL 2.4 for a third party",
+        )
         # the third party: the official OASIS schema file, a plain XSD validation
         official = _xml.load_schema(_xml.schema_path(profiles.get("ubl").schema))
         root = _xml.parse(ubl)
@@ -247,24 +254,41 @@ class Story(RegionalSteps):
             first = str(official.error_log).splitlines()[:1]
             self.timeline.say(f"{'':10}not valid UBL: {' '.join(first)}")
             return None
-        ns = {"c": f"{_UBL}CertificateOfOrigin-2", "cbc": f"{_UBL}CommonBasicComponents-2",
-              "cac": f"{_UBL}CommonAggregateComponents-2"}
+        ns = {
+            "c": f"{_UBL}CertificateOfOrigin-2",
+            "cbc": f"{_UBL}CommonBasicComponents-2",
+            "cac": f"{_UBL}CommonAggregateComponents-2",
+        }
         number = root.xpath("string(/c:CertificateOfOrigin/cbc:ID)", namespaces=ns)
-        items = root.xpath("/c:CertificateOfOrigin/cac:CertificateOfOriginApplication"
-                           "/cac:Shipment/cac:GoodsItem", namespaces=ns)
+        items = root.xpath(
+            "/c:CertificateOfOrigin/cac:CertificateOfOriginApplication/cac:Shipment/cac:GoodsItem",
+            namespaces=ns,
+        )
         assert isinstance(items, list)
         if number != document.id or len(items) != len(document.items):
             return None
-        file = stage.archive.write(sender="NSW-VN", receiver="third-party", kind="certificate",
-                                   message_id=mid, body=ubl)
-        self.exhibits.append(Exhibit(title="Korea → Viet Nam, handed on in UBL 2.4",
-                                     message=pipeline.read(ubl)[1], file=file))
+        file = stage.archive.write(
+            sender="NSW-VN", receiver="third-party", kind="certificate", message_id=mid, body=ubl
+        )
+        self.exhibits.append(
+            Exhibit(
+                title="Korea → Viet Nam, handed on in UBL 2.4",
+                message=pipeline.read(ubl)[1],
+                file=file,
+            )
+        )
         stage.timeline.event(
-            actor="NSW-VN", target=None, status="ok", file=file,
+            actor="NSW-VN",
+            target=None,
+            status="ok",
+            file=file,
             text=f"a third party checks it with UBL-CertificateOfOrigin-2.4.xsd (OASIS): "
-                 f"valid; {number}, {len(items)} cac:GoodsItem")
-        return (f"valid against the official OASIS schema; CO {number} at cbc:ID, "
-                f"{len(items)} goods items at cac:GoodsItem")
+            f"valid; {number}, {len(items)} cac:GoodsItem",
+        )
+        return (
+            f"valid against the official OASIS schema; CO {number} at cbc:ID, "
+            f"{len(items)} goods items at cac:GoodsItem"
+        )
 
     def verification(self) -> str | None:
         """Viet Nam's verification request to Korea, and Korea's reply back."""
@@ -431,8 +455,12 @@ class Story(RegionalSteps):
             return None
         files = [f for f in self.stage.archive.files if mid in f]
         self.refusals.append(
-            Refusal(title=describe(message), code=item.code, reason=item.reason,
-                    file=files[0] if files else "")
+            Refusal(
+                title=describe(message),
+                code=item.code,
+                reason=item.reason,
+                file=files[0] if files else "",
+            )
         )
         return item.code
 

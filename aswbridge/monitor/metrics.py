@@ -181,8 +181,7 @@ class _Scraped(Collector):
         store_up = GaugeMetricFamily("aswbridge_store_up", "1 when the store answers.")
         depth = GaugeMetricFamily(
             "aswbridge_queue_depth",
-            "Unsettled messages by partner and state (pending, in_flight, dead,"
-            " ack_unconfirmed).",
+            "Unsettled messages by partner and state (pending, in_flight, dead, ack_unconfirmed).",
             labels=["partner", "state"],
         )
         age = GaugeMetricFamily(
@@ -221,8 +220,9 @@ class _Scraped(Collector):
         )
 
         def add(role: str, cert: x509.Certificate) -> None:
-            certs.add_metric([role, cert.subject.rfc4514_string()],
-                             _days(cert.not_valid_after_utc, now))
+            certs.add_metric(
+                [role, cert.subject.rfc4514_string()], _days(cert.not_valid_after_utc, now)
+            )
 
         if self.m.signing is not None:
             add("signing", self.m.signing.cert)
@@ -236,7 +236,6 @@ class _Scraped(Collector):
                 add("anchor", anchor)
             for crl in self.m.trust.crls:
                 if crl.next_update_utc is not None:
-                    crls.add_metric([crl.issuer.rfc4514_string()],
-                                    _days(crl.next_update_utc, now))
+                    crls.add_metric([crl.issuer.rfc4514_string()], _days(crl.next_update_utc, now))
         yield certs
         yield crls

@@ -111,12 +111,19 @@ class Profile:
             return
         log = schema.error_log
         problems = first_problems(
-            (Problem(code="SCHEMA_INVALID", path=self.canonical_path(element, err.path or ""),
-                     message=f"line {err.line}: {err.message}")
-             for err in islice(cast(Iterable[Any], log), MAX_PROBLEMS)),
-            more=max(0, len(cast(Any, log)) - MAX_PROBLEMS))
-        raise SchemaError(f"not a valid {self.name} message: {problems[0].message}",
-                          problems=problems)
+            (
+                Problem(
+                    code="SCHEMA_INVALID",
+                    path=self.canonical_path(element, err.path or ""),
+                    message=f"line {err.line}: {err.message}",
+                )
+                for err in islice(cast(Iterable[Any], log), MAX_PROBLEMS)
+            ),
+            more=max(0, len(cast(Any, log)) - MAX_PROBLEMS),
+        )
+        raise SchemaError(
+            f"not a valid {self.name} message: {problems[0].message}", problems=problems
+        )
 
     def canonical_path(self, root: etree._Element, xpath: str) -> str:
         """The canonical model path of the element at ``xpath``, best effort ("" if none)."""

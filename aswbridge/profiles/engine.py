@@ -123,8 +123,12 @@ class _Source:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.env: dict[str, Any] = {
-            "_text": _text, "_build": _build, "_no_spelling": _no_spelling,
-            "_unknown_code": _unknown_code, "_escape": _escape, "_Decimal": Decimal,
+            "_text": _text,
+            "_build": _build,
+            "_no_spelling": _no_spelling,
+            "_unknown_code": _unknown_code,
+            "_escape": _escape,
+            "_Decimal": Decimal,
             "_attr": _escape_attribute,
         }
 
@@ -154,8 +158,7 @@ class Plan:
     writes the prefixed names as they are: the caller declares them on the root).
     """
 
-    def __init__(self, table: Table, ns: str, prefixes: tuple[tuple[str, str], ...] = ()
-                 ) -> None:
+    def __init__(self, table: Table, ns: str, prefixes: tuple[tuple[str, str], ...] = ()) -> None:
         self.ns = ns
         self.prefixes = prefixes
         enc = _Source()
@@ -163,7 +166,8 @@ class Plan:
         enc.emit(1, "append = out.append")
         self._encoder(enc, table, 1, "obj")
         self.encode: Callable[[Any, list[str], str], None] = enc.function(
-            "encode", f"encoder {table.cls.__name__}")
+            "encode", f"encoder {table.cls.__name__}"
+        )
         self.encoder_source = enc.text
         """Append the XML text of an object's fields (not its own element) to ``out``."""
         dec = _Source()
@@ -180,14 +184,16 @@ class Plan:
         dec.env["MappingError"] = MappingError
         dec.env["LimitExceeded"] = LimitExceeded
         self.decode: Callable[[etree._Element], Any] = dec.function(
-            "decode", f"decoder {table.cls.__name__}")
+            "decode", f"decoder {table.cls.__name__}"
+        )
         self.decoder_source = dec.text
         """Build the model object from an element holding the table's children."""
 
     # --- encoder ----------------------------------------------------------------------
 
-    def _encoder(self, src: _Source, table: Table, ind: int, obj: str,
-                 where: str = "{path}", depth: int = 0) -> None:
+    def _encoder(
+        self, src: _Source, table: Table, ind: int, obj: str, where: str = "{path}", depth: int = 0
+    ) -> None:
         """Emit the code appending ``obj``'s fields; ``where`` is the f-string body of
         the canonical path prefix, evaluated only to report a value with no spelling.
 
@@ -236,8 +242,11 @@ class Plan:
                 body += 1
             else:
                 src.emit(body, f"{item} = v")
-            attributes = [e for e in entry.table.entries
-                          if isinstance(e, Leaf) and is_attribute(e) and e.tag != "."]
+            attributes = [
+                e
+                for e in entry.table.entries
+                if isinstance(e, Leaf) and is_attribute(e) and e.tag != "."
+            ]
             if attributes:
                 src.emit(body, f"append({open_[:-1]!r})")
                 sub_info = entry.table.fields()
@@ -246,8 +255,13 @@ class Plan:
                         raise TypeError(f"{attribute.tag}: an attribute holds one value")
                     src.emit(body, f"v = {item}.{attribute.field}")
                     src.emit(body, "if v is not None:")
-                    _spell(src, body + 1, attribute, sub_info[attribute.field].base,
-                           f"{here}.{attribute.field}")
+                    _spell(
+                        src,
+                        body + 1,
+                        attribute,
+                        sub_info[attribute.field].base,
+                        f"{here}.{attribute.field}",
+                    )
                     start = f' {attribute.tag[1:]}="'
                     src.emit(body + 1, f"append({start!r} + _attr(s) + '\"')")
                 src.emit(body, "append('>')")
@@ -263,8 +277,7 @@ def _spell(src: _Source, ind: int, entry: Leaf, base: type[Any], here: str) -> N
         src.emit(ind, f"s = {src.const(entry.codes)}.get(v)")
         src.emit(ind, f"if s is None: _no_spelling(v, f{here!r})")
     elif base is str:  # _escape inline: most texts need no escaping
-        src.emit(ind, "s = _escape(v) if ('&' in v or '<' in v or '>' in v "
-                      "or '\\r' in v) else v")
+        src.emit(ind, "s = _escape(v) if ('&' in v or '<' in v or '>' in v or '\\r' in v) else v")
     elif base is Decimal:  # str() is format(v, 'f') unless it has an exponent
         fmt = src.const(_FORMATTERS[Decimal])
         src.emit(ind, f"s = str(v) if type(v) is _Decimal else {fmt}(v)")
@@ -307,9 +320,7 @@ def _slot_setters(
         converter = f.converter
         if f.validator is not None or not f.init or f.alias != f.name:
             return None
-        if converter is not None and (
-            isinstance(converter, _CONVERTER) or not callable(converter)
-        ):
+        if converter is not None and (isinstance(converter, _CONVERTER) or not callable(converter)):
             return None
         slot = next((k.__dict__[f.name] for k in cls.__mro__ if f.name in k.__dict__), None)
         if not isinstance(slot, MemberDescriptorType):
@@ -368,25 +379,40 @@ class _DecoderWriter:
         for owner in sorted((o for o in owned if o), key=lambda o: -o.count(".")):
             target = self._owner(prefix, owner)
             src.emit(ind, f"if {target}__seen:")
-            self._build(classes[owner], owned[owner], ind + 1, prefix, owner, target,
-                        args_of(owner))
+            self._build(
+                classes[owner], owned[owner], ind + 1, prefix, owner, target, args_of(owner)
+            )
             src.emit(ind, "else:")
             src.emit(ind + 1, f"{target} = None")
         result = f"{prefix}obj"
-        missing = [self._var(prefix, "", n) for n, fi in owned[""].items()
-                   if self._required(table.cls, n, fi)]
+        missing = [
+            self._var(prefix, "", n)
+            for n, fi in owned[""].items()
+            if self._required(table.cls, n, fi)
+        ]
         for name in missing:
-            src.emit(ind, f"if {name} is _MISSING: raise TypeError('missing {name[len(prefix):]}')")
+            src.emit(
+                ind, f"if {name} is _MISSING: raise TypeError('missing {name[len(prefix) :]}')"
+            )
         self._construct(ind, result, table.cls, args_of(""))
         return result
 
-    def _build(self, cls: type[Any], fields: dict[str, Any], ind: int, prefix: str,
-               owner: str, target: str, args: dict[str, str]) -> None:
+    def _build(
+        self,
+        cls: type[Any],
+        fields: dict[str, Any],
+        ind: int,
+        prefix: str,
+        owner: str,
+        target: str,
+        args: dict[str, str],
+    ) -> None:
         for name, fi in fields.items():
             if self._required(cls, name, fi):
                 var = self._var(prefix, owner, name)
-                self.src.emit(ind, f"if {var} is _MISSING: "
-                                   f"raise TypeError('missing {owner}.{name}')")
+                self.src.emit(
+                    ind, f"if {var} is _MISSING: raise TypeError('missing {owner}.{name}')"
+                )
         self._construct(ind, target, cls, args)
 
     def _construct(self, ind: int, target: str, cls: type[Any], args: dict[str, str]) -> None:
@@ -445,8 +471,7 @@ class _DecoderWriter:
         walk(table, "")
         return out, classes
 
-    def _loop(self, table: Table, ind: int, var: str, prefix: str, depth: int,
-              owner: str) -> None:
+    def _loop(self, table: Table, ind: int, var: str, prefix: str, depth: int, owner: str) -> None:
         child = f"c{depth}"
         # ``element[:]`` is the list lxml builds in C (elements, comments, processing
         # instructions, entity references: the nodes iteration yields); it is ~10 % of a
@@ -470,8 +495,7 @@ class _DecoderWriter:
                 self.src.emit(ind, "if v is not None:")
                 self._value(entry, info[entry.field], ind + 1, prefix, "", "v")
 
-    def _value(self, entry: Leaf, fi: Any, ind: int, prefix: str, owner: str,
-               value: str) -> None:
+    def _value(self, entry: Leaf, fi: Any, ind: int, prefix: str, owner: str, value: str) -> None:
         """Emit the code converting the text ``value`` of a leaf and storing it."""
         src = self.src
         base = fi.base
@@ -481,14 +505,16 @@ class _DecoderWriter:
             value = "v"
         if entry.codes is not None:
             reverse = src.const({v: k for k, v in entry.codes.items()})
-            src.emit(ind, f"v = {reverse}[v] if v in {reverse} "
-                          f"else _unknown_code(t, v, {entry.field!r})")
+            src.emit(
+                ind, f"v = {reverse}[v] if v in {reverse} else _unknown_code(t, v, {entry.field!r})"
+            )
         if base is not str:
             src.emit(ind, f"v = {src.const(_PARSERS[base])}(v)")
         self._store(entry, fi, ind, prefix, owner, value)
 
-    def _store(self, entry: Leaf | Node, fi: Any, ind: int, prefix: str, owner: str,
-               value: str) -> None:
+    def _store(
+        self, entry: Leaf | Node, fi: Any, ind: int, prefix: str, owner: str, value: str
+    ) -> None:
         src = self.src
         target = self._var(prefix, owner, entry.field)
         if fi.many:
@@ -499,8 +525,16 @@ class _DecoderWriter:
         for i in range(len(path), 0, -1):
             src.emit(ind, f"{self._owner(prefix, '.'.join(path[:i]))}__seen = True")
 
-    def _branches(self, table: Table, ind: int, child: str, prefix: str, depth: int,
-                  owner: str, seen: set[str]) -> None:
+    def _branches(
+        self,
+        table: Table,
+        ind: int,
+        child: str,
+        prefix: str,
+        depth: int,
+        owner: str,
+        seen: set[str],
+    ) -> None:
         src = self.src
         info = table.fields()
         for entry in table.entries:
@@ -508,8 +542,11 @@ class _DecoderWriter:
                 inner = f"{owner}.{entry.field}" if owner else entry.field
                 self._branches(entry.table, ind, child, prefix, depth, inner, seen)
                 continue
-            if isinstance(entry, Fixed) or is_attribute(entry) or (
-                    isinstance(entry, Leaf | Node) and entry.derived):
+            if (
+                isinstance(entry, Fixed)
+                or is_attribute(entry)
+                or (isinstance(entry, Leaf | Node) and entry.derived)
+            ):
                 continue
             assert isinstance(entry, Leaf | Node | Group)
             first, *rest = steps(entry.tag)
@@ -526,13 +563,13 @@ class _DecoderWriter:
                 node = f"x{depth}"
                 src.emit(body, f"{node} = {child}")
                 for step in rest:
-                    src.emit(body, f"if {node} is not None: "
-                                   f"{node} = {node}.find({self.qname(step)!r})")
+                    src.emit(
+                        body, f"if {node} is not None: {node} = {node}.find({self.qname(step)!r})"
+                    )
                 src.emit(body, f"if {node} is not None:")
                 body += 1
             if isinstance(entry, Node):
-                value = self.object(entry.table, body, node,
-                                    f"{prefix}{entry.field}_", depth + 1)
+                value = self.object(entry.table, body, node, f"{prefix}{entry.field}_", depth + 1)
                 self._store(entry, info[entry.field], body, prefix, owner, value)
                 continue
             fi = info[entry.field]
@@ -564,4 +601,3 @@ def generated_source(profile: Profile) -> str:
         parts.append(f"# --- {profile.name}: {name} ({table.cls.__name__}) ---\n")
         parts += [plan.decoder_source, "\n", plan.encoder_source, "\n"]
     return "".join(parts)
-

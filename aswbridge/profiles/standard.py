@@ -104,8 +104,7 @@ class StandardProfile(Profile):
         """Every root of this profile signs at :attr:`signature_place`."""
         if self.make_signature_place is None:
             return {}
-        return {clark: (self.signature_place, self.make_signature_place)
-                for clark in self._by_root}
+        return {clark: (self.signature_place, self.make_signature_place) for clark in self._by_root}
 
     def _clark(self, tag: str) -> str:
         prefix, _, local = tag.partition(":")
@@ -133,8 +132,7 @@ class StandardProfile(Profile):
         """The canonical path of the element at ``xpath`` (a schema error's place), best
         effort: the deepest field whose XML place holds it ("" if none)."""
         try:  # libxml2 writes the path with the document's prefixes: ours
-            found = root.getroottree().xpath(xpath, namespaces=dict(self.prefixes)) \
-                if xpath else []
+            found = root.getroottree().xpath(xpath, namespaces=dict(self.prefixes)) if xpath else []
         except etree.XPathError:
             return ""
         if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
@@ -145,14 +143,17 @@ class StandardProfile(Profile):
         except MappingError:
             return ""
         prefix_of = {ns: p for p, ns in self.prefixes.items()}
-        names = tuple(f"{prefix_of.get(etree.QName(e).namespace or '', '?')}:"
-                      f"{etree.QName(e).localname}" for e in chain)
-        where = next((places[names[:n]] for n in range(len(names), 0, -1)
-                      if names[:n] in places), "")
+        names = tuple(
+            f"{prefix_of.get(etree.QName(e).namespace or '', '?')}:{etree.QName(e).localname}"
+            for e in chain
+        )
+        where = next(
+            (places[names[:n]] for n in range(len(names), 0, -1) if names[:n] in places), ""
+        )
         parts = where.split("[]")
         out = []
         for k, part in enumerate(parts[:-1]):  # each repeated field: the element's position
-            element = chain[depth["[]".join(parts[:k + 1]) + "[]"] - 1]
+            element = chain[depth["[]".join(parts[: k + 1]) + "[]"] - 1]
             position = sum(1 for _ in element.itersiblings(element.tag, preceding=True))
             out.append(f"{part}[{position}]")
         return "".join([*out, parts[-1]])
@@ -174,8 +175,9 @@ class StandardProfile(Profile):
                 return kind
         if not kinds:
             raise MappingError(f"not a {self.name} document: {element.tag}")
-        raise MappingError(f"{local} {text!r} names no {self.name} message kind",
-                           path="envelope.document_type")
+        raise MappingError(
+            f"{local} {text!r} names no {self.name} message kind", path="envelope.document_type"
+        )
 
     def decode(self, element: etree._Element) -> Message:
         """Decode a schema-valid document into a canonical :class:`Message`."""
@@ -196,8 +198,7 @@ class StandardProfile(Profile):
         return "".join(out).encode("utf-8")
 
 
-def _places(table: Table, path: str, xml: tuple[str, ...]
-            ) -> Iterator[tuple[tuple[str, ...], str]]:
+def _places(table: Table, path: str, xml: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
     """(XML tags below the root, canonical path) of every field ``table`` reads."""
     info = table.fields()
     for entry in table.entries:

@@ -40,8 +40,10 @@ def _enumeration(values: tuple[str, ...]) -> str:
 
 #: Simple types shared by the reference profiles: facets keep every value bounded.
 SIMPLE_TYPES: dict[str, tuple[str, str]] = {
-    "Identifier": ("xs:token", '<xs:minLength value="1"/><xs:maxLength value="70"/>'
-                   '<xs:pattern value="\\S+( \\S+)*"/>'),
+    "Identifier": (
+        "xs:token",
+        '<xs:minLength value="1"/><xs:maxLength value="70"/><xs:pattern value="\\S+( \\S+)*"/>',
+    ),
     "Name": ("xs:string", '<xs:minLength value="1"/><xs:maxLength value="256"/>'),
     "Text70": ("xs:string", '<xs:minLength value="1"/><xs:maxLength value="70"/>'),
     "Text512": ("xs:string", '<xs:minLength value="1"/><xs:maxLength value="512"/>'),
@@ -61,15 +63,19 @@ SIMPLE_TYPES: dict[str, tuple[str, str]] = {
     "Criterion": ("xs:string", _enumeration(CRITERIA)),
     "Qualifier": ("xs:string", _enumeration(ALL_QUALIFIERS)),
     "TariffDifferential": ("xs:string", _enumeration(TARIFF_DIFFERENTIALS)),
-    "Percent": ("xs:decimal", '<xs:minInclusive value="0"/><xs:maxInclusive value="100"/>'
-                '<xs:fractionDigits value="2"/>'),
+    "Percent": (
+        "xs:decimal",
+        '<xs:minInclusive value="0"/><xs:maxInclusive value="100"/><xs:fractionDigits value="2"/>',
+    ),
     "Amount": ("xs:decimal", '<xs:totalDigits value="18"/><xs:fractionDigits value="4"/>'),
     "Count": ("xs:nonNegativeInteger", '<xs:maxInclusive value="99999999"/>'),
     "ItemNumber": ("xs:positiveInteger", '<xs:maxInclusive value="99999"/>'),
     "Date": ("xs:date", '<xs:pattern value="[0-9]{4}-[0-9]{2}-[0-9]{2}"/>'),
     "DateTime": ("xs:dateTime", '<xs:pattern value=".+T.+(Z|[+\\-][0-9]{2}:[0-9]{2})"/>'),
-    "Uuid": ("xs:string", '<xs:pattern value="[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-'
-             '[0-9a-f]{4}-[0-9a-f]{12}"/>'),
+    "Uuid": (
+        "xs:string",
+        '<xs:pattern value="[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"/>',
+    ),
     "Fingerprint": ("xs:string", '<xs:pattern value="[0-9a-f]{64}"/>'),
     "DocumentType": ("xs:string", '<xs:pattern value="[0-9]{1,3}"/>'),
 }
@@ -109,8 +115,10 @@ class _Writer:
                 out.append(f'<xs:element name="{entry.tag}" type="{name}"/>')
                 continue
             if isinstance(entry, Fixed) or is_attribute(entry) or "/" in entry.tag:
-                raise TypeError(f"{entry.tag}: a reference XSD has no constants, paths "
-                                "or attributes (they are for official schemas)")
+                raise TypeError(
+                    f"{entry.tag}: a reference XSD has no constants, paths "
+                    "or attributes (they are for official schemas)"
+                )
             fi = info[entry.field]
             occurs = ""
             if fi.optional or (fi.many and _has_default(table.cls, entry.field)):
@@ -137,8 +145,10 @@ class _Writer:
         attr = ""
         if group_ids:
             attr = f'\n    <xs:attribute name="{group_ids[0].id_attribute}" type="xs:ID"/>'
-        return (f'  <xs:complexType name="{name}">\n    <xs:sequence>{body}\n    </xs:sequence>'
-                f"{attr}\n  </xs:complexType>")
+        return (
+            f'  <xs:complexType name="{name}">\n    <xs:sequence>{body}\n    </xs:sequence>'
+            f"{attr}\n  </xs:complexType>"
+        )
 
     def _is_declaration(self, table: Table) -> bool:
         return table.cls.__name__ == "Declaration"
@@ -173,19 +183,27 @@ class _Writer:
             '        <xs:element ref="ds:Signature" minOccurs="0"/>\n'
             "      </xs:sequence>\n    </xs:complexType>\n  </xs:element>"
         )
-        return "\n".join([
-            '<?xml version="1.0" encoding="UTF-8"?>',
-            f"<!-- {p.title}.",
-            "     A REFERENCE schema written by the aswbridge project from the public form",
-            "     content; it is not an official schema. Generated from the profile's mapping",
-            f"     tables by `python -m aswbridge.profiles.xsd {p.name}`: do not edit by hand. -->",
-            f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:ds="{DS}"',
-            f'           xmlns="{p.namespace}" targetNamespace="{p.namespace}"',
-            '           elementFormDefault="qualified">',
-            f'  <xs:import namespace="{DS}" schemaLocation="xmldsig-core-schema.xsd"/>',
-            root, body_type, *self.complex, *simple, *enums,
-            "</xs:schema>", "",
-        ])
+        return "\n".join(
+            [
+                '<?xml version="1.0" encoding="UTF-8"?>',
+                f"<!-- {p.title}.",
+                "     A REFERENCE schema written by the aswbridge project from the public form",
+                "     content; it is not an official schema. Generated from the profile's mapping",
+                f"     tables by `python -m aswbridge.profiles.xsd {p.name}`:"
+                " do not edit by hand. -->",
+                f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:ds="{DS}"',
+                f'           xmlns="{p.namespace}" targetNamespace="{p.namespace}"',
+                '           elementFormDefault="qualified">',
+                f'  <xs:import namespace="{DS}" schemaLocation="xmldsig-core-schema.xsd"/>',
+                root,
+                body_type,
+                *self.complex,
+                *simple,
+                *enums,
+                "</xs:schema>",
+                "",
+            ]
+        )
 
 
 def _has_default(cls: type, field: str) -> bool:

@@ -148,8 +148,13 @@ class Bridge:
                 raise ConfigurationError("nsw and unipass are required without links")
             named = {**PROFILE_OF, **(profiles or {})}
             links = (
-                Link(name="nsw", side=nsw, country=country.upper() or None,
-                     profile=named["nsw"], local=True),
+                Link(
+                    name="nsw",
+                    side=nsw,
+                    country=country.upper() or None,
+                    profile=named["nsw"],
+                    local=True,
+                ),
                 Link(name="unipass", side=unipass, country="KR", profile=named["unipass"]),
             )
         self._breaker_settings = (breaker_threshold, breaker_cooldown)
@@ -184,9 +189,10 @@ class Bridge:
         if len(named) != len(links) or [link.local for link in links].count(True) != 1:
             raise ConfigurationError("links: one local side, and side names used once")
         threshold, cooldown = self._breaker_settings
-        self.breakers = {name: self.breakers.get(name) or Breaker(threshold=threshold,
-                                                                  cooldown=cooldown)
-                         for name in named}
+        self.breakers = {
+            name: self.breakers.get(name) or Breaker(threshold=threshold, cooldown=cooldown)
+            for name in named
+        }
         self.profiles = {name: link.profile for name, link in named.items()}
         self.sides = {name: link.side for name, link in named.items()}
         self.links = named
@@ -231,8 +237,12 @@ class Bridge:
             report.errors += 1
             return report
         except Exception as exc:  # a hostile listing costs this side this pass, no more
-            log.warning("%s: cannot list pending messages: %s: %s", side_name,
-                        type(exc).__name__, escape(str(exc)[:500]))
+            log.warning(
+                "%s: cannot list pending messages: %s: %s",
+                side_name,
+                type(exc).__name__,
+                escape(str(exc)[:500]),
+            )
             report.errors += 1
             return report
         if not refs:
@@ -254,12 +264,14 @@ class Bridge:
             inbound = self._quick.call(lambda: side.fetch(ref), max_attempts=2)
             return self._take(side_name, side, inbound)
         except (TransportError, KeyUnavailable) as exc:  # both pass: it is taken again later
-            log.warning("%s: message %s left waiting: %s", side_name, escape(ref),
-                        escape(exc.message))
+            log.warning(
+                "%s: message %s left waiting: %s", side_name, escape(ref), escape(exc.message)
+            )
             return "errors", None
         except Exception:  # a bug must not stop the other messages; this one stays waiting
-            log.exception("%s: message %s left waiting after an unexpected error", side_name,
-                          escape(ref))
+            log.exception(
+                "%s: message %s left waiting after an unexpected error", side_name, escape(ref)
+            )
             return "errors", None
 
     def _take(self, side_name: str, side: Side, inbound: Inbound) -> tuple[str, tuple[str, str]]:
@@ -275,15 +287,28 @@ class Bridge:
         except (MessageError, SecurityError) as exc:
             problems = "; ".join(str(p) for p in exc.problems)[:2000]
             verified = exc.verified if isinstance(exc, RouteRefused) else None
-            return self._refuse(side_name, side, inbound, code=exc.code, reason=problems,
-                                content=digest(inbound.body), message=verified)
+            return self._refuse(
+                side_name,
+                side,
+                inbound,
+                code=exc.code,
+                reason=problems,
+                content=digest(inbound.body),
+                message=verified,
+            )
         message = translation.message
         sender, message_id = message.envelope.sender.country, message.envelope.message_id
         content = translation.digest
         warnings = "; ".join(str(w) for w in translation.warnings)[:2000]
         if warnings:
-            log.warning("%s: %s %s from %s accepted with warnings: %s", side_name,
-                        message.kind, message_id, sender, warnings)
+            log.warning(
+                "%s: %s %s from %s accepted with warnings: %s",
+                side_name,
+                message.kind,
+                message_id,
+                sender,
+                warnings,
+            )
         outcome = "duplicates"
         seen = self.store.get_inbound(sender=sender, message_id=message_id)
         if seen is None:
@@ -299,24 +324,45 @@ class Bridge:
             )
             try:
                 new = self.store.record_inbound(
-                    sender=sender, message_id=message_id, source=side_name, kind=message.kind,
-                    digest=content, outgoing=(outgoing,),
+                    sender=sender,
+                    message_id=message_id,
+                    source=side_name,
+                    kind=message.kind,
+                    digest=content,
+                    outgoing=(outgoing,),
                     reason=f"warnings: {warnings}" if warnings else None,
                 )
             except StoreConflict as exc:  # the id is taken by other content: never replace it
-                return self._refuse(side_name, side, inbound, code=exc.code, reason=exc.message,
-                                    content=content, translation=translation)
+                return self._refuse(
+                    side_name,
+                    side,
+                    inbound,
+                    code=exc.code,
+                    reason=exc.message,
+                    content=content,
+                    translation=translation,
+                )
             seen = self.store.get_inbound(sender=sender, message_id=message_id)
             if seen is None:  # pragma: no cover - the store just committed it
                 raise AswBridgeError(f"inbound {message_id} not recorded")
             if new:
                 outcome = "pulled"
-                log.info("%s: %s %s from %s queued for %s", side_name, message.kind,
-                         message_id, sender, dest)
+                log.info(
+                    "%s: %s %s from %s queued for %s",
+                    side_name,
+                    message.kind,
+                    message_id,
+                    sender,
+                    dest,
+                )
                 checkpoint("after_record_before_ack")
         if outcome == "duplicates" and seen.digest not in (content, digest(inbound.body)):
             return self._refuse(
-                side_name, side, inbound, code=IdReused.code, content=content,
+                side_name,
+                side,
+                inbound,
+                code=IdReused.code,
+                content=content,
                 translation=translation,
                 reason=f"message id {message_id} from {sender} was already used for other"
                 f" content (sha256 {seen.digest[:16]}); this content (sha256 {content[:16]})"
@@ -352,14 +398,28 @@ class Bridge:
             sender, message_id = inbound.sender, inbound.message_id or f"ref:{inbound.ref}"
             kind = inbound.kind or "unknown"
         key = (f"{sender or '-'}#{content[:16]}", message_id)
-        log.warning("%s: %s %s from %s refused: %s: %s", side_name, kind, message_id,
-                    sender or "an unverified sender", code, reason)
+        log.warning(
+            "%s: %s %s from %s refused: %s: %s",
+            side_name,
+            kind,
+            message_id,
+            sender or "an unverified sender",
+            code,
+            reason,
+        )
         notice: tuple[Outgoing, ...] = ()
         if translation is not None and self._notify is not None:
             notice = self._receipt(side_name, translation, key, code=code, reason=reason)
         recorded = self.store.record_inbound(
-            sender=key[0], message_id=message_id, source=side_name, kind=kind, digest=content,
-            outcome="rejected", code=code, reason=reason, outgoing=notice,
+            sender=key[0],
+            message_id=message_id,
+            source=side_name,
+            kind=kind,
+            digest=content,
+            outcome="rejected",
+            code=code,
+            reason=reason,
+            outgoing=notice,
         )
         if recorded:
             checkpoint("after_record_before_ack")
@@ -370,20 +430,30 @@ class Bridge:
         return ("rejected" if recorded else "duplicates"), key
 
     def _receipt(
-        self, side_name: str, translation: Translation, key: tuple[str, str], *,
-        code: str, reason: str,
+        self,
+        side_name: str,
+        translation: Translation,
+        key: tuple[str, str],
+        *,
+        code: str,
+        reason: str,
     ) -> tuple[Outgoing, ...]:
         """The failed receipt telling a verified producer its message was refused."""
         assert self._notify is not None
         message = translation.message
         refused = OutboxEntry(
             message_id="#".join(reversed(key)),  # the receipt's id derives from it: unique
-            dest=route(self.links, side_name, message).name, kind=message.kind,
+            dest=route(self.links, side_name, message).name,
+            kind=message.kind,
             body=translation.output,
-            state="dead", attempts=0, created_at=self._now(), next_attempt_at=self._now(),
+            state="dead",
+            attempts=0,
+            created_at=self._now(),
+            next_attempt_at=self._now(),
             sender=message.envelope.sender.country,
             receiver=message.envelope.receiver.country,
-            source=side_name, source_message_id=message.envelope.message_id,
+            source=side_name,
+            source_message_id=message.envelope.message_id,
         )
         try:
             built = self._notify(refused, code=code, reason=reason, now=self._now())
@@ -398,8 +468,7 @@ class Bridge:
             self._quick.call(lambda: side.acknowledge(inbound.ref), max_attempts=2)
             return
         code, reason = seen.code or "REFUSED", seen.reason or ""
-        self._quick.call(lambda: side.reject(inbound.ref, code=code, reason=reason),
-                         max_attempts=2)
+        self._quick.call(lambda: side.reject(inbound.ref, code=code, reason=reason), max_attempts=2)
 
     # --- outbound ---------------------------------------------------------------------
 
@@ -431,18 +500,23 @@ class Bridge:
         now = time.monotonic()
         names = [name for name, link in self.links.items() if link.enabled]
         self._turn = (self._turn + 1) % max(1, len(names))
-        hungry = names[self._turn:] + names[:self._turn]
+        hungry = names[self._turn :] + names[: self._turn]
         rows: list[OutboxEntry] = []
         while hungry and len(rows) < limit:
             share = max(1, (limit - len(rows)) // len(hungry))
             still = []
             for name in hungry:
-                allowed = min(self.breakers[name].allowance(normal=share, now=now),
-                              limit - len(rows))
+                allowed = min(
+                    self.breakers[name].allowance(normal=share, now=now), limit - len(rows)
+                )
                 if allowed <= 0:
                     continue
-                got = self.store.claim(limit=allowed, lease_s=self.lease_s, dest=name,
-                                       max_wait=self.policy.longest_wait)
+                got = self.store.claim(
+                    limit=allowed,
+                    lease_s=self.lease_s,
+                    dest=name,
+                    max_wait=self.policy.longest_wait,
+                )
                 rows += got
                 if len(got) == allowed:
                     still.append(name)
@@ -454,10 +528,14 @@ class Bridge:
         if changed is None:
             return
         cooldown = self.breakers[name].cooldown
-        detail = (f"deliveries fail: none sent for {cooldown:g} s, then one probe"
-                  if changed == "open" else "a delivery went through")
+        detail = (
+            f"deliveries fail: none sent for {cooldown:g} s, then one probe"
+            if changed == "open"
+            else "a delivery went through"
+        )
         (log.warning if changed == "open" else log.info)(
-            "%s: breaker %s (%s)", name, changed, detail)
+            "%s: breaker %s (%s)", name, changed, detail
+        )
         self.store.note(f"partner:{name}", event="breaker", state=changed, detail=detail)
 
     # --- loop -------------------------------------------------------------------------

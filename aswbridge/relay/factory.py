@@ -32,15 +32,17 @@ def _authorization(side: SideConfig) -> dict[str, str]:
     if side.token_env is not None:
         token = os.environ.get(side.token_env, "").strip()
         if not token:
-            raise ConfigurationError(f"token_env: the environment variable {side.token_env}"
-                                     " is not set or empty")
+            raise ConfigurationError(
+                f"token_env: the environment variable {side.token_env} is not set or empty"
+            )
         value = f"Bearer {token}"
     elif side.auth_header_file is not None:
         try:
             value = side.auth_header_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeError) as exc:
-            raise ConfigurationError(f"auth_header_file: cannot read {side.auth_header_file}:"
-                                     f" {exc}") from None
+            raise ConfigurationError(
+                f"auth_header_file: cannot read {side.auth_header_file}: {exc}"
+            ) from None
         if not value:
             raise ConfigurationError(f"auth_header_file: {side.auth_header_file} is empty")
     else:
@@ -84,8 +86,12 @@ def _side_of(peer: Peer, config: RelayConfig) -> Side:
     return NswHttpSide(url=side.url, policy=_http_policy(side), name=peer.name)
 
 
-def build_links(config: RelayConfig, *, keep: Mapping[str, Link] | None = None,
-                metrics: RelayMetrics | None = None) -> tuple[Link, ...]:
+def build_links(
+    config: RelayConfig,
+    *,
+    keep: Mapping[str, Link] | None = None,
+    metrics: RelayMetrics | None = None,
+) -> tuple[Link, ...]:
     """The local side and the partners, each with its transport, as the relay routes.
 
     A side in ``keep`` (the running bridge's) whose address and transport settings are
@@ -103,14 +109,24 @@ def build_links(config: RelayConfig, *, keep: Mapping[str, Link] | None = None,
                 from aswbridge.monitor import metered_side
 
                 side = metered_side(side, peer.name, metrics)
-        links.append(Link(name=peer.name, side=side, country=peer.country,
-                          profile=peer.profile, local=peer.local, pull=peer.pull,
-                          enabled=peer.enabled, built_from=reach))
+        links.append(
+            Link(
+                name=peer.name,
+                side=side,
+                country=peer.country,
+                profile=peer.profile,
+                local=peer.local,
+                pull=peer.pull,
+                enabled=peer.enabled,
+                built_from=reach,
+            )
+        )
     return tuple(links)
 
 
-def reload_partners(bridge: Bridge, config: RelayConfig,
-                    metrics: RelayMetrics | None = None) -> list[Side]:
+def reload_partners(
+    bridge: Bridge, config: RelayConfig, metrics: RelayMetrics | None = None
+) -> list[Side]:
     """Take the partners of ``config`` into a running ``bridge``: added, changed (a new
     transport), removed or disabled (their queues held). Returns the sides no longer used.
 
@@ -119,8 +135,10 @@ def reload_partners(bridge: Bridge, config: RelayConfig,
     """
     links = build_links(config, keep=bridge.links, metrics=metrics)
     retired = bridge.relink(links)
-    log.info("reloaded: serving %s", ", ".join(
-        f"{link.name}{'' if link.enabled else ' (disabled)'}" for link in links))
+    log.info(
+        "reloaded: serving %s",
+        ", ".join(f"{link.name}{'' if link.enabled else ' (disabled)'}" for link in links),
+    )
     return retired
 
 
@@ -138,14 +156,15 @@ def _key_password(trust: TrustConfig) -> bytes | None:
             text = trust.sign_key_password_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigurationError(
-                f"trust.sign_key_password_file: cannot read {trust.sign_key_password_file}: "
-                f"{exc}") from None
+                f"trust.sign_key_password_file: cannot read {trust.sign_key_password_file}: {exc}"
+            ) from None
         return text.splitlines()[0].encode() if text else b""
     if trust.sign_key_password_env is not None:
         value = os.environ.get(trust.sign_key_password_env)
         if value is None:
             raise ConfigurationError(
-                f"trust.sign_key_password_env: {trust.sign_key_password_env} is not set")
+                f"trust.sign_key_password_env: {trust.sign_key_password_env} is not set"
+            )
         return value.encode()
     return None
 
@@ -194,14 +213,20 @@ def configured_pipeline(config: RelayConfig, *, signing: SigningKey | None = Non
     from aswbridge.pipeline import Pipeline
 
     store, policy = configured_trust(config)
-    return Pipeline(trust=store, verification=policy, pins=config.trust.pins,
-                    bridges=config.trust.bridges, signing=signing)
+    return Pipeline(
+        trust=store,
+        verification=policy,
+        pins=config.trust.pins,
+        bridges=config.trust.bridges,
+        signing=signing,
+    )
 
 
 def configured_translator(config: RelayConfig, *, signing: SigningKey | None = None) -> Translator:
     """The relay's translator over :func:`configured_pipeline`."""
-    return pipeline_translator(pipeline=configured_pipeline(config, signing=signing),
-                               allow_unsigned=config.allow_unsigned)
+    return pipeline_translator(
+        pipeline=configured_pipeline(config, signing=signing), allow_unsigned=config.allow_unsigned
+    )
 
 
 def _profiles(config: RelayConfig) -> dict[str, str]:
@@ -228,8 +253,8 @@ def reload_keys(bridge: Bridge, config: RelayConfig) -> SigningKey | None:
     bridge.reconfigure(translate=translate, notify=_notifier(config, signing))
     log.info(
         "reloaded: %d trust anchor file(s), signing as %s",
-        len(config.trust.anchors) + sum(len(c.anchor_specs(cc))
-                                        for cc, c in config.trust.countries.items()),
+        len(config.trust.anchors)
+        + sum(len(c.anchor_specs(cc)) for cc, c in config.trust.countries.items()),
         signing.cert.subject.rfc4514_string() if signing else "nobody (unsigned output)",
     )
     return signing

@@ -71,8 +71,9 @@ def pipeline_translator(
     from aswbridge.pipeline import Pipeline
 
     if pipeline is None:
-        pipeline = Pipeline(trust=trust, signing=signing, verification=verification,
-                            pins=pins, bridges=bridges)
+        pipeline = Pipeline(
+            trust=trust, signing=signing, verification=verification, pins=pins, bridges=bridges
+        )
     elif (trust, signing, verification, pins, tuple(bridges)) != (None, None, None, None, ()):
         raise ConfigurationError("give a pipeline, or its settings, not both")
     configured = pipeline

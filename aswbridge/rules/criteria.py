@@ -84,9 +84,12 @@ def rvc_percent(cert: Certificate, ctx: Context) -> Iterator[Finding]:
         if not percent.is_finite() or percent <= 0 or percent > 100:
             yield path, f"RVC percentage {percent} is not above 0 and at most 100"
         elif "PC" in criterion.codes and low_high and not low_high[0] <= percent < low_high[1]:
-            yield path, (
-                f"partial cumulation needs an RVC of {low_high[0]}% to below {low_high[1]}%, "
-                f"not {percent}%"
+            yield (
+                path,
+                (
+                    f"partial cumulation needs an RVC of {low_high[0]}% to below {low_high[1]}%, "
+                    f"not {percent}%"
+                ),
             )
 
 

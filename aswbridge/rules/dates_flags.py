@@ -139,8 +139,7 @@ def retroactive_window(cert: Certificate, ctx: Context) -> Iterator[Finding]:
 
 @CERTIFICATE.rule(
     "RETROACTIVE_UNNEEDED",
-    "issued_retroactively is ticked although the certificate was issued in time (a "
-    "warning).",
+    "issued_retroactively is ticked although the certificate was issued in time (a warning).",
     forms=FORMS,
     clause="ATIGA Annex 8 Rule 10(2); RCEP Art. 3.17.8 and box 17",
     severity="warning",
@@ -171,8 +170,7 @@ def departure_required(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     elif _RETRO in cert.flags:
         yield (
             "transport.departure_date",
-            "issued retroactively without a departure date: the one-year limit cannot be "
-            "checked",
+            "issued retroactively without a departure date: the one-year limit cannot be checked",
         )
 
 

@@ -49,22 +49,34 @@ def _parameters(spec: FormRules) -> list[tuple[str, str]]:
         ("HS editions", _codes(spec.hs_editions)),
         ("criteria", _codes(spec.criteria)),
         ("combinable with `+`", _codes(spec.combinable)),
-        ("with a percentage", _codes(spec.percent_criteria)
-         + (" (required)" if spec.percent_required else " (optional)")),
+        (
+            "with a percentage",
+            _codes(spec.percent_criteria)
+            + (" (required)" if spec.percent_required else " (optional)"),
+        ),
         ("general RVC (warning below)", f"{spec.rvc_general}%" if spec.rvc_general else "–"),
         ("partial cumulation", pc),
-        ("qualifiers", "; ".join(f"`{q}` after {_codes(c)}" for q, c in
-                                 sorted(spec.qualifiers.items())) or "–"),
+        (
+            "qualifiers",
+            "; ".join(f"`{q}` after {_codes(c)}" for q, c in sorted(spec.qualifiers.items()))
+            or "–",
+        ),
         ("Art. 2.6.6 marks", _codes(spec.tariff_differentials)),
         ("tick boxes", _codes(spec.flags)),
-        ("tick box needs", "; ".join(f"`{f}`: {_codes(c)}" for f, c in
-                                     sorted(spec.flag_criteria.items())) or "–"),
+        (
+            "tick box needs",
+            "; ".join(f"`{f}`: {_codes(c)}" for f, c in sorted(spec.flag_criteria.items())) or "–",
+        ),
         ("FOB with RVC", fob),
         ("validity", f"{spec.validity_months} months from issue"),
         ("issued retroactively when", retro),
         ("retroactive limit", f"{spec.retroactive_limit_months} months after departure"),
-        ("departure date", "required" if spec.departure_date_required
-         else "as far as known (required when issued retroactively)"),
+        (
+            "departure date",
+            "required"
+            if spec.departure_date_required
+            else "as far as known (required when issued retroactively)",
+        ),
         ("certified true copy", f"within {spec.certified_copy_months} months of issue"),
         ("declaration signed by", _codes(spec.declarants)),
         ("sources", ", ".join(f"[{k}]" for k in spec.sources)),
@@ -129,7 +141,7 @@ def markdown() -> str:
         "the 6-digit HS code are accepted too). The first six digits must be a subheading "
         "of the declared edition where its nomenclature is shipped (HS2017, HS2022); HS2012 "
         "codes (the edition RCEP Annex 3A was written in) are checked for form only.",
-        "- **Combinations.** The forms print \"the actual combination\" (Form D note 3), "
+        '- **Combinations.** The forms print "the actual combination" (Form D note 3), '
         "so any two of the criteria a form lets combine may be joined with `+`: "
         "`CTSH + 35%`, `CC + SPECIFIC PROCESSES`. The canonical model holds the two "
         "criteria apart (`code`, `combined_with`).",

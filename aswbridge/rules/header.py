@@ -202,8 +202,7 @@ def consignee_in_importing_country(cert: Certificate, ctx: Context) -> Iterator[
 
 @CERTIFICATE.rule(
     "NOT_IN_FORCE",
-    "The agreement was in force for the issuing and the importing country on the issue "
-    "date.",
+    "The agreement was in force for the issuing and the importing country on the issue date.",
     forms=FORMS,
     clause="ATIGA (in force 17 May 2010), AKFTA Trade in Goods Agreement (1 June 2007; "
     "Thailand 1 October 2009), RCEP Art. 20.6 (in force per Party from 2022); dates in "

@@ -127,8 +127,7 @@ CODED_FIELDS: tuple[CodedField, ...] = (
             "UNIT_UNKNOWN",
             "Quantity units are UN/ECE Rec 20 codes (or X + a Rec 21 package code), spelled "
             "as there.",
-            "UN/ECE Rec 20 Rev 17, introduction note 2; canonical model: "
-            "`items[].quantity.unit`",
+            "UN/ECE Rec 20 Rev 17, introduction note 2; canonical model: `items[].quantity.unit`",
         ),
         deprecated=(
             "UNIT_DEPRECATED",

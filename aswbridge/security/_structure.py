@@ -251,9 +251,15 @@ def _certificates(key_info: etree._Element) -> tuple[x509.Certificate, ...]:
                 _ = (cert.subject, cert.issuer, cert.extensions, cert.public_key())
                 _ = (cert.not_valid_before_utc, cert.not_valid_after_utc, cert.serial_number)
                 certs.append(cert)
-            except (binascii.Error, ValueError, TypeError, UnsupportedAlgorithm,
-                    x509.DuplicateExtension, x509.UnsupportedGeneralNameType,
-                    x509.InvalidVersion) as exc:
+            except (
+                binascii.Error,
+                ValueError,
+                TypeError,
+                UnsupportedAlgorithm,
+                x509.DuplicateExtension,
+                x509.UnsupportedGeneralNameType,
+                x509.InvalidVersion,
+            ) as exc:
                 raise KeyInfoNotAllowed(f"an X509Certificate cannot be read: {exc}") from None
     if not certs:
         raise KeyInfoNotAllowed("the signature carries no KeyInfo/X509Data certificate")

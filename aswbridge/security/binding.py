@@ -76,8 +76,9 @@ def bind(
     name, message = decode_signed(verified.signed)
     signer = bind_message(verified, message, pins=pins, bridges=bridges)
     bridged = is_bridge(verified.authority, bridges)
-    return attrs.evolve(claims_of_message(message, profile=name),
-                        original_signer=signer if bridged else None)
+    return attrs.evolve(
+        claims_of_message(message, profile=name), original_signer=signer if bridged else None
+    )
 
 
 def claims_of_message(message: Message, *, profile: str) -> Claims:
@@ -87,9 +88,13 @@ def claims_of_message(message: Message, *, profile: str) -> Claims:
         country, authority = document.issuing_country, document.issuing_authority.id
     else:
         country, authority = message.envelope.sender.country, None
-    return Claims(issuing_country=country, authority_id=authority,
-                  signed_at=message.envelope.created_at, profile=profile,
-                  original_signer=message.envelope.original_signer)
+    return Claims(
+        issuing_country=country,
+        authority_id=authority,
+        signed_at=message.envelope.created_at,
+        profile=profile,
+        original_signer=message.envelope.original_signer,
+    )
 
 
 def bind_message(
@@ -126,7 +131,8 @@ def bind_message(
     if is_bridge(verified.authority, bridges):
         if message.envelope.original_signer is None:
             raise SignerNotIssuer(
-                f"bridge {verified.subject} signed a message that names no original signer")
+                f"bridge {verified.subject} signed a message that names no original signer"
+            )
         return message.envelope.original_signer
     check_issuer(
         verified,

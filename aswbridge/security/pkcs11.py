@@ -229,7 +229,9 @@ def _load_module(path: str) -> _Module:
 
 
 _HASHES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
-    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
 }
 
 
@@ -297,7 +299,8 @@ class TokenKey:
         if uri.serial is not None:
             criteria["token_serial"] = uri.serial.encode()
         found = [
-            t for t in self._module.lib.get_tokens(**criteria)
+            t
+            for t in self._module.lib.get_tokens(**criteria)
             if (uri.manufacturer is None or t.manufacturer_id == uri.manufacturer)
             and (uri.model is None or t.model == uri.model)
             and (uri.slot_id is None or t.slot.slot_id == uri.slot_id)
@@ -329,16 +332,18 @@ class TokenKey:
             try:
                 session, self._owns_login = token.open(user_pin=self.__pin), True
             except (p11.PinIncorrect, p11.PinInvalid, p11.PinLenRange) as exc:
-                raise PinRefused(f"the token refused the PIN for {self.uri} "
-                                 f"({type(exc).__name__})") from None
+                raise PinRefused(
+                    f"the token refused the PIN for {self.uri} ({type(exc).__name__})"
+                ) from None
             except (p11.PinLocked, p11.PinExpired) as exc:
                 state = "locked" if isinstance(exc, p11.PinLocked) else "expired"
                 raise PinRefused(f"the PIN of the token of {self.uri} is {state}") from None
             module.logins[slot] = pin
         self._slot = slot
         try:
-            key = session.get_key(object_class=pkcs11.ObjectClass.PRIVATE_KEY,
-                                  label=self.uri.object, id=self.uri.id)
+            key = session.get_key(
+                object_class=pkcs11.ObjectClass.PRIVATE_KEY, label=self.uri.object, id=self.uri.id
+            )
         except (p11.NoSuchKey, p11.MultipleObjectsReturned) as exc:
             self._session, self._generation = session, module.generation
             self._close()
@@ -353,12 +358,16 @@ class TokenKey:
         public = self.cert.public_key()
         try:
             if isinstance(public, rsa.RSAPublicKey):
-                public.verify(self._raw(probe, "sha256"), probe, PKCS1v15(),
-                              utils.Prehashed(hashes.SHA256()))
+                public.verify(
+                    self._raw(probe, "sha256"), probe, PKCS1v15(), utils.Prehashed(hashes.SHA256())
+                )
             else:
                 assert isinstance(public, ec.EllipticCurvePublicKey)
-                public.verify(_der(self._raw(probe, "ecdsa")), probe,
-                              ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+                public.verify(
+                    _der(self._raw(probe, "ecdsa")),
+                    probe,
+                    ec.ECDSA(utils.Prehashed(hashes.SHA256())),
+                )
         except InvalidSignature:
             self._close()
             raise KeyNotFound(
@@ -405,8 +414,9 @@ class TokenKey:
             except _p11_error() as exc:
                 self._close()
                 self._failed_at = time.monotonic()
-                raise KeyUnavailable(f"the token of {self.uri} cannot sign: "
-                                     f"{type(exc).__name__}") from None
+                raise KeyUnavailable(
+                    f"the token of {self.uri} cannot sign: {type(exc).__name__}"
+                ) from None
 
     def _reopen(self) -> None:
         try:
@@ -493,9 +503,7 @@ class TokenRsaKey(_InToken, rsa.RSAPrivateKey):
     """An RSA private key in a token, as ``cryptography`` (and so signxml) sees one:
     PKCS#1 v1.5 signatures only; no decryption, no export."""
 
-    def sign(
-        self, data: bytes | bytearray | memoryview, padding: Any, algorithm: Any
-    ) -> bytes:
+    def sign(self, data: bytes | bytearray | memoryview, padding: Any, algorithm: Any) -> bytes:
         if not isinstance(padding, PKCS1v15):
             raise ConfigurationError("a token RSA key signs with PKCS#1 v1.5 padding only")
         digest, name = _digest(data, algorithm)
@@ -562,26 +570,36 @@ def open_key(
     parsed = parse_uri(uri)
     module_path = parsed.module_path or module or environ(ENV_MODULE)
     if not module_path:
-        raise ModuleNotLoaded(f"{parsed}: no PKCS#11 module: give module-path= in the URI,"
-                              f" configure one, or set {ENV_MODULE}")
+        raise ModuleNotLoaded(
+            f"{parsed}: no PKCS#11 module: give module-path= in the URI,"
+            f" configure one, or set {ENV_MODULE}"
+        )
     source = parsed.pin_source or (None if parsed.pin_value or pin else pin_source)
-    secret = (_read_pin_source(source) if source else None) or parsed.pin_value or pin \
+    secret = (
+        (_read_pin_source(source) if source else None)
+        or parsed.pin_value
+        or pin
         or environ(ENV_PIN)
+    )
     if not secret:
-        raise PinRefused(f"{parsed}: no PIN: give pin-source= (or pin-value=) in the URI,"
-                         f" configure one, or set {ENV_PIN}")
+        raise PinRefused(
+            f"{parsed}: no PIN: give pin-source= (or pin-value=) in the URI,"
+            f" configure one, or set {ENV_PIN}"
+        )
     public = cert.public_key()
     if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise KeyNotFound(f"{parsed}: the certificate's key is neither RSA nor EC")
     loaded = _load_module(module_path)
-    token = TokenKey(module=loaded, uri=parsed, pin=secret, cert=cert,
-                     retry_interval=retry_interval)
+    token = TokenKey(
+        module=loaded, uri=parsed, pin=secret, cert=cert, retry_interval=retry_interval
+    )
     with loaded.lock:
         try:
             token._open()
         except _p11_error() as exc:  # e.g. the module fails to list its tokens
-            raise TokenNotFound(f"the token of {parsed} cannot be used: "
-                                f"{type(exc).__name__}") from None
+            raise TokenNotFound(
+                f"the token of {parsed} cannot be used: {type(exc).__name__}"
+            ) from None
     if isinstance(public, rsa.RSAPublicKey):
         return TokenRsaKey(token, public)
     return TokenEcKey(token, public)

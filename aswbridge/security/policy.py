@@ -62,6 +62,7 @@ RevocationMode = Literal["hard-fail", "soft-fail"]
 DEFAULT_CURVES = frozenset({"secp256r1", "secp384r1"})
 CURVE_NAMES = {"P-256": "secp256r1", "P-384": "secp384r1", "P-521": "secp521r1"}
 
+
 @attrs.frozen(kw_only=True)
 class SignatureLayout:
     """Where the two signatures of a certificate message sit, for one profile.
@@ -83,8 +84,7 @@ class SignatureLayout:
     content: str = ""
     declaration: str = ""
     place: tuple[str, ...] = ()
-    prepare: Callable[[etree._Element], etree._Element] | None = attrs.field(
-        default=None, eq=False)
+    prepare: Callable[[etree._Element], etree._Element] | None = attrs.field(default=None, eq=False)
 
 
 def profile_layouts() -> dict[str, SignatureLayout]:
@@ -114,7 +114,8 @@ def _curves(value: frozenset[str] | set[str] | tuple[str, ...] | list[str]) -> f
     unknown = names - set(CURVE_NAMES.values())
     if unknown or not names:
         raise ConfigurationError(
-            f"allowed curves are among {', '.join(CURVE_NAMES)}, not {sorted(unknown)!r}")
+            f"allowed curves are among {', '.join(CURVE_NAMES)}, not {sorted(unknown)!r}"
+        )
     return names
 
 

@@ -54,8 +54,12 @@ ROLE_OIDS: Mapping[str, str] = {
 #: id-kp-documentSigning (RFC 9336).
 DOCUMENT_SIGNING = "1.3.6.1.5.5.7.3.36"
 _SIGNING_USAGES = frozenset(
-    {DOCUMENT_SIGNING, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE.dotted_string,
-     ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string, *ROLE_OIDS.values()}
+    {
+        DOCUMENT_SIGNING,
+        ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE.dotted_string,
+        ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string,
+        *ROLE_OIDS.values(),
+    }
 )
 _OID = r"^[0-2](\.(0|[1-9][0-9]*))+$"
 

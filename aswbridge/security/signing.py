@@ -84,8 +84,10 @@ class Signer:
         """
         layout = self.policy.layouts.get(str(element.tag))
         if layout is not None and layout.prepare is not None:
-            if any(_structure.place_of(s, element) == layout.place
-                   for s in element.iter(_structure.ds("Signature"))):
+            if any(
+                _structure.place_of(s, element) == layout.place
+                for s in element.iter(_structure.ds("Signature"))
+            ):
                 raise ConfigurationError("the document already carries a root signature")
             element = copy.deepcopy(element)  # the input is not changed
             place = layout.prepare(element)
@@ -123,7 +125,8 @@ class Signer:
         layout = self.policy.layouts.get(str(element.tag))
         if layout is None or not layout.content:
             raise ConfigurationError(
-                f"no place for an exporter's signature in a {element.tag} document")
+                f"no place for an exporter's signature in a {element.tag} document"
+            )
         document = copy.deepcopy(element)
         content = document.find(f".//{layout.content}")
         declaration = None if content is None else content.find(f".//{layout.declaration}")

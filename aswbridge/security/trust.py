@@ -257,7 +257,8 @@ class TrustStore:
             found = _country(cert, country, where=f"anchor {subject_of(cert)}")
             if scopes.setdefault(fp, found) != found:
                 raise ConfigurationError(
-                    f"anchor {subject_of(cert)} is configured for {scopes[fp]} and {found}")
+                    f"anchor {subject_of(cert)} is configured for {scopes[fp]} and {found}"
+                )
             if role is None:
                 general.add(fp)
             else:
@@ -343,10 +344,21 @@ class TrustStore:
             RevocationUnknown, CertificateError.
         """
         try:
-            chain = self._chain(signer, untrusted, at=at, max_chain_depth=max_chain_depth,
-                                min_rsa_bits=min_rsa_bits, allowed_curves=allowed_curves)
-        except (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension,
-                x509.UnsupportedGeneralNameType) as exc:  # an unusable certificate
+            chain = self._chain(
+                signer,
+                untrusted,
+                at=at,
+                max_chain_depth=max_chain_depth,
+                min_rsa_bits=min_rsa_bits,
+                allowed_curves=allowed_curves,
+            )
+        except (
+            ValueError,
+            TypeError,
+            UnsupportedAlgorithm,
+            x509.DuplicateExtension,
+            x509.UnsupportedGeneralNameType,
+        ) as exc:  # an unusable certificate
             if isinstance(exc, AswBridgeError):
                 raise
             raise CertificateError(f"a certificate of the chain cannot be used: {exc}") from None
@@ -370,15 +382,22 @@ class TrustStore:
         allowed_curves: frozenset[str],
     ) -> tuple[x509.Certificate, ...]:
         _check_end_entity(signer, at=at)
-        extra = {oid for marks in self.oids.values() for oid_set in marks.values()
-                 for oid in oid_set}
+        extra = {
+            oid for marks in self.oids.values() for oid_set in marks.values() for oid in oid_set
+        }
         check_extended_key_usage(signer, extra=extra, subject=subject_of(signer))
         pool = [c for c in untrusted if c != signer] + list(self.intermediates)
         key = (signer, *pool, max_chain_depth)
         chain = self._cache.get(key, at)
         if chain is None:
-            chain = self._build(signer, pool, at=at, max_chain_depth=max_chain_depth,
-                                min_rsa_bits=min_rsa_bits, allowed_curves=allowed_curves)
+            chain = self._build(
+                signer,
+                pool,
+                at=at,
+                max_chain_depth=max_chain_depth,
+                min_rsa_bits=min_rsa_bits,
+                allowed_curves=allowed_curves,
+            )
             self._cache.put(key, chain)
         for cert in chain:
             _check_key(cert, min_rsa_bits=min_rsa_bits, curves=allowed_curves)
@@ -407,8 +426,13 @@ class TrustStore:
         try:
             return tuple(verifier.verify(signer, pool).chain)
         except VerificationError as exc:
-            _explain(signer, [*pool, *self.anchors], at=at, min_rsa_bits=min_rsa_bits,
-                     curves=allowed_curves)
+            _explain(
+                signer,
+                [*pool, *self.anchors],
+                at=at,
+                min_rsa_bits=min_rsa_bits,
+                curves=allowed_curves,
+            )
             raise UntrustedSigner(
                 f"no path from {subject_of(signer)} to a configured trust anchor ({exc})"
             ) from None
@@ -490,8 +514,7 @@ def _spec(raw: str | Path) -> tuple[str | None, str | None, Path]:
 
 def _role(role: str | None) -> str | None:
     if role is not None and role not in _ANCHOR_ROLES:
-        raise ConfigurationError(
-            f"an anchor's role is {' or '.join(_ANCHOR_ROLES)}, not {role!r}")
+        raise ConfigurationError(f"an anchor's role is {' or '.join(_ANCHOR_ROLES)}, not {role!r}")
     return role
 
 
@@ -512,7 +535,8 @@ def _require_authority_key_id(cert: x509.Certificate) -> None:
         cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
     except x509.ExtensionNotFound:
         raise CertificateError(
-            f"CA certificate {subject_of(cert)} has no authority key identifier") from None
+            f"CA certificate {subject_of(cert)} has no authority key identifier"
+        ) from None
 
 
 def _check_key(cert: x509.Certificate, *, min_rsa_bits: int, curves: frozenset[str]) -> None:

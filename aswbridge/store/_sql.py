@@ -343,8 +343,17 @@ class SqlCore:
                 "INSERT INTO inbox (sender, message_id, source, kind, digest, outcome, code,"
                 " reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (sender, message_id) DO NOTHING",
-                (sender, message_id, source, kind, digest, outcome, code,
-                 None if reason is None else clip(reason), now),
+                (
+                    sender,
+                    message_id,
+                    source,
+                    kind,
+                    digest,
+                    outcome,
+                    code,
+                    None if reason is None else clip(reason),
+                    now,
+                ),
             ).rowcount
             if added != 1:
                 return False

@@ -90,9 +90,7 @@ class SqlStore(SqlCore):
     def counts_by_side(self) -> dict[str, dict[str, int]]:
         """Outbox rows by destination side and state (every state, zeros included)."""
         result: dict[str, dict[str, int]] = {}
-        for row in self._read(
-            "SELECT dest, state, COUNT(*) AS n FROM outbox GROUP BY dest, state"
-        ):
+        for row in self._read("SELECT dest, state, COUNT(*) AS n FROM outbox GROUP BY dest, state"):
             result.setdefault(row["dest"], dict.fromkeys(STATES, 0))[row["state"]] = row["n"]
         return result
 

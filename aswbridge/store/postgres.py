@@ -35,8 +35,9 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 def _lock_key(schema: str) -> int:
     """The advisory lock key that serialises creating and migrating one schema."""
-    return int.from_bytes(hashlib.sha256(f"aswbridge:{schema}".encode()).digest()[:8], "big",
-                          signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"aswbridge:{schema}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 class PostgresStore(SqlStore):
@@ -102,10 +103,12 @@ class PostgresStore(SqlStore):
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             self.schema_version = migrate(
                 conn.execute,
-                has_table=lambda name: conn.execute(
-                    "SELECT to_regclass(%s) AS t", (f"{schema}.{name}",)
-                ).fetchone()["t"]
-                is not None,
+                has_table=lambda name: (
+                    conn.execute("SELECT to_regclass(%s) AS t", (f"{schema}.{name}",)).fetchone()[
+                        "t"
+                    ]
+                    is not None
+                ),
                 dialect=POSTGRES,
                 at=ts(self._now()),
             )

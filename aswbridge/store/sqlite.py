@@ -93,11 +93,11 @@ class SqliteStore(SqlStore):
                 if not self.path.exists():
                     raise StoreError(f"no store at {self.path}")
                 uri = f"{self.path.resolve().as_uri()}?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, isolation_level=None,
-                                       check_same_thread=False)
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             else:
-                conn = sqlite3.connect(str(self.path), isolation_level=None,
-                                       check_same_thread=False)
+                conn = sqlite3.connect(
+                    str(self.path), isolation_level=None, check_same_thread=False
+                )
         except sqlite3.Error as exc:
             self._close_lock()
             raise StoreError(f"cannot open the store {self.path}: {exc}") from None

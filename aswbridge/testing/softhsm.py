@@ -101,12 +101,16 @@ class SoftHsm:
 
     def _util(self, *args: str) -> None:
         done = subprocess.run(
-            ["softhsm2-util", *args], capture_output=True, text=True,
-            env={**os.environ, **self.env}, check=False,
+            ["softhsm2-util", *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **self.env},
+            check=False,
         )
         if done.returncode != 0:
-            raise ConfigurationError(f"softhsm2-util {args[0]} failed: "
-                                     f"{(done.stderr or done.stdout).strip()}")
+            raise ConfigurationError(
+                f"softhsm2-util {args[0]} failed: {(done.stderr or done.stdout).strip()}"
+            )
 
     def init_token(self, label: str, *, pin: str, so_pin: str = "so-pin-not-used") -> Path:
         """Make a new token ``label`` with the user ``pin``; return its folder (move it
@@ -129,16 +133,25 @@ class SoftHsm:
         with os.fdopen(fd, "wb") as out:
             out.write(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
         try:
-            self._util("--import", str(pkcs8), "--token", token, "--label", label,
-                       "--id", key_id, "--pin", pin)
+            self._util(
+                "--import",
+                str(pkcs8),
+                "--token",
+                token,
+                "--label",
+                label,
+                "--id",
+                key_id,
+                "--pin",
+                pin,
+            )
         finally:
             pkcs8.unlink()
         return self.uri(token=token, label=label)
 
     def uri(self, *, token: str, label: str) -> str:
         """The ``pkcs11:`` URI of key ``label`` in ``token``, with this module's path."""
-        return (f"pkcs11:token={quote(token)};object={quote(label)}"
-                f"?module-path={quote(self.module)}")
+        return f"pkcs11:token={quote(token)};object={quote(label)}?module-path={quote(self.module)}"
 
 
 def token_for_pki(made: Pki, path: str | Path) -> tuple[SoftHsm, dict[str, str]]:
@@ -156,8 +169,11 @@ def token_for_pki(made: Pki, path: str | Path) -> tuple[SoftHsm, dict[str, str]]
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(pin + "\n")
     hsm.init_token(TEST_TOKEN, pin=pin)
-    keys = {f"{cc}-{who}": made.signer(cc, who)[0]
-            for cc in made.countries for who in ("authority", "exporter")}
+    keys = {
+        f"{cc}-{who}": made.signer(cc, who)[0]
+        for cc in made.countries
+        for who in ("authority", "exporter")
+    }
     keys["bridge"] = made.bridge[0]
     uris = {}
     for number, (label, pem) in enumerate(keys.items(), 1):

@@ -62,7 +62,8 @@ class HttpPolicy:
     client_key: str | None = None
     max_answer_bytes: int = DEFAULT_MAX_BYTES
     headers: Mapping[str, str] = attrs.field(
-        factory=dict, repr=lambda h: repr(dict.fromkeys(h, "***"))  # values may be secrets
+        factory=dict,
+        repr=lambda h: repr(dict.fromkeys(h, "***")),  # values may be secrets
     )
 
     def __attrs_post_init__(self) -> None:

@@ -78,10 +78,14 @@ def _not_a_message(entry: os.DirEntry[str]) -> str | None:
     if stat.S_ISREG(mode):
         return None
     what = (
-        "a symbolic link" if stat.S_ISLNK(mode)
-        else "a folder" if stat.S_ISDIR(mode)
-        else "a FIFO" if stat.S_ISFIFO(mode)
-        else "a socket" if stat.S_ISSOCK(mode)
+        "a symbolic link"
+        if stat.S_ISLNK(mode)
+        else "a folder"
+        if stat.S_ISDIR(mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
         else "a device"
     )
     return f"{what}, not a regular file"
@@ -150,15 +154,18 @@ class FileboxSide:
                 try:
                     reason = _not_a_message(entry)
                     if reason is None:
-                        entries.append((entry.stat(follow_symlinks=False).st_mtime_ns,
-                                        entry.name))
+                        entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
                     else:
                         self._quarantine(entry.name, reason)
                 except FileNotFoundError:  # taken away since the listing
                     continue
                 except OSError as exc:  # cannot move it aside: skip it, serve the others
-                    log.warning("%s mailbox: in/%s skipped, cannot be quarantined: %s",
-                                self.name, escape(entry.name), exc.strerror)
+                    log.warning(
+                        "%s mailbox: in/%s skipped, cannot be quarantined: %s",
+                        self.name,
+                        escape(entry.name),
+                        exc.strerror,
+                    )
         entries.sort()
         return [name for _, name in entries[: max(1, limit)]]
 
@@ -221,15 +228,16 @@ class FileboxSide:
             target = self.quarantine / safe
             if os.path.lexists(target):
                 target = self.quarantine / f"{safe}.{time.time_ns()}"
-            record = {"name": escape(name), "name_hex": raw.hex(), "reason": reason,
-                      "at": _now()}
-            self._write(self.quarantine / f"{target.name}{_REASON}",
-                        json.dumps(record, indent=2).encode())
+            record = {"name": escape(name), "name_hex": raw.hex(), "reason": reason, "at": _now()}
+            self._write(
+                self.quarantine / f"{target.name}{_REASON}", json.dumps(record, indent=2).encode()
+            )
             os.replace(self.inbox / name, target)
             self._sync_dir(self.quarantine)
             self._sync_dir(self.inbox)
-        log.warning("%s mailbox: in/%s quarantined as %s: %s",
-                    self.name, escape(name), target.name, reason)
+        log.warning(
+            "%s mailbox: in/%s quarantined as %s: %s", self.name, escape(name), target.name, reason
+        )
 
     def _in_path(self, ref: str) -> Path:
         if not _visible(ref) or "/" in ref or "\\" in ref or ref in (".", ".."):

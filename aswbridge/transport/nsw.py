@@ -171,8 +171,9 @@ class NswHttpSide:
         try:
             data = load_json(answer.body)
         except LimitExceeded as exc:
-            raise ResponseRefused(f"{self.url}: answer refused: {exc}",
-                                  cause_code=exc.code) from None
+            raise ResponseRefused(
+                f"{self.url}: answer refused: {exc}", cause_code=exc.code
+            ) from None
         except MessageError:
             raise OutcomeUnknown(
                 f"{self.url}: the answer is not JSON (HTTP {answer.status})", code="BAD_ANSWER"

@@ -61,9 +61,7 @@ class RetryPolicy:
         retry_after_cap: a server's ``Retry-After`` is honoured up to this many seconds.
     """
 
-    max_attempts: int = attrs.field(
-        default=320, validator=_in(Range(1, 1_000_000, integer=True))
-    )
+    max_attempts: int = attrs.field(default=320, validator=_in(Range(1, 1_000_000, integer=True)))
     initial: float = attrs.field(default=1.0, validator=_positive)
     maximum: float = attrs.field(default=300.0, validator=_positive)
     jitter: float = attrs.field(default=1.0, validator=_not_negative)

@@ -200,8 +200,7 @@ class UnipassSide:
         takes its own share of a UNI-PASS queue that several bridges pull from.
         """
         if self.recipient:
-            answer = self._call("GetPendingHeaders", Limit=max(1, limit),
-                                Recipient=self.recipient)
+            answer = self._call("GetPendingHeaders", Limit=max(1, limit), Recipient=self.recipient)
         else:
             answer = self._call("GetPendingHeaders", Limit=max(1, limit))
         result = self._reply(answer, "PendingHeaders")

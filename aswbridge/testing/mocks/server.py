@@ -125,8 +125,7 @@ class MockServer:
         self._random_lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self.counters = {"requests": 0, "failed": 0, "dropped": 0, "slow": 0,
-                         "max_concurrent": 0}
+        self.counters = {"requests": 0, "failed": 0, "dropped": 0, "slow": 0, "max_concurrent": 0}
         self._active = 0
 
     # --- to implement -------------------------------------------------------------------
@@ -217,8 +216,13 @@ class MockServer:
             data = json.loads(body or b"{}")
         except ValueError:
             return Reply.json({"code": "BAD_REQUEST", "message": "not JSON"}, status=400)
-        allowed = {"fail_rate": float, "drop_rate": float, "latency_ms": int,
-                   "slow_rate": float, "slow_ms": int}
+        allowed = {
+            "fail_rate": float,
+            "drop_rate": float,
+            "latency_ms": int,
+            "slow_rate": float,
+            "slow_ms": int,
+        }
         if not isinstance(data, dict) or not set(data) <= set(allowed):
             message = f"a JSON object with any of {', '.join(allowed)}"
             return Reply.json({"code": "BAD_REQUEST", "message": message}, status=400)

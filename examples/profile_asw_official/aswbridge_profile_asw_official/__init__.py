@@ -23,19 +23,25 @@ from aswbridge.profiles.tables import Leaf, Node, Table
 
 NAMESPACE = "urn:example:asean:eform:official:1"
 
-PARTY = Table(m.Endpoint, [
-    Leaf("country", "CountryCode", "Country"),
-    Leaf("system", "GatewayID", "Identifier"),
-])
-HEADER = Table(m.Envelope, [
-    Leaf("message_id", "MessageIdentifier", "Uuid"),
-    Leaf("correlation_id", "ReferenceMessageIdentifier", "Uuid"),
-    Leaf("document_type", "DocumentType", "DocumentType", doc="UNTDID 1001"),
-    Node("sender", "From", PARTY),
-    Node("receiver", "To", PARTY),
-    Leaf("created_at", "Timestamp", "DateTime"),
-    Node("original_signer", "OriginalSigner", asw.SIGNER),
-])
+PARTY = Table(
+    m.Endpoint,
+    [
+        Leaf("country", "CountryCode", "Country"),
+        Leaf("system", "GatewayID", "Identifier"),
+    ],
+)
+HEADER = Table(
+    m.Envelope,
+    [
+        Leaf("message_id", "MessageIdentifier", "Uuid"),
+        Leaf("correlation_id", "ReferenceMessageIdentifier", "Uuid"),
+        Leaf("document_type", "DocumentType", "DocumentType", doc="UNTDID 1001"),
+        Node("sender", "From", PARTY),
+        Node("receiver", "To", PARTY),
+        Leaf("created_at", "Timestamp", "DateTime"),
+        Node("original_signer", "OriginalSigner", asw.SIGNER),
+    ],
+)
 
 PROFILE = Profile(
     name="asw",

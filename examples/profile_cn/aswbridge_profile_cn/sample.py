@@ -26,8 +26,7 @@ CONSIGNEE = Party(
     country="KR",
     id="602-81-23456",
 )
-AUTHORITY = Authority(name="General Administration of Customs of China", country="CN",
-                      id="GACC")
+AUTHORITY = Authority(name="General Administration of Customs of China", country="CN", id="GACC")
 
 
 def rcep_cn_kr() -> Message:
@@ -35,8 +34,9 @@ def rcep_cn_kr() -> Message:
     base = samples.form_rcep_kr_th()
     doc = base.document
     items = tuple(
-        attrs.evolve(item, origin_country="CN",
-                     marks=(item.marks or "").replace("THLCH", "KRPUS") or None)
+        attrs.evolve(
+            item, origin_country="CN", marks=(item.marks or "").replace("THLCH", "KRPUS") or None
+        )
         for item in doc.items
     )
     document = attrs.evolve(
@@ -48,13 +48,19 @@ def rcep_cn_kr() -> Message:
         exporter=EXPORTER,
         producer=EXPORTER,
         consignee=CONSIGNEE,
-        transport=attrs.evolve(doc.transport, vessel="COSCO NINGBO V.031E",
-                               port_of_loading="CNNGB", port_of_discharge="KRPUS"),
+        transport=attrs.evolve(
+            doc.transport,
+            vessel="COSCO NINGBO V.031E",
+            port_of_loading="CNNGB",
+            port_of_discharge="KRPUS",
+        ),
         items=items,
-        declaration=attrs.evolve(doc.declaration, place="Ningbo", signatory="Chen Jing",
-                                 producing_country="CN"),
-        certification=attrs.evolve(doc.certification, place="Ningbo", officer="Li Wei",
-                                   date=doc.issue_date),
+        declaration=attrs.evolve(
+            doc.declaration, place="Ningbo", signatory="Chen Jing", producing_country="CN"
+        ),
+        certification=attrs.evolve(
+            doc.certification, place="Ningbo", officer="Li Wei", date=doc.issue_date
+        ),
     )
     envelope = attrs.evolve(
         base.envelope,
