@@ -9,7 +9,8 @@ The first run creates ``.venv`` and installs the package with its test extras; o
 Debian-like systems run as root it also installs the command-line tools the tests
 use to check our output independently (xmllint, xmlsec1), curl (the quickstart's relay
 walk-through is run as written), the PostgreSQL server the PostgreSQL store is tested
-against and SoftHSM2 (a PKCS#11 token the key-custody tests sign through).
+against, SoftHSM2 (a PKCS#11 token the key-custody tests sign through) and systemd's
+systemd-analyze (which checks the service unit in deploy/; nothing runs as init).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ SYSTEM_TOOLS = {
     "pg_ctl": "postgresql",
     "curl": "curl",
     "softhsm2-util": "softhsm2",
+    "systemd-analyze": "systemd",
 }
 
 
