@@ -1,17 +1,11 @@
-"""Packaging glue: ship the top-level ``wsdl/`` folder inside the wheel as ``aswbridge/wsdl``.
-
-Data folders inside the package (code lists, schemas) are found as namespace packages so that
-setuptools ships them without warnings.
+"""Packaging glue: the data folders inside the package (code lists, the schemas and WSDL in
+``aswbridge/wsdl``) are found as namespace packages, so setuptools ships them without warnings.
 """
 
 from setuptools import find_namespace_packages, setup
 
 setup(
-    packages=[
-        *find_namespace_packages(include=["aswbridge", "aswbridge.*"], exclude=["*.__pycache__"]),
-        "aswbridge.wsdl",
-    ],
-    package_dir={"aswbridge.wsdl": "wsdl"},
+    packages=find_namespace_packages(include=["aswbridge", "aswbridge.*"], exclude=["*.__pycache__"]),
     package_data={
         "": ["py.typed", "*.csv", "*.md", "*.xsd", "*.wsdl", "*.txt"],
         # the official OASIS UBL schemas keep their maindoc/ + common/ layout

@@ -217,12 +217,8 @@ def _name(element: Any) -> str:
 
 
 def wsdl_dir() -> Traversable:
-    """The folder of shipped WSDL and XSD files (inside the wheel, or the checkout)."""
-    packaged = resources.files("aswbridge") / "wsdl"
-    if packaged.is_dir():
-        return packaged
-    # Running from a source checkout: the files live at the top level.
-    return resources.files("aswbridge") / ".." / "wsdl"
+    """The folder of shipped WSDL and XSD files (``aswbridge/wsdl``)."""
+    return resources.files("aswbridge") / "wsdl"
 
 
 def package_file(name: str) -> Path:

@@ -32,7 +32,7 @@ from aswbridge.security.errors import DigestMismatch, SignatureLocation
 from aswbridge.security.pki import Pki
 
 ROOT = Path(__file__).resolve().parent.parent
-UBL_DIR = ROOT / "wsdl" / "ubl-2.4"
+UBL_DIR = ROOT / "aswbridge" / "wsdl" / "ubl-2.4"
 NS = {
     "c": ubl.UBL + "CertificateOfOrigin-2",
     "cac": ubl.PREFIXES["cac"],

@@ -26,7 +26,7 @@ CERTIFICATES = strategies.envelope.flatmap(
 @pytest.mark.parametrize("name", REFERENCE)
 def test_shipped_xsd_matches_the_tables(name: str) -> None:
     profile = profiles.get(name)
-    assert (ROOT / "wsdl" / profile.schema).read_text() == xsd.generate(profile)
+    assert (ROOT / "aswbridge" / "wsdl" / profile.schema).read_text() == xsd.generate(profile)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -284,7 +284,7 @@ def test_cli_schema_prints_an_existing_xsd(name: str) -> None:
     assert done.returncode == 0
     path = Path(done.stdout.decode().strip())
     assert path.is_file()
-    assert path.read_text() == (ROOT / "wsdl" / profiles.get(name).schema).read_text()
+    assert path.read_text() == (ROOT / "aswbridge" / "wsdl" / profiles.get(name).schema).read_text()
 
 
 def test_installed_wheel_works_on_every_sample(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ class Profile:
     header_tag: str
     body_tag: str
     schema: str | Path
-    """The XSD: a file name shipped in aswbridge's ``wsdl/``, or a path to the profile's own."""
+    """The XSD: a file name shipped in ``aswbridge/wsdl/``, or a path to the profile's own."""
     envelope: Table
     documents: Mapping[str, Table]
     reference: bool = True

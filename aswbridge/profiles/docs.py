@@ -73,7 +73,7 @@ def _rows(
 
 def _schema_name(profile: Profile) -> str:
     schema = profile.schema
-    return f"wsdl/{schema}" if isinstance(schema, str) else Path(schema).name
+    return f"aswbridge/wsdl/{schema}" if isinstance(schema, str) else Path(schema).name
 
 
 def markdown(profile: Profile) -> str:

@@ -33,7 +33,7 @@ class Root:
     Attributes:
         tag: the root element's local name.
         namespace: its namespace.
-        schema: its official XSD (a file shipped in ``wsdl/``, or a path).
+        schema: its official XSD (a file shipped in ``aswbridge/wsdl/``, or a path).
         customization: the text of the ``customization`` element that tells apart
             kinds sharing one root element (``None`` when the root is the kind's own).
     """

@@ -789,8 +789,8 @@ PROFILE = StandardProfile(
     make_signature_place=signature_place,
     convention=f"""\
 > **Official schemas.** Every document this profile writes is validated against the
-> unmodified OASIS UBL 2.4 schemas shipped in `wsdl/ubl-2.4/` (`maindoc/` and the `common/`
-> modules they import), never against a schema of this project. Boxes with a UBL element
+> unmodified OASIS UBL 2.4 schemas shipped in `aswbridge/wsdl/ubl-2.4/` (`maindoc/` and the
+> `common/` modules they import), never against a schema of this project. Boxes with a UBL element
 > are written where UBL puts them (*standard* below). What UBL has no element for is kept
 > in one convention (*convention* below): a UBL extension, `ext:UBLExtension` with
 > `ext:ExtensionURI` = `{EXTENSION_URI}`, whose `ext:ExtensionContent` holds an

@@ -4,7 +4,7 @@ The KCS e-CO exchange specification is not public. This profile is a *reference*
 written by the aswbridge project from the public form content, in the style of the
 public UNI-PASS interfaces (romanised-abbreviation element names such as ``CoNo``,
 ``IsuDt``, ``HsSgn``), flat where KCS interfaces are flat. The payload element
-``EcoMsg`` travels inside the SOAP body of ``wsdl/unipass-eco.wsdl``. The official
+``EcoMsg`` travels inside the SOAP body of ``aswbridge/wsdl/unipass-eco.wsdl``. The official
 specification comes in a package of its own that publishes a profile named
 ``unipass``, which replaces this one once installed (``examples/profile_asw_official``
 shows how, for ``asw``).

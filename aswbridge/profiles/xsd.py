@@ -1,6 +1,6 @@
 """Write a reference profile's XSD from its mapping tables.
 
-The reference XSDs shipped in ``wsdl/`` are produced by this module (run
+The reference XSDs shipped in ``aswbridge/wsdl/`` are produced by this module (run
 ``python -m aswbridge.profiles.xsd PROFILE``) and a test checks that they still match
 the tables. An official schema, once available, replaces the file and the tables;
 it is not generated.
