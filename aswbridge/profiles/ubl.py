@@ -292,6 +292,31 @@ EXHIBITION = Table(
     ],
 )
 #: boxes UBL has no element for (convention), then the CertificateOfOrigin
+
+
+def _endorser(role: str, field: str, cls: type[Any], signatory: str) -> Group:
+    """``cac:EndorserParty`` of an endorsement: the role, where it was signed (the place of
+    ``field``) and who signed it (``field``'s ``signatory`` attribute)."""
+
+    def of_field(leaf: Leaf) -> Table:
+        return Table(m.Certificate, [Inline(field, Table(cls, [leaf]))])
+
+    return Group(
+        "cac:EndorserParty",
+        Table(
+            m.Certificate,
+            [
+                Fixed("cbc:RoleCode", role),
+                Fixed("cbc:SequenceNumeric", "1"),
+                Group(
+                    "cac:Party", of_field(Leaf("place", "cac:PhysicalLocation/cbc:Name", "Name"))
+                ),
+                Group("cac:SignatoryContact", of_field(Leaf(signatory, "cbc:Name", "Name"))),
+            ],
+        ),
+    )
+
+
 CERTIFICATE = message(
     m.Certificate,
     [
@@ -360,58 +385,7 @@ CERTIFICATE = message(
                                         ],
                                     ),
                                 ),
-                                Group(
-                                    "cac:EndorserParty",
-                                    Table(
-                                        m.Certificate,
-                                        [
-                                            Fixed("cbc:RoleCode", "exporter"),
-                                            Fixed("cbc:SequenceNumeric", "1"),
-                                            Group(
-                                                "cac:Party",
-                                                Table(
-                                                    m.Certificate,
-                                                    [
-                                                        Inline(
-                                                            "declaration",
-                                                            Table(
-                                                                m.Declaration,
-                                                                [
-                                                                    Leaf(
-                                                                        "place",
-                                                                        "cac:PhysicalLocation/cbc:Name",
-                                                                        "Name",
-                                                                    )
-                                                                ],
-                                                            ),
-                                                        )
-                                                    ],
-                                                ),
-                                            ),
-                                            Group(
-                                                "cac:SignatoryContact",
-                                                Table(
-                                                    m.Certificate,
-                                                    [
-                                                        Inline(
-                                                            "declaration",
-                                                            Table(
-                                                                m.Declaration,
-                                                                [
-                                                                    Leaf(
-                                                                        "signatory",
-                                                                        "cbc:Name",
-                                                                        "Name",
-                                                                    )
-                                                                ],
-                                                            ),
-                                                        )
-                                                    ],
-                                                ),
-                                            ),
-                                        ],
-                                    ),
-                                ),
+                                _endorser("exporter", "declaration", m.Declaration, "signatory"),
                                 Node("exporter", "cac:PreparationParty", PARTY, derived=True),
                                 Node("issuing_authority", "cac:IssuerParty", AUTHORITY),
                                 Leaf(
@@ -429,57 +403,8 @@ CERTIFICATE = message(
                             [
                                 Leaf("id", "cbc:DocumentID", "Identifier", derived=True),
                                 Fixed("cbc:ApprovalStatus", "certified"),
-                                Group(
-                                    "cac:EndorserParty",
-                                    Table(
-                                        m.Certificate,
-                                        [
-                                            Fixed("cbc:RoleCode", "issuing-authority"),
-                                            Fixed("cbc:SequenceNumeric", "1"),
-                                            Group(
-                                                "cac:Party",
-                                                Table(
-                                                    m.Certificate,
-                                                    [
-                                                        Inline(
-                                                            "certification",
-                                                            Table(
-                                                                m.Certification,
-                                                                [
-                                                                    Leaf(
-                                                                        "place",
-                                                                        "cac:PhysicalLocation/cbc:Name",
-                                                                        "Name",
-                                                                    )
-                                                                ],
-                                                            ),
-                                                        )
-                                                    ],
-                                                ),
-                                            ),
-                                            Group(
-                                                "cac:SignatoryContact",
-                                                Table(
-                                                    m.Certificate,
-                                                    [
-                                                        Inline(
-                                                            "certification",
-                                                            Table(
-                                                                m.Certification,
-                                                                [
-                                                                    Leaf(
-                                                                        "officer",
-                                                                        "cbc:Name",
-                                                                        "Name",
-                                                                    )
-                                                                ],
-                                                            ),
-                                                        )
-                                                    ],
-                                                ),
-                                            ),
-                                        ],
-                                    ),
+                                _endorser(
+                                    "issuing-authority", "certification", m.Certification, "officer"
                                 ),
                             ],
                         ),
