@@ -309,7 +309,6 @@ class Bridge:
                 sender,
                 warnings,
             )
-        outcome = "duplicates"
         seen = self.store.get_inbound(sender=sender, message_id=message_id)
         if seen is None:
             outgoing = Outgoing(
@@ -342,11 +341,7 @@ class Bridge:
                     content=content,
                     translation=translation,
                 )
-            seen = self.store.get_inbound(sender=sender, message_id=message_id)
-            if seen is None:  # pragma: no cover - the store just committed it
-                raise AswBridgeError(f"inbound {message_id} not recorded")
-            if new:
-                outcome = "pulled"
+            if new:  # the row is the one just written, accepted: nothing to read back
                 log.info(
                     "%s: %s %s from %s queued for %s",
                     side_name,
@@ -356,7 +351,13 @@ class Bridge:
                     dest,
                 )
                 checkpoint("after_record_before_ack")
-        if outcome == "duplicates" and seen.digest not in (content, digest(inbound.body)):
+                self._acknowledge(side, inbound)
+                return "pulled", (sender, message_id)
+            # another relay recorded it a moment ago: answer as its row says
+            seen = self.store.get_inbound(sender=sender, message_id=message_id)
+            if seen is None:  # pragma: no cover - the store just committed it
+                raise AswBridgeError(f"inbound {message_id} not recorded")
+        if seen.digest not in (content, digest(inbound.body)):
             return self._refuse(
                 side_name,
                 side,
@@ -368,10 +369,9 @@ class Bridge:
                 f" content (sha256 {seen.digest[:16]}); this content (sha256 {content[:16]})"
                 " is refused: a new message needs a new id",
             )
-        if outcome == "duplicates":
-            log.info("%s: duplicate %s %s answered again", side_name, seen.kind, message_id)
+        log.info("%s: duplicate %s %s answered again", side_name, seen.kind, message_id)
         self._answer(side, inbound, seen)
-        return outcome, (sender, message_id)
+        return "duplicates", (sender, message_id)
 
     def _refuse(
         self,
@@ -462,10 +462,13 @@ class Bridge:
             return ()
         return (built,) if built is not None else ()
 
+    def _acknowledge(self, side: Side, inbound: Inbound) -> None:
+        self._quick.call(lambda: side.acknowledge(inbound.ref), max_attempts=2)
+
     def _answer(self, side: Side, inbound: Inbound, seen: InboxEntry) -> None:
         """Acknowledge or reject at the source, as the inbox row says."""
         if seen.outcome == "accepted":
-            self._quick.call(lambda: side.acknowledge(inbound.ref), max_attempts=2)
+            self._acknowledge(side, inbound)
             return
         code, reason = seen.code or "REFUSED", seen.reason or ""
         self._quick.call(lambda: side.reject(inbound.ref, code=code, reason=reason), max_attempts=2)
