@@ -194,7 +194,7 @@ class Profile:
         """Encode a message; return its bytes and the parsed, schema-validated element."""
         data = self.encode_bytes(message)
         try:
-            element = _xml.parse(data)
+            element = _xml.parse_own(data)
         except MalformedXml as exc:  # e.g. a control character in a text field
             raise MappingError(f"cannot be written as XML: {exc.message}") from None
         if validate:

@@ -56,6 +56,10 @@ def criterion_allowed(cert: Certificate, ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _percent_path(i: int) -> str:
+    return f"items[{i}].origin_criterion.rvc_percent"
+
+
 @CERTIFICATE.rule(
     "RVC_PERCENT",
     "A percentage goes with RVC or PC only; it is above 0 and at most 100; Form D and AK "
@@ -71,21 +75,26 @@ def rvc_percent(cert: Certificate, ctx: Context) -> Iterator[Finding]:
     for i, item in enumerate(cert.items):
         criterion = item.origin_criterion
         percent = criterion.rvc_percent
-        path = f"items[{i}].origin_criterion.rvc_percent"
         if not applies_rvc(criterion):
             if percent is not None:
-                yield path, f"a percentage is stated but criterion {_shown(criterion)!r} has no RVC"
+                yield (
+                    _percent_path(i),
+                    f"a percentage is stated but criterion {_shown(criterion)!r} has no RVC",
+                )
             continue
         if percent is None:
             if spec.percent_required:
-                yield path, f"criterion {_shown(criterion)} on {spec.form} needs its percentage"
+                yield (
+                    _percent_path(i),
+                    f"criterion {_shown(criterion)} on {spec.form} needs its percentage",
+                )
             continue
         low_high = spec.pc_range
         if not percent.is_finite() or percent <= 0 or percent > 100:
-            yield path, f"RVC percentage {percent} is not above 0 and at most 100"
+            yield _percent_path(i), f"RVC percentage {percent} is not above 0 and at most 100"
         elif "PC" in criterion.codes and low_high and not low_high[0] <= percent < low_high[1]:
             yield (
-                path,
+                _percent_path(i),
                 (
                     f"partial cumulation needs an RVC of {low_high[0]}% to below {low_high[1]}%, "
                     f"not {percent}%"
