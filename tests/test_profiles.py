@@ -86,6 +86,23 @@ def test_unknown_code_is_a_mapping_error_naming_the_field(message: Message) -> N
     assert refused.value.path == "form"
 
 
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    "text", ["\x01", "a\x0bb", "\ufffe"], ids=["soh", "vertical-tab", "non-char"]
+)
+@settings(max_examples=3, deadline=None)
+@given(message=CERTIFICATES)
+def test_text_xml_cannot_carry_is_a_mapping_error(name: str, text: str, message: Message) -> None:
+    """A character XML 1.0 forbids, even escaped, refuses the message as a mapping error."""
+    document = message.document
+    broken = attrs.evolve(
+        message,
+        document=attrs.evolve(document, exporter=attrs.evolve(document.exporter, name=text)),
+    )
+    with pytest.raises(MappingError, match="cannot be written as XML"):
+        profiles.get(name).encode(broken)
+
+
 @settings(max_examples=5, deadline=None)
 @given(message=CERTIFICATES)
 def test_schema_errors_carry_canonical_paths(message: Message) -> None:
