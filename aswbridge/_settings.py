@@ -4,11 +4,11 @@ One check each for the configuration file, the command line's flags and the libr
 own constructors:
 
 * a number is finite and within its stated :class:`Range` (``nan`` and ``inf`` compare
-  false with everything, so ``value <= 0`` lets them through; :meth:`Range.check` does
+  false with everything, so ``value <= 0`` lets them through; :meth:`Range.validate` does
   not);
 * a partner URL is ``http`` or ``https`` with a host, a valid port, ASCII only, no
-  space or control character and no fragment (:func:`check_url`);
-* a country is an ISO 3166 alpha-2 code that exists (:func:`check_country`).
+  space or control character and no fragment (:func:`validate_url`);
+* a country is an ISO 3166 alpha-2 code that exists (:func:`validate_country`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import attrs
 from aswbridge.errors import ConfigurationError
 from aswbridge.logs import redact
 
-__all__ = ["POLL_INTERVAL", "Range", "check_country", "check_url"]
+__all__ = ["POLL_INTERVAL", "Range", "validate_country", "validate_url"]
 
 _URL_TEXT = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no space
 
@@ -44,7 +44,7 @@ class Range:
             return f"{what} {'>' if self.low_open else '>='} {self.low:g}"
         return f"{what} from {self.low:g}{' (excluded)' if self.low_open else ''} to {self.high:g}"
 
-    def check(self, name: str, value: object) -> float:
+    def validate(self, name: str, value: object) -> float:
         """``value`` if it is in range, else a :class:`ConfigurationError` naming ``name``."""
         number = (int,) if self.integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, number):
@@ -63,7 +63,7 @@ class Range:
             value: float = int(text) if self.integer else float(text)
         except ValueError:
             raise ConfigurationError(f"{name}: expected {self}, got {text!r}") from None
-        return self.check(name, value)
+        return self.validate(name, value)
 
     def flag(self, name: str) -> Callable[[str], float]:
         """An argparse ``type=`` for the flag ``name``."""
@@ -81,7 +81,7 @@ class Range:
 POLL_INTERVAL = Range(0.01, 3_600)
 
 
-def check_url(name: str, value: str) -> str:
+def validate_url(name: str, value: str) -> str:
     """``value`` if it is an http(s) URL of a host, else a :class:`ConfigurationError`."""
     expected = f"{name}: expected an http:// or https:// URL"
     shown = redact(value)  # an error is printed and logged: never the credentials
@@ -101,7 +101,7 @@ def check_url(name: str, value: str) -> str:
     return value
 
 
-def check_country(name: str, value: str) -> str:
+def validate_country(name: str, value: str) -> str:
     """The ISO 3166 alpha-2 code ``value`` (upper-cased), or a :class:`ConfigurationError`."""
     from aswbridge import codes
 

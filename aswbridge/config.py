@@ -80,7 +80,7 @@ from typing import Any
 
 import attrs
 
-from aswbridge._settings import POLL_INTERVAL, Range, check_country, check_url
+from aswbridge._settings import POLL_INTERVAL, Range, validate_country, validate_url
 from aswbridge.errors import ConfigurationError
 from aswbridge.transport.retry import RetryPolicy
 
@@ -449,9 +449,9 @@ def _check(section: str, key: str, value: Any, base: Path, *, label: str = "") -
         expected = "a number" if types == _NUM else _TYPE_NAMES.get(_SCHEMA[section][key][0][0])
         raise ConfigurationError(f"{name}: expected {expected}, got {value!r}")
     if isinstance(kind, Range):
-        return kind.check(name, value)
+        return kind.validate(name, value)
     if kind == "url":
-        return check_url(name, value)
+        return validate_url(name, value)
     if kind == "env" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
         raise ConfigurationError(f"{name}: expected an environment variable's name, got {value!r}")
     if kind == "profile":
@@ -461,7 +461,7 @@ def _check(section: str, key: str, value: Any, base: Path, *, label: str = "") -
             known = ", ".join(profiles.names())
             raise ConfigurationError(f"{name}: unknown profile {value!r} (known: {known})")
     if kind == "country":
-        return check_country(name, value)
+        return validate_country(name, value)
     if kind == "path":
         return base / value
     if kind == "key":
@@ -524,7 +524,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Re
     for key in ("country", "store"):
         if key not in bridge:
             raise ConfigurationError(f"bridge.{key}: required")
-    country = check_country("bridge.country", bridge["country"])
+    country = validate_country("bridge.country", bridge["country"])
     mesh = "local" in values or partners is not None
     if mesh and ("nsw" in values or "unipass" in values):
         raise ConfigurationError(

@@ -323,7 +323,7 @@ class Pipeline:
         except AswBridgeError as exc:
             return list(exc.problems)
         today = self.clock().date() if self.clock is not None else None
-        return [*reading.warnings, *rules.check(reading.message, today=today)]
+        return [*reading.warnings, *rules.problems_of(reading.message, today=today)]
 
 
 def read(

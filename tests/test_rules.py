@@ -12,7 +12,7 @@ import pytest
 
 from aswbridge.errors import ValidationFailed
 from aswbridge.model import Certificate, Exhibition, OriginCriterion, Party
-from aswbridge.rules import RULES, check, validate
+from aswbridge.rules import RULES, problems_of, validate
 from tests.builders import TODAY, back_to_back, change, good_certificate, good_message
 
 D, AK, RCEP = "FORM_D", "FORM_AK", "FORM_RCEP"
@@ -473,13 +473,13 @@ FAILING = [
 
 
 def found(cert: Certificate) -> set[tuple[str, str]]:
-    return {(p.code, p.path) for p in check(cert, today=TODAY)}
+    return {(p.code, p.path) for p in problems_of(cert, today=TODAY)}
 
 
 @pytest.mark.parametrize("form", FORMS)
 def test_good_certificate_has_no_problem(form: str) -> None:
-    assert check(good_message(form), today=TODAY) == []
-    assert check(back_to_back(good_certificate(form)), today=TODAY) == []
+    assert problems_of(good_message(form), today=TODAY) == []
+    assert problems_of(back_to_back(good_certificate(form)), today=TODAY) == []
 
 
 @pytest.mark.parametrize("case", FAILING, ids=[c.id for c in FAILING])
@@ -498,7 +498,7 @@ def test_every_certificate_rule_has_a_failing_case() -> None:
 
 def test_problem_carries_rule_severity_and_sentence() -> None:
     cert = change(good_certificate(D), "consignee.country", "SG")
-    [problem] = check(cert, today=TODAY)
+    [problem] = problems_of(cert, today=TODAY)
     assert problem.severity == "warning"
     assert "SG" in problem.message and "ID" in problem.message
     assert problem.as_dict()["path"] == "consignee.country"
@@ -590,13 +590,13 @@ PASSING: list[tuple[str, str, Callable[[Certificate], Certificate]]] = [
     ("form", "edit"), [(f, e) for _, f, e in PASSING], ids=[i for i, _, _ in PASSING]
 )
 def test_edge_cases_pass(form: str, edit: Callable[[Certificate], Certificate]) -> None:
-    assert check(edit(good_certificate(form)), today=TODAY) == []
+    assert problems_of(edit(good_certificate(form)), today=TODAY) == []
 
 
 def test_one_day_of_future_slack() -> None:
     cert = good_certificate(D)
-    assert check(cert, today=cert.issue_date - timedelta(days=1)) == []
-    assert {p.code for p in check(cert, today=cert.issue_date - timedelta(days=2))} == {
+    assert problems_of(cert, today=cert.issue_date - timedelta(days=1)) == []
+    assert {p.code for p in problems_of(cert, today=cert.issue_date - timedelta(days=2))} == {
         "DATE_FUTURE"
     }
 
@@ -623,7 +623,7 @@ def test_validate_raises_on_errors_and_returns_warnings() -> None:
 
 def test_default_today_is_the_current_day() -> None:
     cert = attrs.evolve(good_certificate(D), issue_date=date.today() + timedelta(days=30))
-    assert "DATE_FUTURE" in {p.code for p in check(cert)}
+    assert "DATE_FUTURE" in {p.code for p in problems_of(cert)}
 
 
 def test_done_when_list_is_refused_with_pointed_problems() -> None:

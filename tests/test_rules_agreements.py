@@ -25,7 +25,7 @@ from aswbridge.model import (
     OriginCriterion,
     Response,
 )
-from aswbridge.rules import FORM_RULES, check, validate
+from aswbridge.rules import FORM_RULES, problems_of, validate
 from tests.builders import (
     ISSUED,
     TODAY,
@@ -277,13 +277,13 @@ def test_validity_is_judged_on_the_day_the_message_was_sent() -> None:
     late = attrs.evolve(
         in_time, envelope=attrs.evolve(sent, created_at=datetime(2027, 3, 11, tzinfo=UTC))
     )
-    assert check(in_time, today=date(2027, 6, 1)) == []
-    assert {p.code for p in check(late, today=date(2027, 3, 11))} == {"CERTIFICATE_EXPIRED"}
+    assert problems_of(in_time, today=date(2027, 6, 1)) == []
+    assert {p.code for p in problems_of(late, today=date(2027, 3, 11))} == {"CERTIFICATE_EXPIRED"}
 
 
 def test_cancellation_of_an_expired_certificate_is_carried() -> None:
     cert = attrs.evolve(good_certificate(AK), function="cancellation")
-    assert check(cert, today=date(2028, 1, 1)) == []
+    assert problems_of(cert, today=date(2028, 1, 1)) == []
 
 
 def _late_response(**changes: object) -> Response:
@@ -302,8 +302,9 @@ def test_preference_on_an_expired_certificate_is_refused() -> None:
 
 def test_preference_on_an_expired_certificate_with_its_reason_passes() -> None:
     late = _late_response(remarks="Accepted after the time limit: force majeure (RCEP 3.22.6)")
-    assert check(late, today=date(2027, 3, 12)) == []
-    assert check(_late_response(decision_date=date(2027, 3, 10)), today=date(2027, 3, 12)) == []
+    assert problems_of(late, today=date(2027, 3, 12)) == []
+    on_time = _late_response(decision_date=date(2027, 3, 10))
+    assert problems_of(on_time, today=date(2027, 3, 12)) == []
 
 
 def test_every_form_has_its_parameters_and_parties() -> None:

@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from aswbridge.model import ItemDecision, ItemFinding, Message
-from aswbridge.rules import RULES, check
+from aswbridge.rules import RULES, problems_of
 from tests.builders import (
     TODAY,
     change,
@@ -163,8 +163,8 @@ def _build(kind: str, edits: dict[str, Any]) -> Any:
 
 @pytest.mark.parametrize("kind", sorted(BUILDERS))
 def test_good_answer_has_no_problem(kind: str) -> None:
-    assert check(BUILDERS[kind](), today=TODAY) == []
-    assert check(Message(envelope=envelope(), document=BUILDERS[kind]()), today=TODAY) == []
+    assert problems_of(BUILDERS[kind](), today=TODAY) == []
+    assert problems_of(Message(envelope=envelope(), document=BUILDERS[kind]()), today=TODAY) == []
 
 
 @pytest.mark.parametrize(
@@ -173,7 +173,7 @@ def test_good_answer_has_no_problem(kind: str) -> None:
 def test_broken_answer_is_reported_at_its_path(
     kind: str, edits: dict[str, Any], expected: set[tuple[str, str]]
 ) -> None:
-    assert {(p.code, p.path) for p in check(_build(kind, edits), today=TODAY)} == expected
+    assert {(p.code, p.path) for p in problems_of(_build(kind, edits), today=TODAY)} == expected
 
 
 @pytest.mark.parametrize("kind", sorted(BUILDERS))
@@ -196,7 +196,7 @@ def test_envelope_rules(edit: dict[str, Any], expected: set[tuple[str, str]]) ->
     env = envelope()
     for path, value in edit.items():
         env = change(env, path, value)
-    problems = check(Message(envelope=env, document=good_receipt()), today=TODAY)
+    problems = problems_of(Message(envelope=env, document=good_receipt()), today=TODAY)
     assert {(p.code, p.path) for p in problems} == expected
 
 
@@ -209,13 +209,13 @@ def test_response_all_given_and_reply_all_confirmed_pass() -> None:
     )
     received = attrs.evolve(good_receipt(), status="received", reason_code=None)
     assert (
-        check(given, today=TODAY)
-        == check(confirmed, today=TODAY)
-        == check(received, today=TODAY)
+        problems_of(given, today=TODAY)
+        == problems_of(confirmed, today=TODAY)
+        == problems_of(received, today=TODAY)
         == []
     )
 
 
 def test_check_refuses_what_is_not_a_document() -> None:
     with pytest.raises(TypeError):
-        check("not a document", today=TODAY)  # type: ignore[arg-type]
+        problems_of("not a document", today=TODAY)  # type: ignore[arg-type]

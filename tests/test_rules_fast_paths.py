@@ -94,8 +94,8 @@ def test_future_invoice_dates_are_found_near_date_max() -> None:
     from aswbridge import rules, samples
 
     message = samples.one_item()
-    found = rules.check(message, today=date.max)
+    found = rules.problems_of(message, today=date.max)
     assert not [p for p in found if p.code == "DATE_FUTURE"]
-    early = rules.check(message, today=date(2000, 1, 1))
+    early = rules.problems_of(message, today=date(2000, 1, 1))
     paths = {p.path for p in early if p.code == "DATE_FUTURE"}
     assert "items[0].invoices[0].date" in paths and "issue_date" in paths

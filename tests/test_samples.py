@@ -66,13 +66,13 @@ def test_envelope(name: str) -> None:
 
 @pytest.mark.parametrize("name", SCENARIO_NAMES)
 def test_no_rule_error(name: str) -> None:
-    problems = rules.check(CERTIFICATES[name])
+    problems = rules.problems_of(CERTIFICATES[name])
     assert [p for p in problems if p.severity == "error"] == []
 
 
 @pytest.mark.parametrize("name", CERTIFICATE_NAMES)
 def test_certificate_has_no_warning_either(name: str) -> None:
-    assert rules.check(CERTIFICATES[name]) == []
+    assert rules.problems_of(CERTIFICATES[name]) == []
 
 
 # --- certificates: counts, codes, dates, flags ------------------------------------------
@@ -230,7 +230,7 @@ def test_generic_certificate_passes_the_rules(form: str, exporter: str, importer
     cert = cert_of(message)
     assert (cert.form, cert.issuing_country, cert.importing_country) == (form, exporter, importer)
     assert len(cert.items) == 12
-    assert [p for p in rules.check(message) if p.severity == "error"] == []
+    assert [p for p in rules.problems_of(message) if p.severity == "error"] == []
 
 
 def test_seed_varies_the_goods_and_is_reproducible() -> None:
@@ -292,7 +292,7 @@ def test_failed_receipt_needs_a_reason_code() -> None:
         samples.receipt_for(cert_msg, status="failed")
     failed = samples.receipt_for(cert_msg, status="failed", reason_code="SCHEMA_INVALID")
     assert failed.envelope.message_id != samples.receipt_for(cert_msg).envelope.message_id
-    assert [p for p in rules.check(failed) if p.severity == "error"] == []
+    assert [p for p in rules.problems_of(failed) if p.severity == "error"] == []
 
 
 def test_response_refuses_exactly_the_items_asked() -> None:

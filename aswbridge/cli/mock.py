@@ -9,7 +9,7 @@ import sys
 import threading
 from typing import Any
 
-from aswbridge._settings import Range, check_country
+from aswbridge._settings import Range, validate_country
 from aswbridge.errors import ConfigurationError
 
 
@@ -129,7 +129,7 @@ def mock_command(args: argparse.Namespace) -> int:
     if args.role == "unipass":
         server = MockUnipass(**common)
     else:
-        args.country = check_country("--country", args.country)
+        args.country = validate_country("--country", args.country)
         from aswbridge import profiles
 
         if args.profile not in profiles.names():

@@ -138,9 +138,9 @@ class Bridge:
         breaker_cooldown: float = 30.0,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
-        Range(1, 100_000, integer=True).check("batch", batch)
-        Range(1, 1_024, integer=True).check("workers", workers)
-        Range(0, 86_400, low_open=True).check("lease_s", lease_s)
+        Range(1, 100_000, integer=True).validate("batch", batch)
+        Range(1, 1_024, integer=True).validate("workers", workers)
+        Range(0, 86_400, low_open=True).validate("lease_s", lease_s)
         if links and (nsw is not None or unipass is not None or profiles):
             raise ConfigurationError("give links, or nsw and unipass (with profiles), not both")
         if not links:
@@ -569,7 +569,7 @@ class Bridge:
         self, stop: threading.Event | None = None, *, poll_interval: float = 1.0
     ) -> None:
         """Run passes until ``stop`` is set; in-flight work finishes before returning."""
-        POLL_INTERVAL.check("poll_interval", poll_interval)
+        POLL_INTERVAL.validate("poll_interval", poll_interval)
         if stop is not None:
             self._stop = stop
         log.info("relay for %s started", self.country or "the NSW")

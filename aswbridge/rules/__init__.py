@@ -1,6 +1,6 @@
 """Business rules: what a certificate (and each answer) must satisfy beyond its schema.
 
-:func:`check` takes a :class:`~aswbridge.model.Message` or a bare document and returns
+:func:`problems_of` takes a :class:`~aswbridge.model.Message` or a bare document and returns
 a list of :class:`~aswbridge.errors.Problem`, each with a stable ``code``, the
 canonical ``path`` of the field at fault (``items[3].hs.code``), a sentence and a
 ``severity``. Certificates get every rule of their form; receipts, responses and
@@ -42,14 +42,14 @@ __all__ = [
     "RULES",
     "FormRules",
     "Rule",
-    "check",
+    "problems_of",
     "validate",
 ]
 
 # Certificate rules run (and are documented) theme by theme: header and parties, items,
 # origin criteria, dates and flags.
 _THEMES = ("header", "items", "criteria", "dates_flags")
-CERTIFICATE.rules.sort(key=lambda r: _THEMES.index(r.check.__module__.rsplit(".", 1)[-1]))
+CERTIFICATE.rules.sort(key=lambda r: _THEMES.index(r.find.__module__.rsplit(".", 1)[-1]))
 
 #: Every rule by the kind of object it checks, in the order they run.
 RULES: Mapping[str, tuple[Rule[Any], ...]] = {
@@ -73,11 +73,11 @@ _ANY_FORM: tuple[Rule[Certificate], ...] = tuple(r for r in CERTIFICATE.rules if
 
 def _run(rules: Iterable[Rule[Any]], obj: object, ctx: Context, out: list[Problem]) -> None:
     for rule in rules:
-        for path, message in rule.check(obj, ctx):
+        for path, message in rule.find(obj, ctx):
             out.append(Problem(code=rule.code, path=path, message=message, severity=rule.severity))
 
 
-def check(obj: Message | Document, *, today: date | None = None) -> list[Problem]:
+def problems_of(obj: Message | Document, *, today: date | None = None) -> list[Problem]:
     """Return every problem of a message or document, errors and warnings alike.
 
     ``today`` is the day dates are judged against (default: :meth:`date.today`); pass
@@ -111,7 +111,7 @@ def validate(obj: Message | Document, *, today: date | None = None) -> list[Prob
 
     Returns the warnings (possibly none) when there is no error.
     """
-    problems = check(obj, today=today)
+    problems = problems_of(obj, today=today)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ValidationFailed(errors)

@@ -1,4 +1,4 @@
-"""The rule registry, the context a check reads, and small helpers the checks share."""
+"""The rule registry, the context a rule reads, and small helpers the rules share."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from aswbridge.model import (
 
 D = TypeVar("D")
 
-#: What a check yields: the canonical path and a sentence.
+#: What a rule finds: the canonical path and a sentence.
 Finding = tuple[str, str]
-Check = Callable[[D, "Context"], Iterable[Finding]]
+Finder = Callable[[D, "Context"], Iterable[Finding]]
 
 FORMS = ("FORM_D", "FORM_AK", "FORM_RCEP")
 
@@ -37,7 +37,7 @@ FUTURE_SLACK_DAYS = 1
 
 @attrs.frozen(kw_only=True)
 class Context:
-    """What a check may read besides the document: the day, the form's facts.
+    """What a rule may read besides the document: the day, the form's facts.
 
     ``arrival`` is the day the message was sent (its envelope's creation day), against
     which a certificate's validity is judged; ``today`` when a bare document is checked.
@@ -64,7 +64,7 @@ class Rule(Generic[D]):
     forms: tuple[str, ...] | None
     clause: str
     severity: Severity
-    check: Check[D] = attrs.field(eq=False, repr=False)
+    find: Finder[D] = attrs.field(eq=False, repr=False)
 
 
 class Registry(Generic[D]):
@@ -82,10 +82,10 @@ class Registry(Generic[D]):
         clause: str,
         forms: Sequence[str] | None = None,
         severity: Severity = "error",
-    ) -> Callable[[Check[D]], Check[D]]:
-        """Register the decorated function as the check of rule ``code``."""
+    ) -> Callable[[Finder[D]], Finder[D]]:
+        """Register the decorated function as what rule ``code`` finds."""
 
-        def register(check: Check[D]) -> Check[D]:
+        def register(find: Finder[D]) -> Finder[D]:
             self.rules.append(
                 Rule(
                     code=code,
@@ -94,15 +94,15 @@ class Registry(Generic[D]):
                     forms=None if forms is None else tuple(forms),
                     clause=clause,
                     severity=severity,
-                    check=check,
+                    find=find,
                 )
             )
-            return check
+            return find
 
         return register
 
 
-# --- helpers the checks share ----------------------------------------------------------
+# --- helpers the rules share -----------------------------------------------------------
 
 
 def code_problem(codes: CodeList, value: object, what: str) -> str | None:

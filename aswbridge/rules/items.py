@@ -184,7 +184,7 @@ CODED_FIELDS: tuple[CodedField, ...] = (
 
 
 def _known(row: CodedField) -> Callable[[Certificate, Context], Iterator[Finding]]:
-    def check(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    def find(cert: Certificate, ctx: Context) -> Iterator[Finding]:
         active = row.codes.codes()
         for i, value in row.values(cert):
             if type(value) is str and value in active:
@@ -195,11 +195,11 @@ def _known(row: CodedField) -> Callable[[Certificate, Context], Iterator[Finding
             if problem:
                 yield row.path.format(i), problem
 
-    return check
+    return find
 
 
 def _deprecated(row: CodedField) -> Callable[[Certificate, Context], Iterator[Finding]]:
-    def check(cert: Certificate, ctx: Context) -> Iterator[Finding]:
+    def find(cert: Certificate, ctx: Context) -> Iterator[Finding]:
         active = row.codes.codes()
         for i, value in row.values(cert):
             if type(value) is str and value in active:
@@ -211,7 +211,7 @@ def _deprecated(row: CodedField) -> Callable[[Certificate, Context], Iterator[Fi
                     f"{row.what} {value!r} ({entry.name}) is {entry.status} in {row.codes.title}",
                 )
 
-    return check
+    return find
 
 
 for _row in CODED_FIELDS:

@@ -68,8 +68,8 @@ class HttpPolicy:
 
     def __attrs_post_init__(self) -> None:
         for name in ("connect_timeout", "read_timeout", "deadline"):
-            _SECONDS.check(name, getattr(self, name))
-        Range(1, math.inf, integer=True).check("max_answer_bytes", self.max_answer_bytes)
+            _SECONDS.validate(name, getattr(self, name))
+        Range(1, math.inf, integer=True).validate("max_answer_bytes", self.max_answer_bytes)
         if self.client_key and not self.client_cert:
             raise ConfigurationError("client_key given without client_cert")
 

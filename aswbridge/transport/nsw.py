@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aswbridge._lexical import load_json
-from aswbridge._settings import check_url
+from aswbridge._settings import validate_url
 from aswbridge.errors import LimitExceeded, MessageError
 from aswbridge.logs import redact
 from aswbridge.transport._http import HttpAnswer, HttpClient, HttpPolicy, status_error
@@ -63,7 +63,7 @@ class NswHttpSide:
         policy: HttpPolicy | None = None,
         name: str = "nsw",
     ) -> None:
-        check_url("NSW mailbox url", url)
+        validate_url("NSW mailbox url", url)
         self.name = name
         self._base = url.rstrip("/")
         self.url = redact(self._base)  # for messages: never the credentials

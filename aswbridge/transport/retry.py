@@ -34,10 +34,10 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def _in(range_: Range) -> Callable[[object, attrs.Attribute[Any], float], None]:
-    def check(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-        range_.check(f"retry.{attribute.name}", value)
+    def validator(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+        range_.validate(f"retry.{attribute.name}", value)
 
-    return check
+    return validator
 
 
 _DAY = 86_400.0

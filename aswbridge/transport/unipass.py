@@ -28,7 +28,7 @@ from typing import Any, cast
 from lxml import etree
 
 from aswbridge import _xml
-from aswbridge._settings import check_url
+from aswbridge._settings import validate_url
 from aswbridge.errors import (
     ConfigurationError,
     DtdForbidden,
@@ -148,7 +148,7 @@ class UnipassSide:
     ) -> None:
         import zeep
 
-        check_url("UNI-PASS url", url)
+        validate_url("UNI-PASS url", url)
         self.name = name
         self.url = redact(url)  # for messages: never the credentials
         self.recipient = recipient.upper() if recipient else None
