@@ -28,7 +28,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 #: What ruff checks and formats.
-LINTED = ("aswbridge", "tests", "benchmarks", "examples", "run.py")
+LINTED = ("aswbridge", "tests", "benchmarks", "examples", "tools", "run.py")
 
 SYSTEM_TOOLS = {
     "xmllint": "libxml2-utils",

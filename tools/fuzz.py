@@ -353,8 +353,10 @@ def main(argv: list[str]) -> int:
                         (args.out / f"crash-{len(crashes)}.bin").write_bytes(data)
                         print(f"CRASH {key} ({name}, {len(data)} bytes)", flush=True)
     total = sum(tried.values())
-    print(f"inputs tried: {total} in {args.minutes:g} min, "
-          f"{time.process_time() / 60:.1f} min of CPU (seed {args.seed})")
+    print(
+        f"inputs tried: {total} in {args.minutes:g} min, "
+        f"{time.process_time() / 60:.1f} min of CPU (seed {args.seed})"
+    )
     for name in names:
         print(f"  {name}: {tried.get(name, 0)} ({passed.get(name, 0)} read all the way)")
     print(f"crashes: {len(crashes)}")

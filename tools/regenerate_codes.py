@@ -13,8 +13,8 @@ rebuilt, and unece_rec19.csv is always written):
         --currency-csv   codes-all.csv         (datasets/currency-codes data/codes-all.csv)
         --rec20-xlsx     rec20_Rev17e-2021.xlsx
         --rec21-xls      rec21_Rev12e_Annex-V-VI_2021.xls
-        --hs2022-csv     hs2022.csv            (datasets/harmonized-system data/harmonized-system.csv)
-        --hs2017-csv     hs2017.csv            (same path, at the HS2017 commit)
+        --hs2022-csv     hs2022.csv   (datasets/harmonized-system data/harmonized-system.csv)
+        --hs2017-csv     hs2017.csv   (same path, at the HS2017 commit)
 
 If --iso3166-json is omitted and the pycountry package is importable, its
 bundled iso3166-1.json is used.
@@ -30,8 +30,8 @@ import os
 import re
 import struct
 import sys
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 # --------------------------------------------------------------------------
 # helpers
@@ -50,7 +50,7 @@ def write_csv(path, header, rows):
         w.writerow(header)
         for r in rows:
             w.writerow(r)
-    print("wrote %-32s %6d rows" % (os.path.basename(path), len(rows)))
+    print(f"wrote {os.path.basename(path):<32} {len(rows):6d} rows")
 
 
 # --------------------------------------------------------------------------
@@ -62,6 +62,8 @@ _X = {
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "pr": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
+_M = "{" + _X["m"] + "}"  # Clark-notation prefixes
+_R = "{" + _X["r"] + "}"
 
 
 def _unescape_ooxml(s):
@@ -83,19 +85,19 @@ def read_xlsx(path):
     if "xl/sharedStrings.xml" in z.namelist():
         root = ET.fromstring(z.read("xl/sharedStrings.xml"))
         for si in root.findall("m:si", _X):
-            text = "".join(t.text or "" for t in si.iter("{%s}t" % _X["m"]))
+            text = "".join(t.text or "" for t in si.iter(f"{_M}t"))
             shared.append(_unescape_ooxml(text))
     wb = ET.fromstring(z.read("xl/workbook.xml"))
     rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target") for r in rels}
     sheets = {}
     for sh in wb.find("m:sheets", _X):
-        target = targets[sh.get("{%s}id" % _X["r"])].lstrip("/")
+        target = targets[sh.get(f"{_R}id")].lstrip("/")
         if not target.startswith("xl/"):
             target = "xl/" + target
         root = ET.fromstring(z.read(target))
         rows = []
-        for row in root.iter("{%s}row" % _X["m"]):
+        for row in root.iter(f"{_M}row"):
             cells = {}
             for c in row.findall("m:c", _X):
                 t = c.get("t")
@@ -103,7 +105,7 @@ def read_xlsx(path):
                 if t == "s":
                     val = shared[int(v.text)] if v is not None else ""
                 elif t == "inlineStr":
-                    val = _unescape_ooxml("".join(x.text or "" for x in c.iter("{%s}t" % _X["m"])))
+                    val = _unescape_ooxml("".join(x.text or "" for x in c.iter(f"{_M}t")))
                 else:
                     val = v.text if v is not None and v.text is not None else ""
                 cells[_col_index(c.get("r"))] = val
@@ -132,11 +134,11 @@ def _ole_stream(data, names=("Workbook", "Book")):
     for _ in range(n_difat):
         s = sector(nxt)
         per = sec_size // 4
-        difat.extend(struct.unpack_from("<%dI" % (per - 1), s))
+        difat.extend(struct.unpack_from(f"<{per - 1}I", s))
         nxt = struct.unpack_from("<I", s, sec_size - 4)[0]
     fat = []
     for i in difat[:n_fat]:
-        fat.extend(struct.unpack("<%dI" % (sec_size // 4), sector(i)))
+        fat.extend(struct.unpack(f"<{sec_size // 4}I", sector(i)))
 
     def chain(start, table):
         out, i = [], start
@@ -162,10 +164,10 @@ def _ole_stream(data, names=("Workbook", "Book")):
         ministream = b"".join(sector(i) for i in chain(root_start, fat))
         minifat = []
         for i in chain(minifat_start, fat):
-            minifat.extend(struct.unpack("<%dI" % (sec_size // 4), sector(i)))
+            minifat.extend(struct.unpack(f"<{sec_size // 4}I", sector(i)))
         parts = [ministream[i * mini_size : (i + 1) * mini_size] for i in chain(start, minifat)]
         return b"".join(parts)[:size]
-    raise ValueError("no Workbook stream in %s" % names)
+    raise ValueError(f"no Workbook stream in {names}")
 
 
 def _rk_value(v):
@@ -311,7 +313,8 @@ def read_xls(path):
 
 
 def build_iso3166(src, out):
-    data = json.load(open(src, encoding="utf-8"))["3166-1"]
+    with open(src, encoding="utf-8") as f:
+        data = json.load(f)["3166-1"]
     rows = sorted(
         (
             [
@@ -347,7 +350,7 @@ def build_iso4217(src, out):
             key = (clean(r["NumericCode"]), minor, clean(r["Currency"]))
             entry = by_code.setdefault(code, {"key": key, "entities": []})
             if entry["key"] != key:
-                raise ValueError("inconsistent rows for %s: %r vs %r" % (code, entry["key"], key))
+                raise ValueError(f"inconsistent rows for {code}: {entry['key']!r} vs {key!r}")
             entry["entities"].append(clean(r["Entity"]))
     rows = [
         [code, e["key"][0], e["key"][1], e["key"][2], "; ".join(e["entities"])]
@@ -376,7 +379,7 @@ def build_rec20(src, out):
     sheet = read_xlsx(src)["Annex II & Annex III"]
     header = [clean(h).lower() for h in sheet[0]]
     if header[:3] != ["status", "common code", "name"]:
-        raise ValueError("unexpected Rec 20 header: %r" % header)
+        raise ValueError(f"unexpected Rec 20 header: {header!r}")
     rows, seen = [], set()
     for r in sheet[1:]:
         r = (r + [""] * 7)[:7]
@@ -384,7 +387,7 @@ def build_rec20(src, out):
         if not code:
             continue
         if code in seen:
-            raise ValueError("duplicate Rec 20 code %s" % code)
+            raise ValueError(f"duplicate Rec 20 code {code}")
         seen.add(code)
         marker = clean(r[0])
         rows.append(
