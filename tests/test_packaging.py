@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import venv
 from pathlib import Path
 
 import aswbridge
@@ -83,17 +84,23 @@ def test_installed_wheel_works_on_every_sample(tmp_path: Path) -> None:
 
 
 def test_editable_install_prints_no_packaging_warning(tmp_path: Path) -> None:
-    """`pip install -e .`, as ``run.py`` does, even with ``-v``: no warning from the build."""
+    """`pip install -e .`, as ``run.py`` does, even with ``-v``: no warning from the build.
+
+    It installs into a throwaway environment (``pip --python``): installing into this one
+    would replace the editable install the other tests run from.
+    """
+    venv.EnvBuilder(with_pip=False).create(tmp_path / "env")
+    python = tmp_path / "env" / "bin" / "python"
     done = subprocess.run(
         [
             sys.executable,
             "-m",
             "pip",
+            "--python",
+            str(python),
             "install",
             "-v",
             "--no-deps",
-            "--prefix",
-            str(tmp_path / "prefix"),
             "-e",
             str(ROOT),
         ],
@@ -103,6 +110,15 @@ def test_editable_install_prints_no_packaging_warning(tmp_path: Path) -> None:
         timeout=300,
     )
     assert not packaging_warnings(done), packaging_warnings(done)
-    installed = list((tmp_path / "prefix").rglob("__editable__.aswbridge-*.pth"))
-    assert len(installed) == 1
-    assert installed[0].read_text().split() == [str(ROOT)]
+    [installed] = (tmp_path / "env").rglob("__editable__.aswbridge-*.pth")
+    assert installed.read_text().split() == [str(ROOT)]
+    found = subprocess.run(
+        # found, not imported: the throwaway environment has none of the dependencies
+        [str(python), "-c", "import importlib.util as u; print(u.find_spec('aswbridge').origin)"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert found.stdout.strip() == str(ROOT / "aswbridge" / "__init__.py")
