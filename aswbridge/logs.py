@@ -13,21 +13,11 @@ import re
 import sys
 from typing import Any
 
+from aswbridge.errors import escape
+
+__all__ = ["JsonFormatter", "PlainFormatter", "configure", "escape", "redact"]
+
 _STANDARD = frozenset(vars(logging.makeLogRecord({})))
-# control characters, line and paragraph separators, lone surrogates (undecodable names)
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
-
-def escape(text: str) -> str:
-    """``text`` on one line: control characters, line separators and lone surrogates
-    (a file name that was not UTF-8) written as ``\\xNN`` / ``\\uNNNN``.
-
-    A partner chooses file names, refs and error texts: escaped, a newline in one cannot
-    forge a log line, and a terminal control sequence is printed, not obeyed.
-    """
-    return _UNPRINTABLE.sub(_escaped, text)
-
-
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
 
 
@@ -35,11 +25,6 @@ def redact(text: str) -> str:
     """``text`` with the credentials of every URL's userinfo replaced by ``***``
     (``https://user:secret@host/`` becomes ``https://***@host/``)."""
     return _USERINFO.sub(r"\1***@", text)
-
-
-def _escaped(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class PlainFormatter(logging.Formatter):

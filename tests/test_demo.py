@@ -82,7 +82,7 @@ def test_forged_certificates_are_refused_with_their_reason(run: dict[str, Any]) 
 
 def test_the_outage_is_ridden_out_by_retries(run: dict[str, Any]) -> None:
     outcome = step(run, "UNI-PASS goes down")["outcome"]
-    assert "SERVICE_UNAVAILABLE" in outcome
+    assert "SOAP_SERVER_FAULT SERVICE_UNAVAILABLE" in outcome
     assert re.search(r"delivered on attempt [4-9]", outcome)
 
 
@@ -164,7 +164,7 @@ def test_thailand_down_holds_only_its_own_certificates(run: dict[str, Any]) -> N
         outcome,
     )
     assert "NSW-TH:                ✗ goes down (POST /_mock/faults)" in run["stdout"]
-    assert re.search(r"Bridge-KR → NSW-TH +✗ deliver .*SERVICE_UNAVAILABLE", run["stdout"])
+    assert re.search(r"Bridge-KR → NSW-TH +✗ deliver .*HTTP_503 SERVICE_UNAVAILABLE", run["stdout"])
 
 
 def test_every_exchanged_message_is_a_file_named_by_step_side_and_id(

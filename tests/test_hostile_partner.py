@@ -1,6 +1,6 @@
 """A hostile partner hurts only itself: its listing costs its side one pass, its message
 stays waiting, odd entries of a folder mailbox are quarantined, a redirect is not a
-refusal."""
+refusal, and the code it writes in an answer never becomes ours."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from aswbridge.transport.base import Inbound, RemoteRejected, RetryableTransport
 from aswbridge.transport.filebox import FileboxSide
 from aswbridge.transport.nsw import NswHttpSide
 from aswbridge.transport.retry import RetryPolicy, is_retryable
+from aswbridge.transport.unipass import UnipassSide
 from tests.test_bridge import Clock, FakeSide, fake_translate
-from tests.test_transport_http import FAST, ITEM, Script, Scripted, answer
+from tests.test_transport_http import FAST, ITEM, Script, Scripted, answer, fault
 
 NESTED = b'{"items": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
 
@@ -268,6 +269,107 @@ def test_a_redirected_delivery_stays_queued(
     row = bridge.store.get("r-1")
     assert row is not None and row.state == "pending" and row.last_code == "HTTP_302"
     bridge.store.close()
+
+
+# --- a partner's code is never ours ---------------------------------------------------
+
+EVIL = "EVIL\nINJECTED"
+ESCAPED = "EVIL\\x0aINJECTED"
+
+
+def coded(status: int, code: str = EVIL) -> Script:
+    """A mailbox answering ``status`` with its own code and text in the JSON body."""
+    body = json.dumps({"code": code, "message": "busy\nERROR forged"}).encode()
+
+    def script(conn: socket.socket) -> None:
+        conn.sendall(
+            f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+            "Location: https://elsewhere.example/box\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+
+    return script
+
+
+@pytest.mark.parametrize("status", [503, 500, 302, 401, 403, 408, 425, 429])
+def test_a_mailbox_code_never_becomes_our_code(
+    scripted: Callable[[Script], Scripted], status: int
+) -> None:
+    server = scripted(coded(status))
+    with pytest.raises(RetryableTransportError) as caught:
+        NswHttpSide(url=server.url, policy=FAST).deliver(ITEM)
+    error = caught.value
+    assert (error.code, error.status) == (f"HTTP_{status}", status)
+    assert error.remote_code == ESCAPED
+    assert "\n" not in error.message
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        pytest.param(503, RetryableTransportError, id="503"),
+        pytest.param(400, RemoteRejected, id="400"),
+    ],
+)
+def test_a_10_kb_mailbox_code_is_clipped(
+    scripted: Callable[[Script], Scripted], status: int, error: type[Exception]
+) -> None:
+    server = scripted(coded(status, "E" * 10_000))
+    with pytest.raises(error) as caught:
+        NswHttpSide(url=server.url, policy=FAST).deliver(ITEM)
+    remote_code = caught.value.remote_code  # type: ignore[attr-defined]
+    assert remote_code.startswith("E" * 100) and remote_code.endswith("9900 more characters cut]")
+    assert len(caught.value.message) < 500  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("side", "transient", "error", "code"),
+    [
+        pytest.param("Server", True, RetryableTransportError, "SOAP_SERVER_FAULT", id="server"),
+        pytest.param("Client", False, RemoteRejected, "REMOTE_REJECTED", id="client"),
+    ],
+)
+def test_a_soap_fault_code_never_becomes_our_code(
+    scripted: Callable[[Script], Scripted],
+    side: str,
+    transient: bool,
+    error: type[Exception],
+    code: str,
+) -> None:
+    server = scripted(answer(500, fault(side, "EVIL&#10;INJECTED", transient)))
+    unipass = UnipassSide(url=server.url, policy=FAST)
+    with pytest.raises(error) as caught:
+        unipass.deliver(ITEM)
+    unipass.close()
+    assert caught.value.code == code  # type: ignore[attr-defined]
+    assert caught.value.remote_code == ESCAPED  # type: ignore[attr-defined]
+    assert "\n" not in caught.value.message  # type: ignore[attr-defined]
+
+
+def test_a_mailbox_code_never_reaches_the_journal_as_a_code(
+    tmp_path: Path,
+    scripted: Callable[[Script], Scripted],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from aswbridge.cli import main
+
+    server = scripted(coded(503))
+    unipass = FakeSide("unipass")
+    unipass.queue("r-1", kind="response", sender="KR")
+    bridge = bridge_of(tmp_path, NswHttpSide(url=server.url, policy=FAST), unipass)
+    bridge.run_once()
+    row = bridge.store.get("r-1")
+    details = [e.detail for e in bridge.store.journal(message_id="r-1") if e.detail]
+    bridge.store.close()
+    assert row is not None and row.state == "pending" and row.last_code == "HTTP_503"
+    assert ESCAPED in (row.last_error or "") and "\n" not in (row.last_error or "")
+    retried = [d for d in details if "next attempt" in d]
+    assert retried and all(d.startswith("HTTP_503: ") and "\n" not in d for d in retried)
+    assert main(["status", "--store", str(tmp_path / "relay.db"), "--journal"]) == 0
+    out = capsys.readouterr().out
+    assert "HTTP_503" in out and EVIL not in out
+    assert not any(line.lstrip().startswith(("EVIL", "INJECTED")) for line in out.splitlines())
 
 
 def test_the_command_line_log_keeps_one_record_on_one_line(

@@ -199,7 +199,7 @@ def reason(exc: BaseException) -> str:
         pytest.param(
             answer(500, fault("Server", "DB_DOWN", True)),
             RetryableTransportError,
-            "DB_DOWN",
+            "SOAP_SERVER_FAULT",
             id="server-fault-transient",
         ),
         pytest.param(

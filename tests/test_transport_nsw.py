@@ -145,7 +145,7 @@ def test_bearer_token() -> None:
     with MockNsw(country="TH", token="s3cret") as mock:
         with pytest.raises(RetryableTransportError) as caught:  # kept: our credentials
             NswHttpSide(url=mock.url).pending()
-        assert caught.value.code == "UNAUTHORISED"
+        assert (caught.value.code, caught.value.remote_code) == ("HTTP_401", "UNAUTHORISED")
         assert caught.value.status == 401
         policy = HttpPolicy(headers={"Authorization": "Bearer s3cret"})
         assert NswHttpSide(url=mock.url, policy=policy).pending() == []
@@ -187,7 +187,8 @@ def test_503_is_retryable_json_error() -> None:
     with MockNsw(country="TH", faults=Faults(fail_rate=1.0)) as mock:
         with pytest.raises(RetryableTransportError) as caught:
             NswHttpSide(url=mock.url).deliver(outbound(CERTIFICATE))
-        assert (caught.value.code, caught.value.status) == ("SERVICE_UNAVAILABLE", 503)
+        assert (caught.value.code, caught.value.status) == ("HTTP_503", 503)
+        assert caught.value.remote_code == "SERVICE_UNAVAILABLE"
         stats = json.loads(json.dumps(mock.stats()))
         assert (stats["received"], stats["failed"]) == (0, 1)
 

@@ -193,7 +193,10 @@ def test_injected_503_is_retryable_and_not_processed() -> None:
     with MockUnipass(faults=Faults(fail_rate=1.0)) as mock:
         with pytest.raises(RetryableTransportError) as caught:
             UnipassSide(url=mock.url).deliver(outbound(CERTIFICATE))
-        assert caught.value.code == "SERVICE_UNAVAILABLE"
+        assert (caught.value.code, caught.value.remote_code) == (
+            "SOAP_SERVER_FAULT",
+            "SERVICE_UNAVAILABLE",
+        )
         assert caught.value.status == 503
         assert mock.stats()["received"] == 0
 

@@ -149,9 +149,10 @@ class RecordingSide:
             result = self.inner.deliver(item)
         except TransportError as exc:
             tries = self.failures.setdefault(item.message_id, [])
-            tries.append(exc.code)
+            remote_code = getattr(exc, "remote_code", "")  # what the partner said, kept apart
+            tries.append(f"{exc.code} {remote_code}" if remote_code else exc.code)
             self._out(
-                f"deliver {what}: attempt {len(tries)} failed, {exc.code}",
+                f"deliver {what}: attempt {len(tries)} failed, {tries[-1]}",
                 duration_ms=_ms(started),
                 status="failed",
                 file=file,

@@ -23,7 +23,7 @@ import urllib3.exceptions
 
 from aswbridge._settings import Range
 from aswbridge._xml import DEFAULT_MAX_BYTES
-from aswbridge.errors import ConfigurationError, clip
+from aswbridge.errors import MAX_REMOTE_CODE, ConfigurationError, partner_text
 from aswbridge.logs import redact
 from aswbridge.transport._deadline import DeadlineAdapter, deadline
 from aswbridge.transport.base import (
@@ -248,8 +248,11 @@ def _classify(exc: BaseException, *, fired: bool, url: str) -> Exception:
     return RetryableTransportError(f"{url}: {_reason(exc)}", code="TRANSPORT_RETRYABLE")
 
 
-def status_error(answer: HttpAnswer, *, url: str, code: str = "", text: str = "") -> Exception:
-    """The transport error for a non-2xx answer.
+def status_error(
+    answer: HttpAnswer, *, url: str, remote_code: str = "", text: str = ""
+) -> Exception:
+    """The transport error for a non-2xx answer; ``remote_code`` and ``text`` are what
+    the partner said about it (its own code and words).
 
     5xx, 408, 425 and 429 are passing faults. 401 and 403 say our credentials (token,
     client certificate) are refused: every message to that partner would fail alike, so
@@ -259,29 +262,35 @@ def status_error(answer: HttpAnswer, *, url: str, code: str = "", text: str = ""
     one and would receive our messages and credentials: it is kept and retried with
     backoff likewise, its ``Location`` named in the error, until an operator configures
     the new URL. Other 4xx answers refuse this message: never retried.
+
+    A retried fault's ``code`` is always ours, ``HTTP_<status>``: the partner's code is
+    kept apart in ``remote_code`` and shown in the message, never taken as ours.
     """
-    status, text = answer.status, clip(text)
-    url = redact(url)
+    status, url, said = answer.status, redact(url), partner_text(text)
+    if remote_code:
+        said = f"{partner_text(remote_code, MAX_REMOTE_CODE)}: {said}"
     retry_after = _retry_after(answer.headers.get("retry-after"))
     if 300 <= status < 400:
-        location = redact(answer.headers.get("location", ""))[:200]
+        location = redact(partner_text(answer.headers.get("location", ""), 200))
         return RetryableTransportError(
             f"{url}: HTTP {status} redirect to {location or '(no Location)'} not followed;"
             " configure the partner's new URL",
-            code=code or f"HTTP_{status}",
+            code=f"HTTP_{status}",
             status=status,
             retry_after=retry_after,
+            remote_code=remote_code,
         )
     if status >= 500 or status in (401, 403, 408, 425, 429):
         return RetryableTransportError(
-            f"{url}: HTTP {status} {text}".rstrip(),
-            code=code or f"HTTP_{status}",
+            f"{url}: HTTP {status} {said}".rstrip(),
+            code=f"HTTP_{status}",
             status=status,
             retry_after=retry_after,
+            remote_code=remote_code,
         )
     return RemoteRejected(
-        f"{url}: HTTP {status} {text}".rstrip(),
-        remote_code=code or f"HTTP_{status}",
+        f"{url}: HTTP {status} {partner_text(text)}".rstrip(),
+        remote_code=remote_code or f"HTTP_{status}",
         remote_text=text,
         status=status,
     )

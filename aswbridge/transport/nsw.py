@@ -152,16 +152,16 @@ class NswHttpSide:
     # --- plumbing -----------------------------------------------------------------------
 
     def _error(self, answer: HttpAnswer) -> Exception:
-        code = text = ""
+        remote_code = text = ""
         if answer.body and answer.headers.get("content-type", "").startswith("application/json"):
             try:
                 data = load_json(answer.body[:_MAX_JSON])
             except MessageError:
                 data = None
             if isinstance(data, dict):
-                code = str(data.get("code", ""))
+                remote_code = str(data.get("code", ""))
                 text = str(data.get("message", ""))
-        return status_error(answer, url=self.url, code=code, text=text)
+        return status_error(answer, url=self.url, remote_code=remote_code, text=text)
 
     def _json(self, answer: HttpAnswer) -> dict[str, Any]:
         if not 200 <= answer.status < 300:

@@ -30,12 +30,14 @@ from lxml import etree
 from aswbridge import _xml
 from aswbridge._settings import validate_url
 from aswbridge.errors import (
+    MAX_REMOTE_CODE,
     ConfigurationError,
     DtdForbidden,
     InputTooLarge,
     MessageError,
     XmlLimitExceeded,
     clip,
+    partner_text,
 )
 from aswbridge.logs import redact
 from aswbridge.transport._http import HttpAnswer, HttpClient, HttpPolicy, status_error
@@ -308,10 +310,13 @@ def _fault(fault: etree._Element, *, url: str, status: int) -> Exception:
         code = (detail.findtext(_q("Code")) or "").strip() or None
         text = (detail.findtext(_q("Message")) or text).strip()
         transient = (detail.findtext(_q("Transient")) or "").strip() in ("true", "1")
-    faultcode, code, text = clip(faultcode, 100), code and clip(code, 100), clip(text)
-    message = f"{url}: SOAP fault {faultcode} {code or ''}: {text}"
+    faultcode, shown = (partner_text(c, MAX_REMOTE_CODE) for c in (faultcode, code or ""))
+    message = f"{url}: SOAP fault {faultcode} {shown}: {partner_text(text)}"
     if side in ("Server", "Receiver") and transient is not False:
-        return RetryableTransportError(message, code=code or "SOAP_SERVER_FAULT", status=status)
+        # the partner's code is kept apart: ours says what kind of fault it was
+        return RetryableTransportError(
+            message, code="SOAP_SERVER_FAULT", status=status, remote_code=code or ""
+        )
     return RemoteRejected(
         message,
         remote_code=code or ("SOAP_CLIENT_FAULT" if side in ("Client", "Sender") else "SOAP_FAULT"),
