@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,11 +12,11 @@ import attrs
 import pytest
 
 from aswbridge import samples
-from aswbridge.errors import SchemaError
+from aswbridge.errors import SchemaError, StoreConflict, StoreError
 from aswbridge.model import Certificate, Endpoint, Message
 from aswbridge.pipeline import Translation
 from aswbridge.relay import Bridge
-from aswbridge.store import SqliteStore
+from aswbridge.store import Received, SqliteStore
 from aswbridge.transport.base import (
     Delivered,
     Inbound,
@@ -437,3 +437,95 @@ def test_a_poison_message_does_not_hold_up_the_others(
     assert set(unipass.distinct) == {f"c-{n}" for n in range(20)} - {"c-7"}
     assert [d.message_id for d in bridge.store.dead_letters()] == ["c-7"]
     assert bridge.store.counts()["done"] == 19
+
+
+def test_a_pull_is_one_commit_and_every_acknowledgement_follows_it(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, _ = sides
+    for n in range(5):
+        nsw.queue(f"c-{n}")
+    store = bridge.store
+    commits: list[int] = []
+    record_many = store.record_inbound_many
+
+    def counted(received: Sequence[Received]) -> list[bool | StoreConflict]:
+        commits.append(len(received))
+        return record_many(received)
+
+    recorded_when_acked: list[bool] = []
+    acknowledge = nsw.acknowledge
+
+    def checked(ref: str) -> None:
+        message_id = ref.removeprefix("ref-")
+        recorded_when_acked.append(
+            store.get_inbound(sender="TH", message_id=message_id) is not None
+        )
+        acknowledge(ref)
+
+    store.record_inbound_many = counted  # type: ignore[method-assign]
+    nsw.acknowledge = checked  # type: ignore[method-assign]
+    assert bridge.pull("nsw").pulled == 5
+    assert commits == [5] and recorded_when_acked == [True] * 5
+    assert sorted(nsw.acked) == [f"ref-c-{n}" for n in range(5)]
+
+
+def test_a_pull_the_store_cannot_record_is_not_acknowledged(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, unipass = sides
+    for n in range(3):
+        nsw.queue(f"c-{n}")
+    record_many = bridge.store.record_inbound_many
+
+    def full(received: Sequence[Received]) -> list[bool | StoreConflict]:
+        raise StoreError("database or disk is full")
+
+    bridge.store.record_inbound_many = full  # type: ignore[method-assign]
+    assert bridge.run_once().errors == 3
+    assert nsw.acked == [] and len(nsw.waiting) == 3 and bridge.store.counts()["received"] == 0
+    bridge.store.record_inbound_many = record_many  # type: ignore[method-assign]
+    bridge.run_once()
+    assert sorted(nsw.acked) == [f"ref-c-{n}" for n in range(3)]
+    assert unipass.distinct == Counter({f"c-{n}": 1 for n in range(3)})
+
+
+def test_a_message_resent_within_one_pull_is_queued_once(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, unipass = sides
+    nsw.queue("c-1")
+    nsw.waiting["ref-again"] = attrs.evolve(nsw.waiting["ref-c-1"], ref="ref-again")
+    report = bridge.run_once()
+    assert (report.pulled, report.duplicates) == (1, 1)
+    assert sorted(nsw.acked) == ["ref-again", "ref-c-1"]
+    assert unipass.distinct == Counter({"c-1": 1})
+
+
+def test_run_forever_keeps_its_threads_from_pass_to_pass(
+    bridge: Bridge, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    nsw, _ = sides
+    threads: set[threading.Thread] = set()
+    fetch = nsw.fetch
+
+    def fetch_noting(ref: str) -> Inbound:
+        threads.add(threading.current_thread())  # a thread, even if its id is reused
+        return fetch(ref)
+
+    nsw.fetch = fetch_noting  # type: ignore[method-assign]
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=bridge.run_forever, args=(stop,), kwargs={"poll_interval": 0.01}
+    )
+    runner.start()
+    for n in range(12):  # one message at a time: a pass each
+        nsw.queue(f"c-{n}")
+        for _ in range(500):
+            if bridge.store.counts()["done"] == n + 1:
+                break
+            threading.Event().wait(0.01)
+    stop.set()
+    runner.join(timeout=10)
+    assert bridge.store.counts()["done"] == 12
+    assert len(threads) <= bridge.workers  # not a new thread for every pass

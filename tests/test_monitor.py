@@ -30,7 +30,7 @@ from test_store_many import fresh_db  # noqa: F401
 from aswbridge.config import parse_config
 from aswbridge.errors import ConfigurationError
 from aswbridge.monitor import MetricsServer, RelayMetrics, metered_store, parse_listen
-from aswbridge.store import Outgoing, SqliteStore
+from aswbridge.store import Outgoing, Received, SqliteStore
 from aswbridge.testing.mocks import MockNsw, MockUnipass
 
 CONFIG = """
@@ -209,6 +209,11 @@ def test_refused_and_dead_are_counted_by_partner_and_kind(tmp_path: Path) -> Non
     store.record_inbound(
         sender="KR", message_id="in-2", source="unipass", kind="certificate", digest="d"
     )  # a repeat counts nothing
+    many = [
+        Received(sender="KR", message_id=m, source="unipass", kind="response", digest="d")
+        for m in ("in-3", "in-1", "in-3")
+    ]
+    assert store.record_inbound_many(many) == [True, False, False]  # a pull's new one counts
     (row,) = store.claim(limit=5, lease_s=60)
     assert (
         store.fail(row.message_id, code="WRONG_RECEIVER", error="no", next_attempt_at=None)
@@ -223,9 +228,12 @@ def test_refused_and_dead_are_counted_by_partner_and_kind(tmp_path: Path) -> Non
         value(scrape, "aswbridge_messages_refused_total", partner="unipass", kind="certificate")
         == 1
     )
+    assert (
+        value(scrape, "aswbridge_messages_received_total", partner="unipass", kind="response") == 1
+    )
     assert value(scrape, "aswbridge_messages_dead_total", partner="nsw", kind="certificate") == 1
     assert value(scrape, "aswbridge_queue_depth", partner="nsw", state="dead") == 1
-    assert value(scrape, "aswbridge_queue_depth", partner="unipass", state="ack_unconfirmed") == 2
+    assert value(scrape, "aswbridge_queue_depth", partner="unipass", state="ack_unconfirmed") == 3
     inner.close()
 
 

@@ -18,6 +18,7 @@ import pytest
 from aswbridge.store import (
     OutboxEntry,
     Outgoing,
+    Received,
     SqliteStore,
     Store,
     StoreConflict,
@@ -248,6 +249,47 @@ def test_record_inbound_is_atomic_with_its_outgoing(store: Store) -> None:
             outgoing=[item(5, body=b"<different/>")],
         )
     assert store.get_inbound(sender="TH", message_id="in-1") is None
+
+
+def received(n: int, sender: str = "TH", *outgoing: Outgoing) -> Received:
+    return Received(
+        sender=sender,
+        message_id=f"in-{n}",
+        source="nsw",
+        kind="certificate",
+        digest=f"d-{n}",
+        outgoing=outgoing,
+    )
+
+
+def test_record_inbound_many_answers_each_in_the_order_given(store: Store) -> None:
+    store.record_inbound(
+        sender="TH", message_id="in-1", source="nsw", kind="certificate", digest="d"
+    )
+    batch = [received(2, "TH", item(2)), received(1, "TH", item(1)), received(3, "VN", item(3))]
+    assert store.record_inbound_many(batch) == [True, False, True]
+    assert store.get("m-1") is None  # seen before: nothing it carries is queued
+    assert [store.get(f"m-{n}") is not None for n in (2, 3)] == [True, True]
+    seen = store.get_inbound(sender="VN", message_id="in-3")
+    assert seen is not None and seen.digest == "d-3" and seen.acknowledged_at is None
+    assert store.record_inbound_many([]) == []
+    assert store.record_inbound_many(batch) == [False, False, False]
+
+
+def test_record_inbound_many_leaves_out_a_conflict_alone(store: Store) -> None:
+    store.enqueue(item(5))
+    batch = [
+        received(1, "TH", item(1)),
+        received(5, "TH", item(6), item(5, body=b"<different/>")),  # m-5 taken: all of it out
+        received(7, "TH", item(7)),
+    ]
+    first, conflict, last = store.record_inbound_many(batch)
+    assert (first, last) == (True, True)
+    assert isinstance(conflict, StoreConflict) and "m-5" in conflict.message
+    assert store.get_inbound(sender="TH", message_id="in-5") is None
+    assert store.get("m-6") is None and store.journal(message_id="in-5") == []
+    assert [e.event for e in store.journal(message_id="m-7")] == ["enqueued"]
+    assert store.counts()["received"] == 2
 
 
 def test_rejected_inbound_keeps_its_code(store: Store) -> None:

@@ -14,8 +14,9 @@ import time
 from collections.abc import Sequence
 from typing import Any, cast
 
+from aswbridge.errors import StoreConflict
 from aswbridge.monitor.metrics import RelayMetrics
-from aswbridge.store.base import OutboxEntry, Store
+from aswbridge.store.base import OutboxEntry, Received, Store
 from aswbridge.store.states import OutboxState
 from aswbridge.transport.base import Side, TransportError
 from aswbridge.transport.retry import is_retryable
@@ -39,11 +40,20 @@ class MeteredStore:
     def record_inbound(self, **kwargs: Any) -> bool:
         new = self._store.record_inbound(**kwargs)
         if new:
-            labels = (kwargs["source"], kwargs["kind"])
-            self._m.received.labels(*labels).inc()
-            if kwargs.get("outcome", "accepted") == "rejected":
-                self._m.refused.labels(*labels).inc()
+            self._count(kwargs["source"], kwargs["kind"], kwargs.get("outcome", "accepted"))
         return new
+
+    def record_inbound_many(self, received: Sequence[Received]) -> list[bool | StoreConflict]:
+        results = self._store.record_inbound_many(received)
+        for item, result in zip(received, results, strict=True):
+            if result is True:
+                self._count(item.source, item.kind, item.outcome)
+        return results
+
+    def _count(self, source: str, kind: str, outcome: str) -> None:
+        self._m.received.labels(source, kind).inc()
+        if outcome == "rejected":
+            self._m.refused.labels(source, kind).inc()
 
     def claim(self, **kwargs: Any) -> list[OutboxEntry]:
         rows = self._store.claim(**kwargs)

@@ -43,9 +43,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -67,9 +66,18 @@ from aswbridge.relay.breaker import Breaker
 from aswbridge.relay.checkpoints import checkpoint
 from aswbridge.relay.delivery import Delivery, PassReport
 from aswbridge.relay.notify import Notifier
+from aswbridge.relay.pools import Pools
 from aswbridge.relay.routing import Link, route
 from aswbridge.relay.translator import PROFILE_OF, Translator
-from aswbridge.store.base import InboxEntry, OutboxEntry, Outgoing, Store, digest, utcnow
+from aswbridge.store.base import (
+    InboxEntry,
+    OutboxEntry,
+    Outgoing,
+    Received,
+    Store,
+    digest,
+    utcnow,
+)
 from aswbridge.transport.base import (
     Inbound,
     Side,
@@ -82,6 +90,20 @@ if TYPE_CHECKING:
     from aswbridge.pipeline import Translation
 
 log = logging.getLogger("aswbridge.relay")
+
+_T = TypeVar("_T")
+#: What became of one pulled message (a :class:`PassReport` field) and the (sender,
+#: message id) it was answered as, if it was answered.
+_Answer = tuple[str, tuple[str, str] | None]
+
+
+@attrs.frozen(kw_only=True)
+class _Taken:
+    """A verified, translated new message, to record with the others of its pull."""
+
+    inbound: Inbound
+    translation: Translation
+    received: Received
 
 
 class Bridge:
@@ -175,6 +197,7 @@ class Bridge:
         self._notify = notify
         self._now = now
         self._stop = threading.Event()
+        self._pools = Pools()
         self._delivery = Delivery(
             sides=self.sides,
             store=store,
@@ -247,22 +270,28 @@ class Bridge:
             return report
         if not refs:
             return report
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(refs))) as pool:
-            outcomes = list(pool.map(lambda ref: self._pull_one(side_name, side, ref), refs))
+        with self._pools.pool(f"pull-{side_name}", self.workers) as pool:
+            taken = list(pool.map(lambda ref: self._pull_one(side_name, side, ref), refs))
+            fresh = [t for t in taken if isinstance(t, _Taken)]
+            answers = [t for t in taken if not isinstance(t, _Taken)]
+            # the new messages of the pull share one commit; each is acknowledged after it
+            recorded = self._record(side_name, fresh)
+            answers += pool.map(
+                lambda pair: self._settle(side_name, side, *pair), zip(fresh, recorded, strict=True)
+            )
         answered: list[tuple[str, str]] = []
-        for outcome, key in outcomes:
+        for outcome, key in answers:
             setattr(report, outcome, getattr(report, outcome) + 1)
             if key is not None:
                 answered.append(key)
         self.store.mark_acknowledged_many(answered)  # the journal notes the answers, at once
         return report
 
-    def _pull_one(self, side_name: str, side: Side, ref: str) -> tuple[str, tuple[str, str] | None]:
-        if self._stop.is_set():
-            return "skipped", None
+    def _guarded(self, side_name: str, ref: str, work: Callable[[], _T]) -> _T | _Answer:
+        """``work()`` on one message; whatever fails leaves that message waiting at its
+        source (it is taken again later), and the pull goes on with the others."""
         try:
-            inbound = self._quick.call(lambda: side.fetch(ref), max_attempts=2)
-            return self._take(side_name, side, inbound)
+            return work()
         except (TransportError, KeyUnavailable) as exc:  # both pass: it is taken again later
             log.warning(
                 "%s: message %s left waiting: %s", side_name, escape(ref), escape(exc.message)
@@ -274,8 +303,19 @@ class Bridge:
             )
             return "errors", None
 
-    def _take(self, side_name: str, side: Side, inbound: Inbound) -> tuple[str, tuple[str, str]]:
-        """Read one message through the pipeline, then record, refuse or answer it again."""
+    def _pull_one(self, side_name: str, side: Side, ref: str) -> _Taken | _Answer:
+        if self._stop.is_set():
+            return "skipped", None
+        return self._guarded(
+            side_name,
+            ref,
+            lambda: self._take(
+                side_name, side, self._quick.call(lambda: side.fetch(ref), max_attempts=2)
+            ),
+        )
+
+    def _take(self, side_name: str, side: Side, inbound: Inbound) -> _Taken | _Answer:
+        """Read one message through the pipeline: refuse it, or make it ready to record."""
         try:
             translation = self._translate(
                 inbound.body,
@@ -298,7 +338,6 @@ class Bridge:
             )
         message = translation.message
         sender, message_id = message.envelope.sender.country, message.envelope.message_id
-        content = translation.digest
         warnings = "; ".join(str(w) for w in translation.warnings)[:2000]
         if warnings:
             log.warning(
@@ -309,69 +348,94 @@ class Bridge:
                 sender,
                 warnings,
             )
-        seen = self.store.get_inbound(sender=sender, message_id=message_id)
-        if seen is None:
-            outgoing = Outgoing(
-                message_id=message_id,
-                dest=dest,
-                kind=message.kind,
-                body=translation.output,
-                sender=sender,
-                receiver=message.envelope.receiver.country,
-                source=side_name,
-                source_message_id=message_id,
-            )
-            try:
-                new = self.store.record_inbound(
-                    sender=sender,
-                    message_id=message_id,
-                    source=side_name,
-                    kind=message.kind,
-                    digest=content,
-                    outgoing=(outgoing,),
-                    reason=f"warnings: {warnings}" if warnings else None,
-                )
-            except StoreConflict as exc:  # the id is taken by other content: never replace it
+        outgoing = Outgoing(
+            message_id=message_id,
+            dest=dest,
+            kind=message.kind,
+            body=translation.output,
+            sender=sender,
+            receiver=message.envelope.receiver.country,
+            source=side_name,
+            source_message_id=message_id,
+        )
+        received = Received(
+            sender=sender,
+            message_id=message_id,
+            source=side_name,
+            kind=message.kind,
+            digest=translation.digest,
+            outgoing=(outgoing,),
+            reason=f"warnings: {warnings}" if warnings else None,
+        )
+        return _Taken(inbound=inbound, translation=translation, received=received)
+
+    def _record(
+        self, side_name: str, fresh: Sequence[_Taken]
+    ) -> Sequence[bool | StoreConflict | None]:
+        """Record the new messages of one pull in one commit (None each: not recorded)."""
+        if not fresh:
+            return []
+        try:
+            return self.store.record_inbound_many([t.received for t in fresh])
+        except Exception:  # e.g. the disk is full: nothing was acknowledged, all stay waiting
+            log.exception("%s: %d messages left waiting: not recorded", side_name, len(fresh))
+            return [None] * len(fresh)
+
+    def _settle(
+        self, side_name: str, side: Side, taken: _Taken, recorded: bool | StoreConflict | None
+    ) -> _Answer:
+        """Answer a message at its source as its recording went: acknowledged if it was
+        recorded now, as its inbox row says if it was seen before, refused if its id is
+        taken by other content."""
+        inbound, received = taken.inbound, taken.received
+        if recorded is None:
+            return "errors", None
+
+        def settle() -> _Answer:
+            if isinstance(recorded, StoreConflict):  # the id is taken: never replace it
                 return self._refuse(
                     side_name,
                     side,
                     inbound,
-                    code=exc.code,
-                    reason=exc.message,
-                    content=content,
-                    translation=translation,
+                    code=recorded.code,
+                    reason=recorded.message,
+                    content=received.digest,
+                    translation=taken.translation,
                 )
-            if new:  # the row is the one just written, accepted: nothing to read back
+            if recorded:
                 log.info(
                     "%s: %s %s from %s queued for %s",
                     side_name,
-                    message.kind,
-                    message_id,
-                    sender,
-                    dest,
+                    received.kind,
+                    received.message_id,
+                    received.sender,
+                    received.outgoing[0].dest,
                 )
                 checkpoint("after_record_before_ack")
                 self._acknowledge(side, inbound)
-                return "pulled", (sender, message_id)
-            # another relay recorded it a moment ago: answer as its row says
-            seen = self.store.get_inbound(sender=sender, message_id=message_id)
-            if seen is None:  # pragma: no cover - the store just committed it
-                raise AswBridgeError(f"inbound {message_id} not recorded")
-        if seen.digest not in (content, digest(inbound.body)):
-            return self._refuse(
-                side_name,
-                side,
-                inbound,
-                code=IdReused.code,
-                content=content,
-                translation=translation,
-                reason=f"message id {message_id} from {sender} was already used for other"
-                f" content (sha256 {seen.digest[:16]}); this content (sha256 {content[:16]})"
-                " is refused: a new message needs a new id",
-            )
-        log.info("%s: duplicate %s %s answered again", side_name, seen.kind, message_id)
-        self._answer(side, inbound, seen)
-        return "duplicates", (sender, message_id)
+                return "pulled", received.key
+            # seen before (a resend, or another relay recorded it a moment ago)
+            seen = self.store.get_inbound(sender=received.sender, message_id=received.message_id)
+            if seen is None:  # pragma: no cover - the store has it committed
+                raise AswBridgeError(f"inbound {received.message_id} not recorded")
+            if seen.digest not in (received.digest, digest(inbound.body)):
+                return self._refuse(
+                    side_name,
+                    side,
+                    inbound,
+                    code=IdReused.code,
+                    content=received.digest,
+                    translation=taken.translation,
+                    reason=f"message id {received.message_id} from {received.sender} was"
+                    f" already used for other content (sha256 {seen.digest[:16]}); this"
+                    f" content (sha256 {received.digest[:16]}) is refused: a new message"
+                    " needs a new id",
+                )
+            log.info("%s: duplicate %s %s answered again", side_name, seen.kind, seen.message_id)
+            self._answer(side, inbound, seen)
+            return "duplicates", received.key
+
+        return self._guarded(side_name, inbound.ref, settle)
 
     def _refuse(
         self,
@@ -484,7 +548,7 @@ class Bridge:
         breaker is open gets none (its rows wait, pending); a disabled side gets none.
         """
         report = report or PassReport()
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+        with self._pools.pool("deliver", self.workers) as pool:
             done = 0
             while done < self.batch and not self._stop.is_set():
                 rows = self._claim_fairly(min(self.workers, self.batch - done))
@@ -549,7 +613,7 @@ class Bridge:
         report = PassReport()
         names = [n for n, link in self.links.items() if link.pull and link.enabled]
         if names and not self._stop.is_set():
-            with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            with self._pools.pool("sides", len(names)) as pool:
                 for pulled in pool.map(self._pull_safely, names):
                     report.add(pulled)
         if not self._stop.is_set():
@@ -573,15 +637,16 @@ class Bridge:
         if stop is not None:
             self._stop = stop
         log.info("relay for %s started", self.country or "the NSW")
-        while not self._stop.is_set():
-            try:
-                report = self.run_once()
-            except Exception:  # e.g. the disk is full: keep trying, say so
-                log.exception("relay pass failed; trying again")
-                self._stop.wait(max(poll_interval, 1.0))
-                continue
-            if not report.busy:
-                self._stop.wait(poll_interval)
+        with self._pools.kept():  # threads (and what each has compiled) live across passes
+            while not self._stop.is_set():
+                try:
+                    report = self.run_once()
+                except Exception:  # e.g. the disk is full: keep trying, say so
+                    log.exception("relay pass failed; trying again")
+                    self._stop.wait(max(poll_interval, 1.0))
+                    continue
+                if not report.busy:
+                    self._stop.wait(poll_interval)
         log.info("relay stopped")
 
     def stop(self) -> None:

@@ -20,7 +20,14 @@ from aswbridge.store._rows import (
     outbox_entry,
     ts,
 )
-from aswbridge.store.base import InboxEntry, InboxOutcome, OutboxEntry, Outgoing, digest
+from aswbridge.store.base import (
+    InboxEntry,
+    InboxOutcome,
+    OutboxEntry,
+    Outgoing,
+    Received,
+    digest,
+)
 from aswbridge.store.states import TRANSITIONS, OutboxState
 
 CLAIMED, RECLAIMED = TRANSITIONS["claimed"], TRANSITIONS["lease_expired_reclaimed"]
@@ -334,37 +341,72 @@ class SqlCore:
 
         Returns False, changing nothing, when ``(sender, message_id)`` was seen before.
         """
-        now = ts(self._now())
+        received = Received(
+            sender=sender,
+            message_id=message_id,
+            source=source,
+            kind=kind,
+            digest=digest,
+            outcome=outcome,
+            code=code,
+            reason=reason,
+            outgoing=tuple(outgoing),
+        )
         with self._write() as conn:
-            # relays racing for the same message: the first to commit has it, the others
-            # wait for that commit here and change nothing (an expected event, not an error)
-            added = self._x(
-                conn,
-                "INSERT INTO inbox (sender, message_id, source, kind, digest, outcome, code,"
-                " reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (sender, message_id) DO NOTHING",
-                (
-                    sender,
-                    message_id,
-                    source,
-                    kind,
-                    digest,
-                    outcome,
-                    code,
-                    None if reason is None else clip(reason),
-                    now,
-                ),
-            ).rowcount
-            if added != 1:
-                return False
-            detail = f"{kind} from {sender} via {source}"
-            if outcome == "rejected":
-                detail += f"; rejected {code}: {reason}"
-            elif reason:
-                detail += f"; {reason}"
-            self._log(conn, now, message_id, "received", outcome, detail)
-            for item in outgoing:
-                self._insert(conn, now, item)
+            return self._record(conn, ts(self._now()), received)
+
+    def record_inbound_many(self, received: Sequence[Received]) -> list[bool | StoreConflict]:
+        """:meth:`record_inbound` for several messages in one commit; a message whose
+        outgoing id is taken by other bytes is left out (its StoreConflict is returned)."""
+        results: list[bool | StoreConflict] = [False] * len(received)
+        if not received:
+            return results
+        now = ts(self._now())
+        order = sorted(range(len(received)), key=lambda i: received[i].key)  # one lock order
+        with self._write() as conn:
+            for i in order:
+                self._x(conn, "SAVEPOINT received")
+                try:
+                    results[i] = self._record(conn, now, received[i])
+                except StoreConflict as exc:
+                    self._x(conn, "ROLLBACK TO SAVEPOINT received")
+                    results[i] = exc
+                self._x(conn, "RELEASE SAVEPOINT received")
+        return results
+
+    def _record(self, conn: Any, now: float, received: Received) -> bool:
+        """Insert one inbox row, journal it and enqueue its outgoing messages; False if
+        ``(sender, message_id)`` was seen before."""
+        r = received
+        # relays racing for the same message: the first to commit has it, the others
+        # wait for that commit here and change nothing (an expected event, not an error)
+        added = self._x(
+            conn,
+            "INSERT INTO inbox (sender, message_id, source, kind, digest, outcome, code,"
+            " reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (sender, message_id) DO NOTHING",
+            (
+                r.sender,
+                r.message_id,
+                r.source,
+                r.kind,
+                r.digest,
+                r.outcome,
+                r.code,
+                None if r.reason is None else clip(r.reason),
+                now,
+            ),
+        ).rowcount
+        if added != 1:
+            return False
+        detail = f"{r.kind} from {r.sender} via {r.source}"
+        if r.outcome == "rejected":
+            detail += f"; rejected {r.code}: {r.reason}"
+        elif r.reason:
+            detail += f"; {r.reason}"
+        self._log(conn, now, r.message_id, "received", r.outcome, detail)
+        for item in r.outgoing:
+            self._insert(conn, now, item)
         return True
 
     def get_inbound(self, *, sender: str, message_id: str) -> InboxEntry | None:

@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
+from aswbridge.errors import StoreConflict
 from aswbridge.store.states import OutboxState
 
 InboxOutcome = Literal["accepted", "rejected"]
@@ -57,6 +58,28 @@ class Outgoing:
     receiver: str = ""
     source: str | None = None
     source_message_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Received:
+    """A received message to record, with what it gives rise to (see
+    :meth:`RelayStore.record_inbound_many`; the fields are those of
+    :meth:`RelayStore.record_inbound`)."""
+
+    sender: str
+    message_id: str
+    source: str
+    kind: str
+    digest: str
+    outcome: InboxOutcome = "accepted"
+    code: str | None = None
+    reason: str | None = None
+    outgoing: tuple[Outgoing, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies it in the inbox: ``(sender, message_id)``."""
+        return (self.sender, self.message_id)
 
 
 @attrs.frozen(kw_only=True)
@@ -142,6 +165,17 @@ class RelayStore(Protocol):
         ``reason`` is the refusal's reason, or an accepted message's warnings; both go to
         the journal. Returns False (and changes nothing) when ``(sender, message_id)`` was
         seen before.
+        """
+        ...
+
+    def record_inbound_many(self, received: Sequence[Received]) -> list[bool | StoreConflict]:
+        """:meth:`record_inbound` for several messages in one commit (the messages of one
+        pull), each with its outgoing messages.
+
+        Returns, in the order given, True for a message recorded now, False for one seen
+        before (nothing changed), and a :class:`~aswbridge.errors.StoreConflict` for one
+        whose outgoing message id is stored with other bytes: that message is left out
+        entirely, the others are recorded.
         """
         ...
 
