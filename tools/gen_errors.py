@@ -1,5 +1,6 @@
 """Write the error tree of ``aswbridge/errors.py``'s docstring and the error table of
-``docs/concepts.md`` from the error classes themselves.
+``docs/concepts.md`` (each class's code and the reason codes it declares) from the error
+classes themselves.
 
     python tools/gen_errors.py            # rewrite both
     python tools/gen_errors.py --check    # exit 1 if either is out of date
@@ -53,13 +54,21 @@ def tree() -> str:
 
 
 def table() -> str:
-    rows = ["| code | class | fault of | raised when |", "|---|---|---|---|"]
+    """One row per class: its code, the reason codes it declares, whose fault, when."""
+    rows = [
+        "| code | or, more precisely | class | fault of | raised when |",
+        "|---|---|---|---|---|",
+    ]
     for cls in classes():
+        reasons = ", ".join(f"`{r}`" for r in sorted(cls.reasons))
         rows.append(
-            f"| `{cls.code}` | `{cls.__name__}` | {'the peer' if cls.origin == 'remote' else 'us'}"
-            f" | {summary(cls)} |"
+            f"| `{cls.code}` | {reasons} | `{cls.__name__}`"
+            f" | {'the peer' if cls.origin == 'remote' else 'us'} | {summary(cls)} |"
         )
-    return "\n".join(rows) + "\n"
+    declared = " ".join(r for cls in classes() for r in cls.reasons)
+    used = [(p, meaning) for p, (_, meaning) in errors.PLACEHOLDERS.items() if p in declared]
+    notes = "; ".join(f"`{p}` is {meaning}" for p, meaning in used)
+    return "\n".join(rows) + f"\n\nIn the reason codes, {notes}.\n"
 
 
 def rendered() -> dict[Path, str]:
