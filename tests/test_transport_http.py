@@ -410,3 +410,41 @@ def test_deadline_does_not_outlive_its_call(scripted: Callable[[Script], Scripte
     assert client.request("GET", server.url).status == 200
     time.sleep(0.4)
     assert client.request("GET", server.url).status == 200
+
+
+def test_each_call_carries_the_policy_headers_its_own_and_the_partners_cookie() -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+            self.send_response(200)
+            self.send_header("Set-Cookie", "route=a1; Path=/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/svc"
+    policy = HttpPolicy(headers={"Authorization": "Bearer t", "X-Site": "policy"})
+    client = HttpClient(policy=policy)
+    try:
+        client.request("POST", url, data=b"<a/>", headers={"X-Site": "call"}, params={"n": "1 2"})
+        client.request("POST", url, data=b"<b/>")
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
+    (first_path, first), (second_path, second) = seen
+    assert (first_path, second_path) == ("/svc?n=1+2", "/svc")
+    assert first["authorization"] == second["authorization"] == "Bearer t"
+    assert (first["x-site"], second["x-site"]) == ("call", "policy")
+    assert "cookie" not in first and second["cookie"] == "route=a1"  # as a session keeps it

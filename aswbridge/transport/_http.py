@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 import attrs
 import requests
 import urllib3.exceptions
+from requests.structures import CaseInsensitiveDict
 
 from aswbridge._settings import Range
 from aswbridge._xml import DEFAULT_MAX_BYTES
@@ -126,18 +127,28 @@ class HttpClient:
         params: Mapping[str, str] | None = None,
     ) -> HttpAnswer:
         """Send the request; the answer is complete, whatever its status."""
-        policy = self.policy
+        policy, session = self.policy, self._session
         with deadline(policy.deadline) as watch:
             try:
-                response = self._session.request(
-                    method,
-                    url,
+                # prepared here rather than by Session.request, which merges the session's
+                # settings (none of them per call) into new objects on every call
+                request = requests.PreparedRequest()
+                request.prepare(
+                    method=method,
+                    url=url,
+                    headers=self._headers(headers),
                     data=data,
-                    headers=dict(headers or {}),
-                    params=dict(params or {}),
+                    params=dict(params) if params else None,
+                    cookies=session.cookies,
+                )
+                response = session.send(
+                    request,
                     timeout=(policy.connect_timeout, policy.read_timeout),
                     stream=True,
                     allow_redirects=False,
+                    verify=session.verify,
+                    cert=session.cert,
+                    proxies=session.proxies,
                 )
                 try:
                     body = self._read(response)
@@ -157,6 +168,12 @@ class HttpClient:
             headers={k.lower(): v for k, v in response.headers.items()},
             body=body,
         )
+
+    def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str | bytes]:
+        """The session's headers (the policy's among them), then this call's."""
+        merged = CaseInsensitiveDict(self._session.headers)
+        merged.update(extra or {})
+        return {k: v for k, v in merged.items() if v is not None}
 
     def _read(self, response: requests.Response) -> bytes:
         cap = self.policy.max_answer_bytes
