@@ -8,8 +8,9 @@ One pass (:meth:`Bridge.run_once`):
    message id), routing and the dedup digest come from that verified message, never from
    the wire; a transport's own metadata (a header naming a message id or sender) must
    agree with it or the message is refused (``MESSAGE_ID_MISMATCH``, ``SENDER_MISMATCH``).
-   A new message is recorded in the inbox and its translation queued in the outbox in
-   **one transaction**; only then is it acknowledged at its source.
+   The new messages of one pull are recorded in the inbox, each with its translation
+   queued in the outbox, in **one transaction**; only then is each acknowledged at its
+   source.
 
    * A refused message (unsafe XML, schema, signature, business rules) is recorded under
      its content digest, never under the id it claims: a forgery cannot take the id of
