@@ -11,6 +11,7 @@ import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,8 @@ def test_schema_problems_are_the_first_ones_and_a_count() -> None:
 
 def test_an_amount_with_too_many_digits_in_xml_is_refused_by_its_cap() -> None:
     assert _lexical.xml_decimal(" 8820.50 ") == _lexical.xml_decimal("8820.50")
+    for text in ("9" * 32, "0." + "1" * 30, "-" + "1" * 31, "." + "0" * 31):  # at the cap
+        assert _lexical.xml_decimal(text) == Decimal(text)
     for text in ("1" * 33, "0." + "0" * 40 + "1", "9" * 5_000_000):
         with pytest.raises(LimitExceeded) as refused:
             _lexical.xml_decimal(text)
