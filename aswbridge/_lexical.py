@@ -90,7 +90,10 @@ def canonical_decimal(text: str, path: str = "") -> Decimal:
 
 def xml_decimal(text: str) -> Decimal:
     """An ``xs:decimal`` (no exponent, ASCII digits), within the caps."""
-    if len(text) <= MAX_DECIMAL_DIGITS and _XML_DECIMAL.fullmatch(text) is not None:
+    if len(text) <= MAX_DECIMAL_DIGITS and (
+        (text.isascii() and text.replace(".", "", 1).isdigit())  # the usual 8820.50
+        or _XML_DECIMAL.fullmatch(text) is not None
+    ):
         return Decimal(text)  # at most 32 characters of that form: within every cap
     return _read(text, _XML_DECIMAL, "an xs:decimal", "")
 
