@@ -278,8 +278,15 @@ MAX_REMOTE_CODE = 100
 
 def partner_text(text: str, limit: int = MAX_TEXT) -> str:
     """What a partner wrote, fit to keep: on one line (control characters and line
-    separators escaped, see :func:`escape`) and clipped to ``limit``."""
-    return clip(escape(text), limit)
+    separators escaped, see :func:`escape`) and clipped to ``limit``.
+
+    Only the first ``limit`` characters are escaped, so a text of megabytes costs what
+    they cost; the count of what was cut is that of the characters past them plus that of
+    the escaped characters past ``limit``.
+    """
+    head = escape(text[:limit])
+    cut = max(0, len(text) - limit) + max(0, len(head) - limit)
+    return f"{head[:limit]}... [{cut} more characters cut]" if cut else head
 
 
 #: How many problems an error keeps: the first ones, then one saying how many more.

@@ -28,6 +28,7 @@ from aswbridge.errors import (
     SchemaError,
     XmlLimitExceeded,
     clip,
+    partner_text,
 )
 from aswbridge.store.base import Outgoing
 from aswbridge.store.sqlite import SqliteStore
@@ -186,6 +187,20 @@ def test_partner_text_is_clipped_with_a_marker() -> None:
     assert len(text) < MAX_TEXT + 60
     assert text.endswith(f"[{7_000_000 - MAX_TEXT} more characters cut]")
     assert clip("short") == "short"
+
+
+def test_a_partners_text_is_escaped_only_as_far_as_it_is_kept() -> None:
+    """Megabytes of control characters cost what the kept head costs, not 4× the text."""
+    text = "\n" * 4_000_000
+    tracemalloc.start()
+    try:
+        kept = partner_text(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert kept.startswith("\\x0a" * 100) and "\n" not in kept
+    assert kept.endswith(f"[{len(text) - MAX_TEXT + 3 * MAX_TEXT} more characters cut]")
+    assert peak < 1_000_000
 
 
 def test_a_7_mb_partner_fault_is_clipped_in_every_journal_entry(tmp_path: Path) -> None:
