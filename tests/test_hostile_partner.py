@@ -15,7 +15,12 @@ import pytest
 
 from aswbridge.relay import Bridge
 from aswbridge.store import SqliteStore
-from aswbridge.transport.base import Inbound, RemoteRejected, RetryableTransportError
+from aswbridge.transport.base import (
+    Inbound,
+    OutcomeUnknown,
+    RemoteRejected,
+    RetryableTransportError,
+)
 from aswbridge.transport.filebox import FileboxSide
 from aswbridge.transport.nsw import NswHttpSide
 from aswbridge.transport.retry import RetryPolicy, is_retryable
@@ -303,6 +308,17 @@ def test_a_mailbox_code_never_becomes_our_code(
     assert (error.code, error.status) == (f"HTTP_{status}", status)
     assert error.remote_code == ESCAPED
     assert "\n" not in error.message
+
+
+@pytest.mark.parametrize("status", [600, 999])
+def test_a_status_http_does_not_define_is_a_bad_answer(
+    scripted: Callable[[Script], Scripted], status: int
+) -> None:
+    """Three digits past 599: the outcome is unknown (the message may have arrived)."""
+    server = scripted(coded(status))
+    with pytest.raises(OutcomeUnknown) as caught:
+        NswHttpSide(url=server.url, policy=FAST).deliver(ITEM)
+    assert caught.value.code == "BAD_ANSWER" and f"HTTP {status}" in caught.value.message
 
 
 @pytest.mark.parametrize(

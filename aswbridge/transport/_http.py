@@ -287,6 +287,10 @@ def status_error(
     if remote_code:
         said = f"{partner_text(remote_code, MAX_REMOTE_CODE)}: {said}"
     retry_after = _retry_after(answer.headers.get("retry-after"))
+    if not 300 <= status <= 599:  # http.client takes any three digits: 600 says nothing
+        return OutcomeUnknown(
+            f"{url}: HTTP {status} is not an answer HTTP defines", code="BAD_ANSWER"
+        )
     if 300 <= status < 400:
         location = redact(partner_text(answer.headers.get("location", ""), 200))
         return RetryableTransportError(
