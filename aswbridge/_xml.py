@@ -152,17 +152,21 @@ def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
 def parse_own(data: bytes) -> etree._Element:
     """Parse XML that aswbridge itself wrote (an encoder's output), to validate or sign it.
 
-    The parser is the hardened one; the intake checks of :func:`parse` (byte cap, DOCTYPE
-    sniffing, shape caps) are skipped, since an encoder escapes every text and writes only
-    the elements of a model that was itself read within those caps.
+    The parser is the hardened one, and the shape caps hold (a model built in code or
+    read from canonical JSON can be larger than any XML read within them, and a schema
+    would otherwise spend its error paths on it); the DOCTYPE sniffing and the byte cap
+    of :func:`parse` are skipped, since an encoder escapes every text it writes.
 
     Raises:
         MalformedXml: the text is not XML (e.g. a control character in a field).
+        XmlLimitExceeded: the document is over a shape cap.
     """
     try:
-        return etree.fromstring(data, _parser())
+        root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise MalformedXml(f"not well-formed XML: {exc}") from None
+    _within_limits(root, data, "UTF-8")
+    return root
 
 
 _COUNT_ELEMENTS = etree.XPath("count(//*)")

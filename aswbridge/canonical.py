@@ -35,8 +35,8 @@ from aswbridge._lexical import (
     canonical_decimal,
     load_json,
 )
-from aswbridge._xml import DEFAULT_MAX_BYTES
-from aswbridge.errors import CanonicalError, InputTooLarge, MessageError
+from aswbridge._xml import DEFAULT_MAX_BYTES, MAX_CHILDREN
+from aswbridge.errors import CanonicalError, InputTooLarge, LimitExceeded, MessageError
 from aswbridge.model import DOCUMENT_OF, Envelope, Message
 from aswbridge.profiles.tables import SCALARS, field_info
 
@@ -180,6 +180,12 @@ def _build(cls: type[Any], data: Any, path: str) -> Any:
         if fi.many:
             if not isinstance(value, list):
                 raise CanonicalError("expected a list", path=where)
+            if len(value) > MAX_CHILDREN:  # as many as an XML element may hold
+                raise LimitExceeded(
+                    f"{len(value)} entries, over the cap of {MAX_CHILDREN}",
+                    code="TOO_MANY_ENTRIES",
+                    path=where,
+                )
             kwargs[name] = tuple(_value(fi.base, v, f"{where}[{i}]") for i, v in enumerate(value))
         else:
             kwargs[name] = _value(fi.base, value, where)

@@ -221,7 +221,7 @@ class LimitExceeded(MessageError):
     """
 
     code = "LIMIT_EXCEEDED"
-    reasons = frozenset({"NUMBER_TOO_LONG", "JSON_TOO_DEEP"})
+    reasons = frozenset({"NUMBER_TOO_LONG", "JSON_TOO_DEEP", "TOO_MANY_ENTRIES"})
 
     def __init__(self, message: str, *, code: str, path: str = "") -> None:
         super().__init__(f"{path}: {message}" if path else message, code=code)

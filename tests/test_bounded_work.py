@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from aswbridge import _lexical, _xml, pipeline, profiles, samples
+from aswbridge import _lexical, _xml, canonical, pipeline, profiles, samples
 from aswbridge.errors import (
     MAX_PROBLEMS,
     MAX_TEXT,
@@ -316,3 +316,23 @@ def test_a_7_mb_soap_fault_text_is_clipped(partner: Callable[[int, str, bytes], 
         side.close()
     assert len(refused.value.message) < MAX_TEXT + 200
     assert refused.value.message.endswith("more characters cut]")
+
+
+def test_a_canonical_list_longer_than_an_xml_element_may_be_is_refused() -> None:
+    """1,001 items in canonical JSON: refused at the list, before any model is built."""
+    data = canonical.dumps(samples.certificate(items=1001))
+    with pytest.raises(LimitExceeded) as refused:
+        canonical.loads(data)
+    assert refused.value.code == "TOO_MANY_ENTRIES"
+    assert refused.value.path == "items"  # canonical paths start at the document
+    assert canonical.loads(canonical.dumps(samples.certificate(items=1000)))
+
+
+@pytest.mark.parametrize("target", ["asw", "unipass", "ubl"])
+def test_an_encoders_output_is_held_to_the_shape_caps(target: str) -> None:
+    """A model built in code, larger than any XML read within the caps, is refused by
+    them when written, before a schema spends its error paths on it."""
+    message = samples.certificate(items=1500)
+    with pytest.raises(XmlLimitExceeded) as refused:
+        profiles.get(target).encode(message)
+    assert refused.value.code == "TOO_MANY_CHILDREN"
