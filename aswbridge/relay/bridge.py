@@ -8,9 +8,10 @@ One pass (:meth:`Bridge.run_once`):
    message id), routing and the dedup digest come from that verified message, never from
    the wire; a transport's own metadata (a header naming a message id or sender) must
    agree with it or the message is refused (``MESSAGE_ID_MISMATCH``, ``SENDER_MISMATCH``).
-   The new messages of one pull are recorded in the inbox, each with its translation
-   queued in the outbox, in **one transaction**; only then is each acknowledged at its
-   source.
+   The new messages of one pull are read as many at a time as there are workers (what a
+   pull holds in memory is bounded by them); the new ones of each such chunk are recorded
+   in the inbox, each with its translation queued in the outbox, in **one transaction**;
+   only then is each acknowledged at its source.
 
    * A refused message (unsafe XML, schema, signature, business rules) is recorded under
      its content digest, never under the id it claims: a forgery cannot take the id of
@@ -123,7 +124,8 @@ class Bridge:
         policy: the retry policy of deliveries.
         batch: messages pulled per side and rows claimed per pass.
         lease_s: how long a claimed row is ours before another worker may take it.
-        workers: deliveries in parallel.
+        workers: messages read and deliveries made in parallel (a pull records as many in
+            one commit).
         notify: builds the failed receipt that tells a producer its message was
             dead-lettered (see :func:`~aswbridge.relay.notify.failure_receipt`); None: no
             receipt is sent.
@@ -271,15 +273,21 @@ class Bridge:
             return report
         if not refs:
             return report
+        answers: list[_Answer] = []
         with self._pools.pool(f"pull-{side_name}", self.workers) as pool:
-            taken = list(pool.map(lambda ref: self._pull_one(side_name, side, ref), refs))
-            fresh = [t for t in taken if isinstance(t, _Taken)]
-            answers = [t for t in taken if not isinstance(t, _Taken)]
-            # the new messages of the pull share one commit; each is acknowledged after it
-            recorded = self._record(side_name, fresh)
-            answers += pool.map(
-                lambda pair: self._settle(side_name, side, *pair), zip(fresh, recorded, strict=True)
-            )
+            # as many messages as there are workers are read at once; their new ones share
+            # one commit and each is acknowledged after it, before the next are fetched:
+            # what a pull holds (bodies, translations) is bounded by the workers, not the batch
+            for start in range(0, len(refs), self.workers):
+                chunk = refs[start : start + self.workers]
+                taken = list(pool.map(lambda ref: self._pull_one(side_name, side, ref), chunk))
+                fresh = [t for t in taken if isinstance(t, _Taken)]
+                answers += [t for t in taken if not isinstance(t, _Taken)]
+                recorded = self._record(side_name, fresh)
+                answers += pool.map(
+                    lambda pair: self._settle(side_name, side, *pair),
+                    zip(fresh, recorded, strict=True),
+                )
         answered: list[tuple[str, str]] = []
         for outcome, key in answers:
             setattr(report, outcome, getattr(report, outcome) + 1)
@@ -373,7 +381,7 @@ class Bridge:
     def _record(
         self, side_name: str, fresh: Sequence[_Taken]
     ) -> Sequence[bool | StoreConflict | None]:
-        """Record the new messages of one pull in one commit (None each: not recorded)."""
+        """Record new messages of one pull in one commit (None each: not recorded)."""
         if not fresh:
             return []
         try:

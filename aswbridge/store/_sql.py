@@ -362,7 +362,9 @@ class SqlCore:
         if not received:
             return results
         now = ts(self._now())
-        order = sorted(range(len(received)), key=lambda i: received[i].key)  # one lock order
+        # one lock order for every relay: by message id first, which is also the key of
+        # the outbox rows each one adds (a translation keeps its message's id)
+        order = sorted(range(len(received)), key=lambda i: received[i].key[::-1])
         with self._write() as conn:
             for i in order:
                 self._x(conn, "SAVEPOINT received")
