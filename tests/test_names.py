@@ -95,8 +95,24 @@ def _defined(names: set[str]) -> list[str]:
     return found
 
 
+#: Where each name is defined (``module:name``, a module once per definition), for the
+#: rows of VALIDATES and PROBLEMS_OF in the same order.
+VALIDATE_DEFINED = [
+    "profiles/base.py:validate",
+    "rules/__init__.py:validate",
+    "codes/__init__.py:validate",
+    "security/trust.py:validate",
+    "_settings.py:validate",
+    "_settings.py:validate_url",
+    "_settings.py:validate_country",
+]
+PROBLEMS_OF_DEFINED = ["pipeline.py:problems_of"] * 2 + ["rules/__init__.py:problems_of"]
+
+
 def test_the_names_are_used_only_where_listed() -> None:
-    validates = _defined({"validate", "validate_url", "validate_country"})
-    assert len(validates) == len(VALIDATES), validates
-    assert len(_defined({"problems_of"})) == len(PROBLEMS_OF)
+    assert len(VALIDATE_DEFINED) == len(VALIDATES)
+    assert len(PROBLEMS_OF_DEFINED) == len(PROBLEMS_OF)
+    found = _defined({"validate", "validate_url", "validate_country"})
+    assert sorted(found) == sorted(VALIDATE_DEFINED), "a new validate: list and test it here"
+    assert sorted(_defined({"problems_of"})) == sorted(PROBLEMS_OF_DEFINED)
     assert _defined({"check"}) == [], "`check` is retired: say validate, problems_of or find"
