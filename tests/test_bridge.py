@@ -12,7 +12,7 @@ import attrs
 import pytest
 
 from aswbridge import samples
-from aswbridge.errors import SchemaError, StoreConflict, StoreError
+from aswbridge.errors import ConfigurationError, SchemaError, StoreConflict, StoreError
 from aswbridge.model import Certificate, Endpoint, Message
 from aswbridge.pipeline import Translation
 from aswbridge.relay import Bridge
@@ -530,3 +530,20 @@ def test_run_forever_keeps_its_threads_from_pass_to_pass(
     runner.join(timeout=10)
     assert bridge.store.counts()["done"] == 12
     assert len(threads) <= bridge.workers  # not a new thread for every pass
+
+
+def test_a_store_without_the_relay_methods_is_refused_at_once(
+    path: Path, sides: tuple[FakeSide, FakeSide]
+) -> None:
+    """A store written against an older protocol fails when the relay is built, not by
+    leaving every message waiting pass after pass."""
+
+    class OldStore(SqliteStore):
+        record_inbound_many = None  # type: ignore[assignment]
+
+    store = OldStore(path)
+    try:
+        with pytest.raises(ConfigurationError, match="RelayStore"):
+            Bridge(nsw=sides[0], unipass=sides[1], store=store, translate=fake_translate)
+    finally:
+        store.close()

@@ -76,6 +76,7 @@ from aswbridge.store.base import (
     OutboxEntry,
     Outgoing,
     Received,
+    RelayStore,
     Store,
     digest,
     utcnow,
@@ -166,6 +167,10 @@ class Bridge:
         Range(1, 100_000, integer=True).validate("batch", batch)
         Range(1, 1_024, integer=True).validate("workers", workers)
         Range(0, 86_400, low_open=True).validate("lease_s", lease_s)
+        if not isinstance(store, RelayStore):  # else each pass fails and leaves all waiting
+            raise ConfigurationError(
+                f"store {type(store).__name__} lacks methods of aswbridge.store.RelayStore"
+            )
         if links and (nsw is not None or unipass is not None or profiles):
             raise ConfigurationError("give links, or nsw and unipass (with profiles), not both")
         if not links:
