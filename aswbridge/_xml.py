@@ -262,26 +262,30 @@ def schema_path(schema: str | Path) -> Path:
     return path
 
 
-class _LocalOnly(etree.Resolver):
-    """Resolve schema imports to local files under the given folders; refuse every URL.
+def _local_file(location: str, roots: tuple[Path, ...]) -> Path:
+    """The local file a schema import or include names, under one of ``roots``; a
+    missing file named like a shipped schema (``xmldsig-core-schema.xsd``) is the shipped
+    copy. Raises ConfigurationError for a URL or a file elsewhere."""
+    if "://" in location and not location.startswith("file:"):
+        raise ConfigurationError(f"schema import of a URL refused: {location}")
+    path = Path(location.removeprefix("file://")).resolve()
+    if not path.is_file():
+        shipped = Path(str(wsdl_dir() / path.name)).resolve()
+        path = shipped if shipped.is_file() else path
+    if not path.is_file() or not any(path.is_relative_to(r) for r in roots):
+        raise ConfigurationError(f"schema import outside the schema folders: {location}")
+    return path
 
-    An import of a schema shipped with aswbridge (``xmldsig-core-schema.xsd``) from a
-    profile's own folder resolves to the shipped copy.
-    """
+
+class _LocalOnly(etree.Resolver):
+    """Resolve schema imports to local files under the given folders; refuse every URL."""
 
     def __init__(self, roots: tuple[Path, ...]) -> None:
         super().__init__()
         self._roots = roots
 
     def resolve(self, system_url: str, public_id: str, context: Any = None) -> Any:
-        if "://" in system_url and not system_url.startswith("file:"):
-            raise ConfigurationError(f"schema import of a URL refused: {system_url}")
-        path = Path(system_url.removeprefix("file://")).resolve()
-        if not path.is_file():
-            shipped = Path(str(wsdl_dir() / path.name)).resolve()
-            path = shipped if shipped.is_file() else path
-        if not path.is_file() or not any(path.is_relative_to(r) for r in self._roots):
-            raise ConfigurationError(f"schema import outside the schema folders: {system_url}")
+        path = _local_file(system_url, self._roots)
         return self.resolve_filename(str(path), context)  # type: ignore[attr-defined]
 
 
@@ -307,10 +311,26 @@ def load_schema(schema: str | Path) -> etree.XMLSchema:
     return compiled
 
 
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
 def _compile_schema(path: Path) -> etree.XMLSchema:
+    roots = (path.parent, Path(str(wsdl_dir())).resolve())
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    parser.resolvers.add(_LocalOnly((path.parent, Path(str(wsdl_dir())).resolve())))
+    parser.resolvers.add(_LocalOnly(roots))
     doc = etree.parse(str(path), parser)
+    # The schema's own imports are written as the absolute paths they resolve to: lxml
+    # hands libxml2 its resolvers through one process-wide loader, which a parse in
+    # another thread can reset while this compiles, and libxml2's own loader then finds
+    # an existing file but not the shipped copy that a missing one stands for.
+    for ref in doc.getroot().iterchildren(f"{_XS}import", f"{_XS}include", f"{_XS}redefine"):
+        location = ref.get("schemaLocation")
+        if location:
+            named = location if "://" in location else str(path.parent / location)
+            try:
+                ref.set("schemaLocation", str(_local_file(named, roots)))
+            except ConfigurationError as exc:
+                raise ConfigurationError(f"schema {path.name} does not compile: {exc}") from None
     try:
         return etree.XMLSchema(doc)
     except etree.XMLSchemaParseError as exc:

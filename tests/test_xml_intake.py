@@ -329,3 +329,24 @@ def test_schemas_compile_and_validate_from_many_threads_at_once() -> None:
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "[]"
+
+
+def test_a_schema_compiles_without_its_resolver_being_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parse in another thread can reset the loader lxml gives libxml2 while a schema
+    compiles; the schema's own imports, the shipped copy a missing file stands for
+    included, must not depend on being asked."""
+    schema = tmp_path / "own.xsd"
+    schema.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:own"'
+        ' xmlns:ds="http://www.w3.org/2000/09/xmldsig#" elementFormDefault="qualified">'
+        '<xs:import namespace="http://www.w3.org/2000/09/xmldsig#"'
+        ' schemaLocation="xmldsig-core-schema.xsd"/>'  # not in tmp_path: the shipped copy
+        '<xs:element name="Doc"><xs:complexType><xs:sequence>'
+        '<xs:element ref="ds:Signature" minOccurs="0"/>'
+        "</xs:sequence></xs:complexType></xs:element></xs:schema>"
+    )
+    monkeypatch.setattr(_xml._LocalOnly, "resolve", lambda *args: None)  # never asked
+    compiled = _xml.load_schema(schema)
+    assert compiled.validate(_xml.parse(b'<Doc xmlns="urn:own"/>'))
