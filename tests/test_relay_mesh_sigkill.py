@@ -127,8 +127,8 @@ def test_a_mesh_under_faults_and_sigkills_carries_everything_once(tmp_path: Path
                             held_while_down = True
                             mesh["TH"].change_faults(b'{"fail_rate": 0.1}')
                             th_up = True
-                    elif all(_settled(mesh, cc) for cc in (*NSWS, "KR")):
-                        break
+                    elif all(_settled(mesh, cc) for cc in (*NSWS, "KR")) and _drained(tmp_path):
+                        break  # the partners have everything, and the store knows it
             finally:
                 relay.send_signal(signal.SIGTERM)
                 relay.wait(timeout=60)
@@ -145,6 +145,13 @@ def test_a_mesh_under_faults_and_sigkills_carries_everything_once(tmp_path: Path
     partners = final["partners"]
     assert isinstance(partners, dict)
     assert {cc: partners[cc]["done"] for cc in NSWS} == dict.fromkeys(NSWS, 2 * PER_SIDE)
+
+
+def _drained(folder: Path) -> bool:
+    """The store has nothing left to send: a delivery whose answer was dropped stays
+    pending until the relay looks it up, even when the partner has it."""
+    now = status(folder)
+    return (now["pending"], now["in_flight"]) == (0, 0)
 
 
 def _settled(mesh: MockMesh, cc: str) -> bool:
